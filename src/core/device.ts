@@ -1,0 +1,202 @@
+/**
+ * A device's secrets and the operations that need them. A device has two keys: an Ed25519
+ * identity key (it names the device and signs) and an X25519 encryption key (it receives
+ * records), bound together by the identity key's signature. The pairwise wrap keys this device
+ * shares with each peer are derived once and cached, so sealing and opening records never do
+ * public-key work.
+ */
+import { CodecError, CryptoError, UsageError } from '../errors.js';
+import { equalBytes, expectBytes, wipe } from '../crypto/bytes.js';
+import { deriveKey, labelled } from '../crypto/kdf.js';
+import { LABELS } from '../crypto/labels.js';
+import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provider.js';
+import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { loadSuite } from '../crypto/suite.js';
+import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } from './passphraseBlob.js';
+import { bindingMessage, deviceIdOf, idKey, type DevicePublic } from './devicePublic.js';
+
+/** Bytes in {@link Device.exportSecrets}' output. */
+export const DEVICE_SECRET_BYTES = 65;
+const SECRET_VERSION = 0x01;
+const PAIRWISE_CACHE_LIMIT = 4096;
+
+/** Options of the async device factories. */
+export interface DeviceOptions {
+  /** Crypto backend; libsodium by default. */
+  backend?: BackendName;
+  /** Randomness for key generation (tests and vectors only; defaults to the system CSPRNG). */
+  random?: RandomSource;
+}
+
+interface PairwiseEntry {
+  peerKey: Uint8Array;
+  key: Uint8Array;
+}
+
+/** Which way a pairwise key protects: records this device writes to the peer, or reads from it. */
+export type PairwiseDirection = 'to' | 'from';
+
+/** A device that holds its secrets. Create one with {@link Device.generate} or an import. */
+export class Device {
+  /** The crypto backend this device uses. */
+  readonly suite: CryptoProvider;
+  /** The device's public card, to be shared with its other devices. */
+  readonly public: DevicePublic;
+  #identitySeed: Uint8Array;
+  #encryptionSecret: Uint8Array;
+  #pairwise = new Map<string, PairwiseEntry>();
+  #wiped = false;
+
+  private constructor(suite: CryptoProvider, identitySeed: Uint8Array, encryptionSecret: Uint8Array) {
+    this.suite = suite;
+    this.#identitySeed = identitySeed;
+    this.#encryptionSecret = encryptionSecret;
+    const identityKey = suite.ed25519PublicKey(identitySeed);
+    const encryptionKey = suite.x25519PublicKey(encryptionSecret);
+    const binding = suite.ed25519Sign(identitySeed, identityKey, bindingMessage(identityKey, encryptionKey));
+    this.public = Object.freeze({ id: deviceIdOf(suite, identityKey), identityKey, encryptionKey, binding });
+  }
+
+  /** Makes a device with fresh keys. */
+  static async generate(options: DeviceOptions = {}): Promise<Device> {
+    const suite = await loadSuite(options.backend);
+    const random = options.random ?? systemRandom;
+    return new Device(suite, random(32), random(32));
+  }
+
+  /**
+   * Restores a device from {@link Device.exportSecrets} bytes.
+   * @throws {CodecError} `DEVICE_SECRETS_MALFORMED` for a wrong length or version.
+   */
+  static async fromSecrets(secrets: Uint8Array, options: Omit<DeviceOptions, 'random'> = {}): Promise<Device> {
+    const suite = await loadSuite(options.backend);
+    return Device.fromSecretsWith(suite, secrets);
+  }
+
+  /** Synchronous {@link Device.fromSecrets} for callers that already hold a loaded suite. */
+  static fromSecretsWith(suite: CryptoProvider, secrets: Uint8Array): Device {
+    if (!(secrets instanceof Uint8Array) || secrets.length !== DEVICE_SECRET_BYTES || secrets[0] !== SECRET_VERSION) {
+      throw new CodecError('DEVICE_SECRETS_MALFORMED', `device secrets are ${DEVICE_SECRET_BYTES} bytes starting with version 1`);
+    }
+    return new Device(suite, secrets.slice(1, 33), secrets.slice(33, 65));
+  }
+
+  /**
+   * Restores a device from a blob made by {@link Device.exportWithPassphrase}.
+   * @throws {CodecError} `PASSPHRASE_BLOB_MALFORMED`, `DEVICE_SECRETS_MALFORMED`.
+   * @throws {CryptoError} `PASSPHRASE_WRONG`.
+   */
+  static async fromPassphraseBlob(
+    blob: Uint8Array,
+    passphrase: string | Uint8Array,
+    options: Omit<DeviceOptions, 'random'> = {},
+  ): Promise<Device> {
+    const suite = await loadSuite(options.backend);
+    const secrets = await openSecretsWithPassphrase(suite, blob, passphrase);
+    try {
+      return Device.fromSecretsWith(suite, secrets);
+    } finally {
+      wipe(secrets);
+    }
+  }
+
+  /** The device id (16 bytes). */
+  get id(): Uint8Array {
+    return this.public.id;
+  }
+
+  /**
+   * The device's secrets as 65 bytes: version 0x01 ‖ identity seed ‖ encryption secret.
+   * Whoever holds them is this device: store them as a secret (see `exportWithPassphrase`).
+   */
+  exportSecrets(): Uint8Array {
+    this.#assertLive();
+    const out = new Uint8Array(DEVICE_SECRET_BYTES);
+    out[0] = SECRET_VERSION;
+    out.set(this.#identitySeed, 1);
+    out.set(this.#encryptionSecret, 33);
+    return out;
+  }
+
+  /**
+   * The device's secrets sealed under a passphrase with Argon2id (t = 3, m = 64 MiB by default):
+   * 135 bytes an app can store at rest.
+   * @throws {ValidationError} `PASSPHRASE_EMPTY`, `ARGON2_PARAMS_INVALID`.
+   */
+  async exportWithPassphrase(
+    passphrase: string | Uint8Array,
+    params: Argon2Params = DEFAULT_ARGON2,
+    random: RandomSource = systemRandom,
+  ): Promise<Uint8Array> {
+    const secrets = this.exportSecrets();
+    try {
+      return await sealSecretsWithPassphrase(this.suite, secrets, passphrase, params, random);
+    } finally {
+      wipe(secrets);
+    }
+  }
+
+  /**
+   * Signs `message` under a domain `label`: the signature covers `len(label) ‖ label ‖ message`.
+   * @throws {UsageError} `DEVICE_WIPED` after {@link Device.wipe}.
+   */
+  sign(label: string, message: Uint8Array): Uint8Array {
+    this.#assertLive();
+    return this.suite.ed25519Sign(this.#identitySeed, this.public.identityKey, labelled(label, message));
+  }
+
+  /**
+   * The same identity with a fresh encryption key (the old device object keeps working until wiped).
+   * Publishing the new card to the other devices is the enrollment layer's job.
+   */
+  rotateEncryptionKey(random: RandomSource = systemRandom): Device {
+    this.#assertLive();
+    return new Device(this.suite, this.#identitySeed.slice(), random(32));
+  }
+
+  /**
+   * The 32-byte key that wraps content keys between this device and `peer`:
+   * kek(S→R) = BLAKE2b-256(key = X25519(S, R); label ‖ S.id ‖ R.id ‖ S.encKey ‖ R.encKey).
+   * Cached per peer and direction; recomputed when the peer's encryption key changes.
+   * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order peer key.
+   */
+  pairwiseKey(peer: DevicePublic, direction: PairwiseDirection): Uint8Array {
+    const cacheKey = idKey(peer.id) + (direction === 'to' ? '>' : '<');
+    const hit = this.#pairwise.get(cacheKey);
+    if (hit !== undefined && (hit.peerKey === peer.encryptionKey || equalBytes(hit.peerKey, peer.encryptionKey))) {
+      return hit.key;
+    }
+    this.#assertLive();
+    expectBytes(peer.encryptionKey, 32, 'peer encryption key');
+    const shared = this.suite.x25519(this.#encryptionSecret, peer.encryptionKey);
+    if (shared === null) throw new CryptoError('PEER_KEY_INVALID', 'peer encryption key is a low-order point');
+    const me = this.public;
+    const key =
+      direction === 'to'
+        ? deriveKey(this.suite, LABELS.pairwiseKey, shared, 32, me.id, peer.id, me.encryptionKey, peer.encryptionKey)
+        : deriveKey(this.suite, LABELS.pairwiseKey, shared, 32, peer.id, me.id, peer.encryptionKey, me.encryptionKey);
+    wipe(shared);
+    if (this.#pairwise.size >= PAIRWISE_CACHE_LIMIT) this.#clearPairwise();
+    this.#pairwise.set(cacheKey, { peerKey: peer.encryptionKey, key });
+    return key;
+  }
+
+  /**
+   * Overwrites the secrets and cached keys held by this object. JavaScript gives no guarantee
+   * that no copy survives elsewhere in memory; this only shortens their lifetime.
+   */
+  wipe(): void {
+    wipe(this.#identitySeed, this.#encryptionSecret);
+    this.#clearPairwise();
+    this.#wiped = true;
+  }
+
+  #clearPairwise(): void {
+    for (const entry of this.#pairwise.values()) wipe(entry.key);
+    this.#pairwise.clear();
+  }
+
+  #assertLive(): void {
+    if (this.#wiped) throw new UsageError('DEVICE_WIPED', 'this device object was wiped');
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * open: find this device's stanza, unwrap the content key with the pairwise key of the named
+ * sender, decrypt and decode. A stanza that unwraps proves the named sender wrote exactly these
+ * header and body bytes (only sender and recipient can derive that pairwise key, and the wrap is
+ * bound to the envelope hash). "Not addressed to me" is `null`; everything else is a typed error.
+ */
+import { CryptoError } from '../errors.js';
+import { equalBytes, expectBytes } from '../crypto/bytes.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { decodeValue, type CborLimits } from './cbor.js';
+import type { Device } from './device.js';
+import type { DeviceLookup } from './deviceDirectory.js';
+import { DEVICE_ID_BYTES } from './devicePublic.js';
+import {
+  ACCOUNT_ID_BYTES,
+  DEFAULT_MAX_ENVELOPE_BYTES,
+  HEADER_BYTES,
+  parseEnvelope,
+  STANZA_BYTES,
+  type EnvelopeHeader,
+  type ParsedEnvelope,
+} from './envelopeFormat.js';
+import { envelopeHash, WRAP_NONCE_BYTES } from './envelopeHash.js';
+import { unpad } from './padding.js';
+import { BODY_NONCE } from './seal.js';
+
+/** An opened envelope: its public header fields and the decoded body. */
+export interface OpenedEnvelope<T = unknown> extends EnvelopeHeader {
+  body: T;
+  /** H, the envelope hash every wrap and grant is bound to. */
+  hash: Uint8Array;
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** Largest envelope accepted (default 4 MiB). */
+  maxEnvelopeBytes?: number;
+  /** Limits for decoding the body's CBOR. */
+  cborLimits?: Partial<CborLimits>;
+}
+
+/**
+ * Opens an envelope addressed to `recipient` in `account`; returns null when it has no stanza
+ * for this device.
+ * @throws {CodecError} `ENVELOPE_*` for malformed bytes, `PADDING_INVALID`, `CBOR_*`.
+ * @throws {CryptoError} `ENVELOPE_UNKNOWN_SENDER` when `senders` does not know the sender;
+ *   `ENVELOPE_TAMPERED` when the wrap or body fails authentication.
+ */
+export function open<T = unknown>(
+  recipient: Device,
+  account: Uint8Array,
+  senders: DeviceLookup,
+  envelope: Uint8Array,
+  options: OpenOptions = {},
+): OpenedEnvelope<T> | null {
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id');
+  const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
+  const wrapped = findStanza(parsed.stanzas, recipient.id);
+  if (wrapped === undefined) return null;
+  const sender = senders.get(parsed.sender);
+  if (sender === undefined) {
+    throw new CryptoError('ENVELOPE_UNKNOWN_SENDER', 'the envelope names a sender that is not in this device list');
+  }
+  const suite = recipient.suite;
+  const hash = envelopeHash(suite, account, parsed.headerBytes, parsed.body);
+  const kek = recipient.pairwiseKey(sender, 'from');
+  const contentKey = suite.aeadDecrypt(kek, hash.subarray(0, WRAP_NONCE_BYTES), wrapped, hash);
+  if (contentKey === null) {
+    throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope was altered or was not sealed by its named sender');
+  }
+  try {
+    return decryptBody<T>(suite, account, parsed, hash, contentKey, options);
+  } finally {
+    contentKey.fill(0);
+  }
+}
+
+/**
+ * Decrypts a parsed envelope's body with an already-authenticated content key (from a stanza or
+ * a history grant bound to `hash`).
+ */
+export function decryptBody<T>(
+  suite: CryptoProvider,
+  account: Uint8Array,
+  parsed: ParsedEnvelope,
+  hash: Uint8Array,
+  contentKey: Uint8Array,
+  options: OpenOptions = {},
+): OpenedEnvelope<T> {
+  const aad = new Uint8Array(ACCOUNT_ID_BYTES + HEADER_BYTES);
+  aad.set(account, 0);
+  aad.set(parsed.headerBytes, ACCOUNT_ID_BYTES);
+  const padded = suite.aeadDecrypt(contentKey, BODY_NONCE, parsed.body, aad);
+  if (padded === null) throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope body failed authentication');
+  const body = decodeValue(unpad(padded), options.cborLimits) as T;
+  return {
+    kind: parsed.kind,
+    recordId: parsed.recordId.slice(),
+    revision: parsed.revision,
+    sender: parsed.sender.slice(),
+    sequence: parsed.sequence,
+    chainHead: parsed.chainHead.slice(),
+    expiryDay: parsed.expiryDay,
+    recipientCount: parsed.recipientCount,
+    body,
+    hash,
+  };
+}
+
+/** The wrapped key in the stanza addressed to `id`, or undefined. Ids are public: no timing concern. */
+function findStanza(stanzas: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+  for (let offset = 0; offset < stanzas.length; offset += STANZA_BYTES) {
+    if (equalBytes(stanzas.subarray(offset, offset + DEVICE_ID_BYTES), id)) {
+      return stanzas.subarray(offset + DEVICE_ID_BYTES, offset + STANZA_BYTES);
+    }
+  }
+  return undefined;
+}

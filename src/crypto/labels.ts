@@ -1,0 +1,16 @@
+/**
+ * Domain-separation labels: every hash, derived key and signature in the protocol names its
+ * purpose, so no value made for one purpose is ever accepted for another. docs/protocol.md
+ * lists each with the inputs it covers. Changing one is a wire-format change.
+ */
+export const LABELS = {
+  deviceId: 'multikey-sync/v1/device-id',
+  encryptionKeyBinding: 'multikey-sync/v1/encryption-key-binding',
+  pairwiseKey: 'multikey-sync/v1/pairwise-wrap-key',
+  envelopeHash: 'multikey-sync/v1/envelope-hash',
+  grantNonce: 'multikey-sync/v1/grant-nonce',
+  passphraseBlob: 'multikey-sync/v1/passphrase-blob',
+} as const;
+
+/** One of the protocol's labels. */
+export type Label = (typeof LABELS)[keyof typeof LABELS];

@@ -1,0 +1,80 @@
+/**
+ * The default backend: libsodium compiled to WebAssembly (libsodium-wrappers). Argon2id is only
+ * in libsodium's "sumo" build, which is twice the size, so it is imported on first use by the
+ * (already asynchronous) passphrase functions instead of weighing on every bundle.
+ */
+import sodium from 'libsodium-wrappers';
+import type { Argon2Params, CryptoProvider } from './provider.js';
+
+let loaded: Promise<CryptoProvider> | undefined;
+
+/** Loads libsodium once and returns the backend. */
+export function loadSodiumBackend(): Promise<CryptoProvider> {
+  loaded ??= sodium.ready.then(() => makeSodiumBackend());
+  return loaded;
+}
+
+function makeSodiumBackend(): CryptoProvider {
+  const s = sodium;
+  const signKey = new Uint8Array(64);
+  return {
+    name: 'sodium',
+    aeadEncrypt: (key, nonce, plaintext, aad) =>
+      s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key),
+    aeadDecrypt(key, nonce, ciphertext, aad) {
+      if (ciphertext.length < 16) return null;
+      try {
+        return s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, aad, nonce, key);
+      } catch {
+        return null;
+      }
+    },
+    x25519PublicKey: (secretKey) => s.crypto_scalarmult_base(secretKey),
+    x25519(secretKey, publicKey) {
+      try {
+        return s.crypto_scalarmult(secretKey, publicKey);
+      } catch {
+        return null; // libsodium refuses an all-zero result
+      }
+    },
+    ed25519PublicKey: (seed) => s.crypto_sign_seed_keypair(seed).publicKey,
+    ed25519Sign(seed, publicKey, message) {
+      signKey.set(seed, 0);
+      signKey.set(publicKey, 32);
+      try {
+        return s.crypto_sign_detached(message, signKey);
+      } finally {
+        signKey.fill(0);
+      }
+    },
+    ed25519Verify(signature, message, publicKey) {
+      if (signature.length !== 64 || publicKey.length !== 32) return false;
+      try {
+        return s.crypto_sign_verify_detached(signature, message, publicKey);
+      } catch {
+        return false;
+      }
+    },
+    blake2b: (outLength, message, key) => s.crypto_generichash(outLength, message, key ?? null),
+    argon2id: sodiumArgon2id,
+  };
+}
+
+async function sodiumArgon2id(
+  password: Uint8Array,
+  salt: Uint8Array,
+  params: Argon2Params,
+  outLength: number,
+): Promise<Uint8Array> {
+  const sumoModule = await import('libsodium-wrappers-sumo');
+  const sumo = (sumoModule as { default?: typeof sumoModule }).default ?? sumoModule;
+  await sumo.ready;
+  return sumo.crypto_pwhash(
+    outLength,
+    password,
+    salt,
+    params.opsLimit,
+    params.memLimitBytes,
+    sumo.crypto_pwhash_ALG_ARGON2ID13,
+  );
+}

@@ -1,0 +1,23 @@
+/** Chooses and loads a backend once; everything after `await loadSuite()` is synchronous. */
+import { ValidationError } from '../errors.js';
+import { loadNobleBackend } from './nobleBackend.js';
+import type { BackendName, CryptoProvider } from './provider.js';
+import { loadSodiumBackend } from './sodiumBackend.js';
+
+/** The backend used when a caller names none. */
+export const DEFAULT_BACKEND: BackendName = 'sodium';
+
+/**
+ * Loads a crypto backend (libsodium by default, or pure-JavaScript noble).
+ * @throws {ValidationError} `BACKEND_UNKNOWN` for any other name.
+ */
+export function loadSuite(backend: BackendName = DEFAULT_BACKEND): Promise<CryptoProvider> {
+  switch (backend) {
+    case 'sodium':
+      return loadSodiumBackend();
+    case 'noble':
+      return loadNobleBackend();
+    default:
+      return Promise.reject(new ValidationError('BACKEND_UNKNOWN', `unknown crypto backend "${String(backend)}"`));
+  }
+}
