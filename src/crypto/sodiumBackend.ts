@@ -66,8 +66,8 @@ async function sodiumArgon2id(
   params: Argon2Params,
   outLength: number,
 ): Promise<Uint8Array> {
-  const sumoModule = await import('libsodium-wrappers-sumo');
-  const sumo = (sumoModule as { default?: typeof sumoModule }).default ?? sumoModule;
+  // The default export, as with libsodium-wrappers: its named exports break under some loaders.
+  const sumo = (await import('libsodium-wrappers-sumo')).default;
   await sumo.ready;
   return sumo.crypto_pwhash(
     outLength,
