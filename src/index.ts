@@ -42,6 +42,7 @@ export { seal } from './core/seal.js';
 export type { SealInput, SealOptions } from './core/seal.js';
 export { open } from './core/open.js';
 export type { OpenedEnvelope, OpenOptions } from './core/open.js';
+export { grantEnvelope, openWithGrant, grantRecordId, GRANT_BYTES } from './core/grant.js';
 export { parseEnvelope, HEADER_BYTES, STANZA_BYTES, MAX_RECIPIENTS, DEFAULT_MAX_ENVELOPE_BYTES } from './core/envelopeFormat.js';
 export type { EnvelopeHeader, EnvelopeKind, ParsedEnvelope } from './core/envelopeFormat.js';
 

@@ -55,6 +55,26 @@ export function open<T = unknown>(
 ): OpenedEnvelope<T> | null {
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id');
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
+  const unwrapped = unwrapContentKey(recipient, account, senders, parsed);
+  if (unwrapped === null) return null;
+  try {
+    return decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options);
+  } finally {
+    unwrapped.contentKey.fill(0);
+  }
+}
+
+/**
+ * Finds `recipient`'s stanza and unwraps the content key; null when there is none. The caller
+ * must wipe `contentKey` when done.
+ * @throws {CryptoError} `ENVELOPE_UNKNOWN_SENDER`, `ENVELOPE_TAMPERED`.
+ */
+export function unwrapContentKey(
+  recipient: Device,
+  account: Uint8Array,
+  senders: DeviceLookup,
+  parsed: ParsedEnvelope,
+): { contentKey: Uint8Array; hash: Uint8Array } | null {
   const wrapped = findStanza(parsed.stanzas, recipient.id);
   if (wrapped === undefined) return null;
   const sender = senders.get(parsed.sender);
@@ -68,11 +88,7 @@ export function open<T = unknown>(
   if (contentKey === null) {
     throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope was altered or was not sealed by its named sender');
   }
-  try {
-    return decryptBody<T>(suite, account, parsed, hash, contentKey, options);
-  } finally {
-    contentKey.fill(0);
-  }
+  return { contentKey, hash };
 }
 
 /**
