@@ -10,6 +10,12 @@ export const LABELS = {
   envelopeHash: 'multikey-sync/v1/envelope-hash',
   grantNonce: 'multikey-sync/v1/grant-nonce',
   passphraseBlob: 'multikey-sync/v1/passphrase-blob',
+  recoveryIdentity: 'multikey-sync/v1/recovery-identity',
+  recoveryEncryption: 'multikey-sync/v1/recovery-encryption',
+  pairingMailbox: 'multikey-sync/v1/pairing-mailbox',
+  pairingKey: 'multikey-sync/v1/pairing-key',
+  sasCommit: 'multikey-sync/v1/sas-commit',
+  sasCode: 'multikey-sync/v1/sas-code',
 } as const;
 
 /** One of the protocol's labels. */
