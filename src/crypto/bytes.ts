@@ -67,3 +67,40 @@ export function expectBytes(value: unknown, length: number, what: string, code =
 export function wipe(...arrays: (Uint8Array | undefined)[]): void {
   for (const a of arrays) a?.fill(0);
 }
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
+
+/** Unpadded base64url (RFC 4648 §5) of `bytes`. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let k = 0; k < chars; k++) out += B64[(n >> (18 - 6 * k)) & 63];
+  }
+  return out;
+}
+
+/**
+ * Parses unpadded base64url.
+ * @throws {ValidationError} `BASE64_INVALID` for characters outside the alphabet or a bad length.
+ */
+export function fromBase64Url(text: string): Uint8Array {
+  if (text.length % 4 === 1) throw new ValidationError('BASE64_INVALID', 'not a valid base64url length');
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (const c of text) {
+    const v = B64_INDEX.get(c);
+    if (v === undefined) throw new ValidationError('BASE64_INVALID', 'not a base64url string');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
