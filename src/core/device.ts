@@ -157,7 +157,9 @@ export class Device {
   /**
    * The 32-byte key that wraps content keys between this device and `peer`:
    * kek(S→R) = BLAKE2b-256(key = X25519(S, R); label ‖ S.id ‖ R.id ‖ S.encKey ‖ R.encKey).
-   * Cached per peer and direction; recomputed when the peer's encryption key changes.
+   * Cached per peer and direction; recomputed when the peer's encryption key changes. The
+   * returned array is the cached key itself: use it at once and do not keep it, since cache
+   * eviction and {@link Device.wipe} overwrite it.
    * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order peer key.
    */
   pairwiseKey(peer: DevicePublic, direction: PairwiseDirection): Uint8Array {

@@ -14,6 +14,8 @@ export const DEVICE_ID_BYTES = 16;
 /** Bytes in an encoded {@link DevicePublic}. */
 export const DEVICE_PUBLIC_BYTES = 129;
 const CARD_VERSION = 0x01;
+// Any fixed scalar works: a low-order point yields the all-zero output for every clamped scalar.
+const LOW_ORDER_PROBE = new Uint8Array(32).fill(0x5a);
 
 /** What every other party knows about a device. Immutable once made. */
 export interface DevicePublic {
@@ -64,13 +66,19 @@ export function decodeDevicePublic(suite: CryptoProvider, bytes: Uint8Array): De
 
 /**
  * Checks a card's id and binding; returns it unchanged.
- * @throws {CryptoError} `DEVICE_BINDING_INVALID` when the id or signature does not match.
+ * @throws {CryptoError} `DEVICE_BINDING_INVALID` when the id or signature does not match;
+ *   `DEVICE_KEY_LOW_ORDER` when the encryption key is a low-order point.
  */
 export function verifyDevicePublic(suite: CryptoProvider, card: DevicePublic): DevicePublic {
   const ok =
     equalBytes(card.id, deviceIdOf(suite, card.identityKey)) &&
     suite.ed25519Verify(card.binding, bindingMessage(card.identityKey, card.encryptionKey), card.identityKey);
   if (!ok) throw new CryptoError('DEVICE_BINDING_INVALID', 'device card signature does not verify');
+  // A low-order encryption key would make every later seal to this device fail (no shared
+  // secret): refuse it here, once, rather than let one card block writes for the account.
+  if (suite.x25519(LOW_ORDER_PROBE, card.encryptionKey) === null) {
+    throw new CryptoError('DEVICE_KEY_LOW_ORDER', 'device card carries a low-order encryption key');
+  }
   return card;
 }
 

@@ -10,13 +10,13 @@
  * so a grant never reuses a nonce of a stanza the grantor wrote to the same device.
  */
 import { CodecError, CryptoError } from '../errors.js';
-import { equalBytes } from '../crypto/bytes.js';
+import { equalBytes, expectBytes } from '../crypto/bytes.js';
 import { labelledHash } from '../crypto/kdf.js';
 import { LABELS } from '../crypto/labels.js';
 import type { Device } from './device.js';
 import type { DeviceLookup } from './deviceDirectory.js';
 import type { DevicePublic } from './devicePublic.js';
-import { DEFAULT_MAX_ENVELOPE_BYTES, parseEnvelope } from './envelopeFormat.js';
+import { ACCOUNT_ID_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, parseEnvelope } from './envelopeFormat.js';
 import { envelopeHash } from './envelopeHash.js';
 import { decryptBody, unwrapContentKey, type OpenedEnvelope, type OpenOptions } from './open.js';
 
@@ -73,6 +73,7 @@ export function openWithGrant<T = unknown>(
   options: OpenOptions = {},
 ): OpenedEnvelope<T> {
   grantRecordId(grant);
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const suite = recipient.suite;
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
   const hash = envelopeHash(suite, account, parsed.headerBytes, parsed.body);

@@ -53,7 +53,7 @@ export function open<T = unknown>(
   envelope: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> | null {
-  expectBytes(account, ACCOUNT_ID_BYTES, 'account id');
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
   const unwrapped = unwrapContentKey(recipient, account, senders, parsed);
   if (unwrapped === null) return null;

@@ -24,7 +24,7 @@ const HEADER = 54;
 const DEVICE_SECRET_BYTES = 65; // Device.exportSecrets() output
 export const PASSPHRASE_BLOB_BYTES = HEADER + DEVICE_SECRET_BYTES + 16;
 
-/** RFC 9106's second recommended setting: t = 3, m = 64 MiB. */
+/** t = 3, m = 64 MiB, one lane: RFC 9106's second recommended setting but with p = 1 (libsodium fixes p at 1). */
 export const DEFAULT_ARGON2: Argon2Params = { opsLimit: 3, memLimitBytes: 64 * 1024 * 1024 };
 /** Bounds accepted when reading a blob, so a crafted blob cannot demand unbounded work. */
 export const ARGON2_BOUNDS = { minOps: 1, maxOps: 16, minMemKiB: 8 * 1024, maxMemKiB: 1024 * 1024 } as const;

@@ -62,7 +62,7 @@ function expectUint(value: unknown, max: number, what: string): number {
 /**
  * Seals `input` from `sender` to every device in `recipients` (include the sender itself if it
  * should read the record back from the server).
- * @throws {ValidationError} `SEAL_INPUT_INVALID`, `KEY_INVALID`, `RECIPIENT_DUPLICATE`,
+ * @throws {ValidationError} `SEAL_INPUT_INVALID`, `ACCOUNT_ID_INVALID`, `RECIPIENT_DUPLICATE`,
  *   `RECIPIENTS_INVALID`, `CBOR_UNSUPPORTED_VALUE`.
  * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order recipient key.
  */
@@ -75,7 +75,7 @@ export function seal(
 ): Uint8Array {
   const suite = sender.suite;
   const random = options.random ?? systemRandom;
-  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'SEAL_INPUT_INVALID');
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   expectBytes(input.chainHead, CHAIN_HEAD_BYTES, 'chain head', 'SEAL_INPUT_INVALID');
   const kind = input.kind ?? 'record';
   if (kind !== 'record' && kind !== 'tombstone') throw new ValidationError('SEAL_INPUT_INVALID', 'kind must be record or tombstone');
@@ -86,11 +86,14 @@ export function seal(
   if (to.length === 0 || to.length > MAX_RECIPIENTS) {
     throw new ValidationError('RECIPIENTS_INVALID', `an envelope needs 1..${MAX_RECIPIENTS} recipients`);
   }
-  if (to.length > 1) {
-    const seen = new Set<string>();
-    for (const d of to) seen.add(idKey(d.id));
-    if (seen.size !== to.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
+  const seen = new Set<string>();
+  for (const d of to) {
+    if (!(d.id instanceof Uint8Array) || d.id.length !== DEVICE_ID_BYTES) {
+      throw new ValidationError('RECIPIENTS_INVALID', 'a recipient id must be 16 bytes');
+    }
+    seen.add(idKey(d.id));
   }
+  if (seen.size !== to.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
 
   const fresh = random(input.recordId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);
   const contentKey = fresh.subarray(0, CONTENT_KEY_BYTES);
@@ -125,7 +128,7 @@ export function seal(
   let offset = HEADER_BYTES + bodyLength;
   for (const recipient of to) {
     const kek = sender.pairwiseKey(recipient, 'to');
-    out.set(recipient.id.subarray(0, DEVICE_ID_BYTES), offset);
+    out.set(recipient.id, offset);
     out.set(suite.aeadEncrypt(kek, wrapNonce, contentKey, h), offset + DEVICE_ID_BYTES);
     offset += STANZA_BYTES;
   }

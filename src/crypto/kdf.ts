@@ -3,6 +3,7 @@
  * makes the label prefix-free, and the parts the protocol feeds in are fixed-length, so the
  * concatenation is unambiguous. Secrets go in as the BLAKE2b key, never in the message.
  */
+import { UsageError } from '../errors.js';
 import type { CryptoProvider } from './provider.js';
 
 const encoder = new TextEncoder();
@@ -12,6 +13,9 @@ function labelPrefix(label: string): Uint8Array {
   let prefix = prefixes.get(label);
   if (prefix === undefined) {
     const bytes = encoder.encode(label);
+    if (bytes.length === 0 || bytes.length > 255) {
+      throw new UsageError('LABEL_INVALID', 'a domain-separation label is 1..255 bytes');
+    }
     prefix = new Uint8Array(1 + bytes.length);
     prefix[0] = bytes.length;
     prefix.set(bytes, 1);

@@ -9,7 +9,6 @@ export const LABELS = {
   pairwiseKey: 'multikey-sync/v1/pairwise-wrap-key',
   envelopeHash: 'multikey-sync/v1/envelope-hash',
   grantNonce: 'multikey-sync/v1/grant-nonce',
-  passphraseBlob: 'multikey-sync/v1/passphrase-blob',
   recoveryIdentity: 'multikey-sync/v1/recovery-identity',
   recoveryEncryption: 'multikey-sync/v1/recovery-encryption',
   pairingMailbox: 'multikey-sync/v1/pairing-mailbox',

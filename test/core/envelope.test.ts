@@ -124,7 +124,7 @@ describe.each(BACKENDS)('envelopes on the %s backend', (backend) => {
     expect(codeOf(() => seal(a!, ACCOUNT, to, { ...base, sequence: 2 ** 32 }))).toBe('SEAL_INPUT_INVALID');
     expect(codeOf(() => seal(a!, ACCOUNT, to, { ...base, expiryDay: 70_000 }))).toBe('SEAL_INPUT_INVALID');
     expect(codeOf(() => seal(a!, ACCOUNT, to, { ...base, chainHead: new Uint8Array(31) }))).toBe('SEAL_INPUT_INVALID');
-    expect(codeOf(() => seal(a!, new Uint8Array(3), to, base))).toBe('SEAL_INPUT_INVALID');
+    expect(codeOf(() => seal(a!, new Uint8Array(3), to, base))).toBe('ACCOUNT_ID_INVALID');
     expect(codeOf(() => seal(a!, ACCOUNT, to, { ...base, recordId: new Uint8Array(15) }))).toBe('SEAL_INPUT_INVALID');
   });
 
