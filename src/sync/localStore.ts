@@ -1,0 +1,172 @@
+/**
+ * `LocalStore`: a device's replica of its records, its durable outbox of sealed envelopes not
+ * yet acknowledged by the server, and a small key-value store for its own state (pull cursors,
+ * its next sequence number, cached chain entries, its passphrase-protected secrets).
+ *
+ * Every method is async so that an IndexedDB adapter can implement the same interface; the
+ * memory and SQLite adapters resolve at once. Each write method is atomic: it either takes
+ * full effect or none. The two that matter for sync:
+ * - `applyLocal` stores a local write and queues its envelope together, so a write is never
+ *   stored without being pushed later, nor pushed without being stored.
+ * - `applyRemote` merges pulled versions and moves the pull cursor together, so a sync cut off
+ *   half-way re-pulls from the last committed cursor and loses or repeats nothing (re-applying a
+ *   version is a no-op: merge is idempotent).
+ *
+ * Records are listed in (sortTime, recordId) order by keyset paging: a page is read with the
+ * token of the previous one, so no adapter ever holds a whole collection to answer a list.
+ *
+ * Errors are `StorageError`s with the codes catalogued in `localStoreErrors.ts`; async methods
+ * report them by rejecting.
+ */
+import type { Version } from './version.js';
+
+/** One version of one record as the replica holds it. */
+export interface LocalRecord extends Version {
+  /** Collection name: 1 to 128 characters. */
+  readonly collection: string;
+  /** 16 bytes, the envelope's record id. */
+  readonly recordId: Uint8Array;
+  /** u32 revision (see `version.ts`). */
+  readonly revision: number;
+  /** 16-byte id of the device that wrote this version. */
+  readonly sender: Uint8Array;
+  /** True for a tombstone. */
+  readonly deleted: boolean;
+  /** The record's content, any CBOR-encodable value; null for a tombstone. */
+  readonly value: unknown;
+  /** Milliseconds (a non-negative safe integer) the collection is listed by, e.g. a call's startedAt. */
+  readonly sortTime: number;
+  /** Milliseconds after which `expire` removes the record; null = never. */
+  readonly expiresAt: number | null;
+}
+
+/** An envelope to queue with a local write. */
+export interface OutboxItemInput {
+  /** The record the envelope carries; must equal the written record's id. */
+  readonly recordId: Uint8Array;
+  /** The sealed envelope, opaque to the store (1 byte to 4 MiB). */
+  readonly bytes: Uint8Array;
+}
+
+/** A queued envelope, with the id `outboxAck` takes once the server has it. */
+export interface OutboxItem extends OutboxItemInput {
+  /** Positive integer, increasing in queue order and never reused. */
+  readonly id: number;
+}
+
+/** Filters and paging of `listRecords`. */
+export interface ListOptions {
+  /** Lowest sortTime listed, inclusive. Default: no bound. */
+  readonly from?: number;
+  /** Highest sortTime listed, exclusive. Default: no bound. */
+  readonly to?: number;
+  /** Page size, 1 to 1000. Default 100. */
+  readonly limit?: number;
+  /** The `next` token of the previous page, from a listing in the same order. */
+  readonly after?: string;
+  /** 'asc' (default): oldest first; 'desc': newest first. Ties go by record id bytes. */
+  readonly order?: 'asc' | 'desc';
+  /** List tombstones too. Default false. */
+  readonly includeDeleted?: boolean;
+}
+
+/** One page of a listing. */
+export interface RecordPage {
+  readonly records: LocalRecord[];
+  /** Token for the next page, or null when this page is the last. */
+  readonly next: string | null;
+}
+
+/** Options of `countRecords`. */
+export interface CountOptions {
+  /** Count tombstones too. Default false. */
+  readonly includeDeleted?: boolean;
+}
+
+/** A device's replica, outbox and private state. See the module comment. */
+export interface LocalStore {
+  /**
+   * The stored version of a record (a tombstone included), or null.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`,
+   *   `LOCAL_STORE_FAILURE`.
+   */
+  getRecord(collection: string, recordId: Uint8Array): Promise<LocalRecord | null>;
+
+  /**
+   * One page of a collection in (sortTime, recordId) order, with from ≤ sortTime < to.
+   * A row that does not decode is reported, never skipped.
+   * @throws StorageError `INVALID_ARGUMENT` (a bad option or a token that is not this order's),
+   *   `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  listRecords(collection: string, options?: ListOptions): Promise<RecordPage>;
+
+  /**
+   * How many records the collection holds (tombstones only with `includeDeleted`).
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  countRecords(collection: string, options?: CountOptions): Promise<number>;
+
+  /**
+   * A local write: stores `record` and queues `outboxItem`, in one transaction. `record` must
+   * be newer than the stored version (its revision from `nextRevision` of what is stored).
+   * @throws StorageError `INVALID_ARGUMENT` (nothing stored, nothing queued),
+   *   `LOCAL_VERSION_STALE` (a newer or equal version is stored; re-read and retry),
+   *   `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void>;
+
+  /**
+   * Merges pulled versions in order, storing each only if newer than what is stored then, and
+   * sets meta `cursorKey` to `cursor`, in one transaction. Returns, per input record, whether
+   * it was applied. If any record is invalid, nothing is applied and the cursor stays.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array): Promise<boolean[]>;
+
+  /**
+   * Up to `limit` (1 to 1000) queued envelopes, oldest first; they stay queued until acked.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`,
+   *   `LOCAL_STORE_FAILURE`.
+   */
+  outboxPeek(limit: number): Promise<OutboxItem[]>;
+
+  /**
+   * Removes the given items from the outbox; ids not queued are ignored.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  outboxAck(ids: readonly number[]): Promise<void>;
+
+  /**
+   * Number of queued envelopes.
+   * @throws StorageError `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  outboxSize(): Promise<number>;
+
+  /**
+   * The bytes stored under `key` (1 to 256 characters), or null.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  getMeta(key: string): Promise<Uint8Array | null>;
+
+  /**
+   * Stores a copy of `value` under `key`, replacing any previous value.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  setMeta(key: string, value: Uint8Array): Promise<void>;
+
+  /**
+   * Removes every record, in every collection, whose expiresAt ≤ `now` (ms); returns how many.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  expire(now: number): Promise<number>;
+
+  /**
+   * Removes every record of `collection` (tombstones included); returns how many. The outbox
+   * is left alone: envelopes already queued are still pushed.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  dropCollection(collection: string): Promise<number>;
+
+  /** Releases the store; later calls reject with `LOCAL_STORE_CLOSED`. Safe to call twice. */
+  close(): Promise<void>;
+}

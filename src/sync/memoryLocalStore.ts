@@ -1,0 +1,195 @@
+/**
+ * `MemoryLocalStore`: a `LocalStore` in process memory, for tests and for devices that keep
+ * nothing between runs. Values are kept as CBOR bytes, like the SQLite adapter, so both accept
+ * the same values and hand out fresh copies. Each method validates and encodes everything
+ * before it changes anything, which is what makes it atomic.
+ */
+import { toHex } from '../crypto/bytes.js';
+import { resolveListOptions, toPage } from './listQuery.js';
+import type {
+  CountOptions,
+  ListOptions,
+  LocalRecord,
+  LocalStore,
+  OutboxItem,
+  OutboxItemInput,
+  RecordPage,
+} from './localStore.js';
+import { localStoreError } from './localStoreErrors.js';
+import {
+  checkCollection,
+  checkLimit,
+  checkMetaKey,
+  checkMetaValue,
+  checkOutboxIds,
+  checkOutboxItem,
+  checkRecordId,
+  checkTime,
+  invalid,
+} from './localStoreValidate.js';
+import { MemoryCollection } from './memoryCollection.js';
+import { prepareRecord, readRecord, type StoredRecord } from './storedRecord.js';
+import { compareVersions, isNewer } from './version.js';
+
+function toLocal(record: StoredRecord): LocalRecord {
+  return readRecord(record.collection, {
+    record_id: record.recordId,
+    revision: record.revision,
+    sender: record.sender,
+    deleted: record.deleted ? 1 : 0,
+    value: record.valueBytes,
+    sort_time: record.sortTime,
+    expires_at: record.expiresAt,
+  });
+}
+
+/** A `LocalStore` held in memory; everything is lost when the process ends. */
+export class MemoryLocalStore implements LocalStore {
+  private readonly collections = new Map<string, MemoryCollection>();
+  private readonly outbox = new Map<number, OutboxItemInput>();
+  private readonly meta = new Map<string, Uint8Array>();
+  private nextOutboxId = 1;
+  private closed = false;
+
+  private ensureOpen(): void {
+    if (this.closed) throw localStoreError('LOCAL_STORE_CLOSED', 'the local store is closed');
+  }
+
+  private collection(name: string): MemoryCollection {
+    let collection = this.collections.get(name);
+    if (collection === undefined) {
+      collection = new MemoryCollection();
+      this.collections.set(name, collection);
+    }
+    return collection;
+  }
+
+  /** @inheritDoc LocalStore.getRecord */
+  async getRecord(collection: string, recordId: Uint8Array): Promise<LocalRecord | null> {
+    this.ensureOpen();
+    checkCollection(collection);
+    checkRecordId(recordId);
+    const record = this.collections.get(collection)?.byId.get(toHex(recordId));
+    return record === undefined ? null : toLocal(record);
+  }
+
+  /** @inheritDoc LocalStore.listRecords */
+  async listRecords(collection: string, options?: ListOptions): Promise<RecordPage> {
+    this.ensureOpen();
+    checkCollection(collection);
+    const query = resolveListOptions(options);
+    const found = this.collections.get(collection)?.scan(query) ?? [];
+    return toPage(query, found.slice(0, query.limit).map(toLocal), found.length > query.limit);
+  }
+
+  /** @inheritDoc LocalStore.countRecords */
+  async countRecords(collection: string, options?: CountOptions): Promise<number> {
+    this.ensureOpen();
+    checkCollection(collection);
+    const includeDeleted = options?.includeDeleted ?? false;
+    if (typeof includeDeleted !== 'boolean') invalid('includeDeleted must be a boolean');
+    const c = this.collections.get(collection);
+    return c === undefined ? 0 : includeDeleted ? c.byId.size : c.live;
+  }
+
+  /** @inheritDoc LocalStore.applyLocal */
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void> {
+    this.ensureOpen();
+    const stored = prepareRecord(record);
+    checkOutboxItem(outboxItem, stored.recordId);
+    const key = toHex(stored.recordId);
+    const current = this.collections.get(stored.collection)?.byId.get(key);
+    if (current !== undefined && !isNewer(stored, current)) {
+      throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
+    }
+    this.collection(stored.collection).put(key, stored);
+    this.outbox.set(this.nextOutboxId++, { recordId: outboxItem.recordId.slice(), bytes: outboxItem.bytes.slice() });
+  }
+
+  /** @inheritDoc LocalStore.applyRemote */
+  async applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array): Promise<boolean[]> {
+    this.ensureOpen();
+    if (!Array.isArray(records)) invalid('records must be an array');
+    const prepared = records.map(prepareRecord);
+    checkMetaKey(cursorKey);
+    checkMetaValue(cursor);
+    const applied = prepared.map((stored) => {
+      const key = toHex(stored.recordId);
+      const collection = this.collection(stored.collection);
+      const current = collection.byId.get(key);
+      if (current !== undefined && compareVersions(stored, current) <= 0) return false;
+      collection.put(key, stored);
+      return true;
+    });
+    this.meta.set(cursorKey, cursor.slice());
+    return applied;
+  }
+
+  /** @inheritDoc LocalStore.outboxPeek */
+  async outboxPeek(limit: number): Promise<OutboxItem[]> {
+    this.ensureOpen();
+    checkLimit(limit);
+    const items: OutboxItem[] = [];
+    for (const [id, item] of this.outbox) {
+      if (items.length === limit) break;
+      items.push({ id, recordId: item.recordId.slice(), bytes: item.bytes.slice() });
+    }
+    return items;
+  }
+
+  /** @inheritDoc LocalStore.outboxAck */
+  async outboxAck(ids: readonly number[]): Promise<void> {
+    this.ensureOpen();
+    checkOutboxIds(ids);
+    for (const id of ids) this.outbox.delete(id);
+  }
+
+  /** @inheritDoc LocalStore.outboxSize */
+  async outboxSize(): Promise<number> {
+    this.ensureOpen();
+    return this.outbox.size;
+  }
+
+  /** @inheritDoc LocalStore.getMeta */
+  async getMeta(key: string): Promise<Uint8Array | null> {
+    this.ensureOpen();
+    checkMetaKey(key);
+    return this.meta.get(key)?.slice() ?? null;
+  }
+
+  /** @inheritDoc LocalStore.setMeta */
+  async setMeta(key: string, value: Uint8Array): Promise<void> {
+    this.ensureOpen();
+    checkMetaKey(key);
+    checkMetaValue(value);
+    this.meta.set(key, value.slice());
+  }
+
+  /** @inheritDoc LocalStore.expire */
+  async expire(now: number): Promise<number> {
+    this.ensureOpen();
+    checkTime('now', now);
+    let removed = 0;
+    for (const collection of this.collections.values()) {
+      removed += collection.removeWhere((r) => r.expiresAt !== null && r.expiresAt <= now);
+    }
+    return removed;
+  }
+
+  /** @inheritDoc LocalStore.dropCollection */
+  async dropCollection(collection: string): Promise<number> {
+    this.ensureOpen();
+    checkCollection(collection);
+    const removed = this.collections.get(collection)?.byId.size ?? 0;
+    this.collections.delete(collection);
+    return removed;
+  }
+
+  /** @inheritDoc LocalStore.close */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.collections.clear();
+    this.outbox.clear();
+    this.meta.clear();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Schema of a device's SQLite replica, versioned with `PRAGMA user_version`. Migration N brings
+ * the file from version N-1 to N; the list only grows.
+ */
+import type Database from 'better-sqlite3';
+import { localStoreError } from './localStoreErrors.js';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  -- A tombstone has deleted = 1 and value NULL; a live record's value is CBOR (encodeValue).
+  CREATE TABLE records (
+    collection TEXT    NOT NULL,
+    record_id  BLOB    NOT NULL,
+    revision   INTEGER NOT NULL,
+    sender     BLOB    NOT NULL,
+    deleted    INTEGER NOT NULL,
+    value      BLOB,
+    sort_time  INTEGER NOT NULL,
+    expires_at INTEGER,
+    PRIMARY KEY (collection, record_id)
+  ) STRICT;
+  CREATE INDEX records_by_time ON records (collection, sort_time, record_id);
+  CREATE INDEX records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;
+
+  -- AUTOINCREMENT: an id is never reused, so a late ack cannot remove a newer item.
+  CREATE TABLE outbox (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id BLOB    NOT NULL,
+    bytes     BLOB    NOT NULL
+  ) STRICT;
+
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  ) STRICT;
+  `,
+];
+
+/** The schema version this code writes. */
+export const LOCAL_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file to `LOCAL_SCHEMA_VERSION` in one IMMEDIATE transaction.
+ * @throws StorageError `LOCAL_SCHEMA_TOO_NEW` when a newer library already migrated the file.
+ */
+export function migrateLocalSqlite(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LOCAL_SCHEMA_VERSION) {
+      throw localStoreError(
+        'LOCAL_SCHEMA_TOO_NEW',
+        `local store schema version ${version} is newer than this library's ${LOCAL_SCHEMA_VERSION}`,
+      );
+    }
+    for (let next = version + 1; next <= LOCAL_SCHEMA_VERSION; next += 1) {
+      db.exec(MIGRATIONS[next - 1]!);
+      db.pragma(`user_version = ${next}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,81 @@
+/** Every SQL statement `SqliteLocalStore` runs, prepared once per connection. */
+import type Database from 'better-sqlite3';
+import type { RawRecordRow } from './storedRecord.js';
+
+type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** A records row as better-sqlite3 returns it; `storedRecord.ts` checks every field. */
+export type RecordRow = RawRecordRow;
+
+/** The version columns of a records row. */
+export type VersionRow = Pick<RawRecordRow, 'record_id' | 'revision' | 'sender'>;
+
+/** An outbox row. */
+export interface OutboxRow {
+  id: number;
+  record_id: unknown;
+  bytes: unknown;
+}
+
+/** Parameters of a page query: collection, start time, start id, stop time, include deleted (0/1), row count. */
+type PageParams = [string, number, Buffer, number, number, number];
+
+/** The prepared statements of one connection. */
+export interface LocalStatements {
+  record: Statement<[string, Buffer], RecordRow>;
+  version: Statement<[string, Buffer], VersionRow>;
+  upsert: Statement<[string, Buffer, number, Buffer, number, Buffer | null, number, number | null]>;
+  pageAsc: Statement<PageParams, RecordRow>;
+  pageDesc: Statement<PageParams, RecordRow>;
+  countLive: Statement<[string], { n: number }>;
+  countAll: Statement<[string], { n: number }>;
+  expire: Statement<[number]>;
+  dropCollection: Statement<[string]>;
+  enqueue: Statement<[Buffer, Buffer]>;
+  peek: Statement<[number], OutboxRow>;
+  ack: Statement<[number]>;
+  outboxSize: Statement<[], { n: number }>;
+  getMeta: Statement<[string], { value: Buffer }>;
+  setMeta: Statement<[string, Buffer]>;
+}
+
+const RECORD_COLUMNS = 'record_id, revision, sender, deleted, value, sort_time, expires_at';
+
+/** Prepares the statements for `db`. */
+export function prepareLocalStatements(db: Database.Database): LocalStatements {
+  return {
+    record: db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE collection = ? AND record_id = ?`),
+    version: db.prepare('SELECT record_id, revision, sender FROM records WHERE collection = ? AND record_id = ?'),
+    upsert: db.prepare(
+      `INSERT INTO records (collection, record_id, revision, sender, deleted, value, sort_time, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (collection, record_id) DO UPDATE SET
+         revision = excluded.revision, sender = excluded.sender, deleted = excluded.deleted,
+         value = excluded.value, sort_time = excluded.sort_time, expires_at = excluded.expires_at`,
+    ),
+    // Keyset pages: the row value comparison starts the index scan at the previous page's
+    // last position; an empty start id means "from the start of that millisecond".
+    pageAsc: db.prepare(
+      `SELECT ${RECORD_COLUMNS} FROM records
+        WHERE collection = ? AND (sort_time, record_id) > (?, ?) AND sort_time < ? AND (? OR deleted = 0)
+        ORDER BY sort_time, record_id LIMIT ?`,
+    ),
+    pageDesc: db.prepare(
+      `SELECT ${RECORD_COLUMNS} FROM records
+        WHERE collection = ? AND (sort_time, record_id) < (?, ?) AND sort_time >= ? AND (? OR deleted = 0)
+        ORDER BY sort_time DESC, record_id DESC LIMIT ?`,
+    ),
+    countLive: db.prepare('SELECT count(*) AS n FROM records WHERE collection = ? AND deleted = 0'),
+    countAll: db.prepare('SELECT count(*) AS n FROM records WHERE collection = ?'),
+    expire: db.prepare('DELETE FROM records WHERE expires_at <= ?'),
+    dropCollection: db.prepare('DELETE FROM records WHERE collection = ?'),
+    enqueue: db.prepare('INSERT INTO outbox (record_id, bytes) VALUES (?, ?)'),
+    peek: db.prepare('SELECT id, record_id, bytes FROM outbox ORDER BY id LIMIT ?'),
+    ack: db.prepare('DELETE FROM outbox WHERE id = ?'),
+    outboxSize: db.prepare('SELECT count(*) AS n FROM outbox'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+}

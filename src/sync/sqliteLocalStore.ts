@@ -1,0 +1,263 @@
+/**
+ * `SqliteLocalStore`: a device's replica in one SQLite file (better-sqlite3), the default in
+ * Node. WAL mode; every write is one IMMEDIATE transaction through prepared statements, so a
+ * killed process leaves either all or none of a write. `synchronous = FULL` by default: after
+ * a power loss, a device whose last commits rolled back could hand out a sequence number or
+ * revision again for an envelope it already pushed, and then disagree with the server about
+ * that record. `NORMAL` survives process crashes only.
+ */
+import Database from 'better-sqlite3';
+import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
+import { resolveListOptions, toPage } from './listQuery.js';
+import type {
+  CountOptions,
+  ListOptions,
+  LocalRecord,
+  LocalStore,
+  OutboxItem,
+  OutboxItemInput,
+  RecordPage,
+} from './localStore.js';
+import { asLocalStoreError, localStoreError } from './localStoreErrors.js';
+import {
+  checkCollection,
+  checkInt,
+  checkLimit,
+  checkMetaKey,
+  checkMetaValue,
+  checkOutboxIds,
+  checkOutboxItem,
+  checkRecordId,
+  checkTime,
+  invalid,
+} from './localStoreValidate.js';
+import { migrateLocalSqlite } from './sqliteLocalSchema.js';
+import { prepareLocalStatements, type LocalStatements, type OutboxRow } from './sqliteLocalStatements.js';
+import { prepareRecord, readRecord, readVersion, type StoredRecord } from './storedRecord.js';
+import { compareVersions } from './version.js';
+
+/** Options of `SqliteLocalStore.open`. */
+export interface SqliteLocalStoreOptions {
+  /** `FULL` (default) survives power loss; `NORMAL` survives only a process crash. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another connection's write lock. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** A zero-copy Buffer view, the type better-sqlite3 binds as BLOB. */
+function blob(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function readOutboxItem(row: OutboxRow): OutboxItem {
+  const { id, record_id: recordId, bytes } = row;
+  if (!(recordId instanceof Uint8Array) || recordId.length !== RECORD_ID_BYTES || !(bytes instanceof Uint8Array)) {
+    throw localStoreError('LOCAL_ROW_CORRUPT', `outbox item ${id} is corrupt`);
+  }
+  return { id, recordId: new Uint8Array(recordId), bytes: new Uint8Array(bytes) };
+}
+
+/** A `LocalStore` in one SQLite file. Create it with `SqliteLocalStore.open`. */
+export class SqliteLocalStore implements LocalStore {
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly sql: LocalStatements,
+  ) {}
+
+  /**
+   * Opens (creating or migrating) the replica at `path`; `:memory:` works for tests.
+   * @throws StorageError `INVALID_ARGUMENT` (a bad option), `LOCAL_SCHEMA_TOO_NEW`,
+   *   `LOCAL_STORE_FAILURE` (the file cannot be opened or is not a database).
+   */
+  static async open(path: string, options: SqliteLocalStoreOptions = {}): Promise<SqliteLocalStore> {
+    if (typeof path !== 'string' || path.length === 0) invalid('path must be a non-empty string');
+    const synchronous = options.synchronous ?? 'FULL';
+    if (synchronous !== 'FULL' && synchronous !== 'NORMAL') invalid("synchronous must be 'FULL' or 'NORMAL'");
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    checkInt('busyTimeoutMs', busyTimeoutMs, 0, 0x7fff_ffff);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: busyTimeoutMs });
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      migrateLocalSqlite(db);
+      return new SqliteLocalStore(db, prepareLocalStatements(db));
+    } catch (error) {
+      db?.close();
+      throw asLocalStoreError(error, 'SQLite');
+    }
+  }
+
+  /** Runs `body` on an open store; driver errors become `LOCAL_STORE_FAILURE`. */
+  private run<T>(body: () => T): T {
+    if (this.closed) throw localStoreError('LOCAL_STORE_CLOSED', 'the local store is closed');
+    try {
+      return body();
+    } catch (error) {
+      throw asLocalStoreError(error, 'SQLite');
+    }
+  }
+
+  /** Runs `body` in one IMMEDIATE transaction (all or nothing). */
+  private write<T>(body: () => T): T {
+    return this.run(() => this.db.transaction(body).immediate());
+  }
+
+  /** The stored version's order against `record`'s: > 0 when `record` is newer or new. */
+  private order(record: StoredRecord): number {
+    const row = this.sql.version.get(record.collection, blob(record.recordId));
+    return row === undefined ? 1 : compareVersions(record, readVersion(record.collection, row));
+  }
+
+  private store(record: StoredRecord): void {
+    this.sql.upsert.run(
+      record.collection,
+      blob(record.recordId),
+      record.revision,
+      blob(record.sender),
+      record.deleted ? 1 : 0,
+      record.valueBytes === null ? null : blob(record.valueBytes),
+      record.sortTime,
+      record.expiresAt,
+    );
+  }
+
+  /** @inheritDoc LocalStore.getRecord */
+  async getRecord(collection: string, recordId: Uint8Array): Promise<LocalRecord | null> {
+    return this.run(() => {
+      checkCollection(collection);
+      checkRecordId(recordId);
+      const row = this.sql.record.get(collection, blob(recordId));
+      return row === undefined ? null : readRecord(collection, row);
+    });
+  }
+
+  /** @inheritDoc LocalStore.listRecords */
+  async listRecords(collection: string, options?: ListOptions): Promise<RecordPage> {
+    return this.run(() => {
+      checkCollection(collection);
+      const q = resolveListOptions(options);
+      const statement = q.order === 'asc' ? this.sql.pageAsc : this.sql.pageDesc;
+      const rows = statement.all(
+        collection,
+        q.start.sortTime,
+        blob(q.start.recordId),
+        q.stopTime,
+        q.includeDeleted ? 1 : 0,
+        q.limit + 1,
+      );
+      const records = rows.slice(0, q.limit).map((row) => readRecord(collection, row));
+      return toPage(q, records, rows.length > q.limit);
+    });
+  }
+
+  /** @inheritDoc LocalStore.countRecords */
+  async countRecords(collection: string, options?: CountOptions): Promise<number> {
+    return this.run(() => {
+      checkCollection(collection);
+      const includeDeleted = options?.includeDeleted ?? false;
+      if (typeof includeDeleted !== 'boolean') invalid('includeDeleted must be a boolean');
+      return (includeDeleted ? this.sql.countAll : this.sql.countLive).get(collection)!.n;
+    });
+  }
+
+  /** @inheritDoc LocalStore.applyLocal */
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void> {
+    this.run(() => {
+      const stored = prepareRecord(record);
+      checkOutboxItem(outboxItem, stored.recordId);
+      this.write(() => {
+        if (this.order(stored) <= 0) {
+          throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
+        }
+        this.store(stored);
+        this.sql.enqueue.run(blob(stored.recordId), blob(outboxItem.bytes));
+      });
+    });
+  }
+
+  /** @inheritDoc LocalStore.applyRemote */
+  async applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array): Promise<boolean[]> {
+    return this.run(() => {
+      if (!Array.isArray(records)) invalid('records must be an array');
+      const prepared = records.map(prepareRecord);
+      checkMetaKey(cursorKey);
+      checkMetaValue(cursor);
+      return this.write(() => {
+        const applied = prepared.map((stored) => {
+          if (this.order(stored) <= 0) return false;
+          this.store(stored);
+          return true;
+        });
+        this.sql.setMeta.run(cursorKey, blob(cursor));
+        return applied;
+      });
+    });
+  }
+
+  /** @inheritDoc LocalStore.outboxPeek */
+  async outboxPeek(limit: number): Promise<OutboxItem[]> {
+    return this.run(() => {
+      checkLimit(limit);
+      return this.sql.peek.all(limit).map(readOutboxItem);
+    });
+  }
+
+  /** @inheritDoc LocalStore.outboxAck */
+  async outboxAck(ids: readonly number[]): Promise<void> {
+    this.run(() => {
+      checkOutboxIds(ids);
+      this.write(() => {
+        for (const id of ids) this.sql.ack.run(id);
+      });
+    });
+  }
+
+  /** @inheritDoc LocalStore.outboxSize */
+  async outboxSize(): Promise<number> {
+    return this.run(() => this.sql.outboxSize.get()!.n);
+  }
+
+  /** @inheritDoc LocalStore.getMeta */
+  async getMeta(key: string): Promise<Uint8Array | null> {
+    return this.run(() => {
+      checkMetaKey(key);
+      const row = this.sql.getMeta.get(key);
+      return row === undefined ? null : new Uint8Array(row.value);
+    });
+  }
+
+  /** @inheritDoc LocalStore.setMeta */
+  async setMeta(key: string, value: Uint8Array): Promise<void> {
+    this.run(() => {
+      checkMetaKey(key);
+      checkMetaValue(value);
+      this.write(() => this.sql.setMeta.run(key, blob(value)));
+    });
+  }
+
+  /** @inheritDoc LocalStore.expire */
+  async expire(now: number): Promise<number> {
+    return this.run(() => {
+      checkTime('now', now);
+      return this.write(() => this.sql.expire.run(now).changes);
+    });
+  }
+
+  /** @inheritDoc LocalStore.dropCollection */
+  async dropCollection(collection: string): Promise<number> {
+    return this.run(() => {
+      checkCollection(collection);
+      return this.write(() => this.sql.dropCollection.run(collection).changes);
+    });
+  }
+
+  /** @inheritDoc LocalStore.close */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The form every adapter stores a record in: the version fields as given and the value as
+ * CBOR bytes (`encodeValue`), so adapters share one data model and hand out fresh copies.
+ * Reading checks every field again: a stored row that does not decode is reported as
+ * `LOCAL_ROW_CORRUPT` naming its collection and record id, never skipped.
+ */
+import type { StorageError } from '../errors.js';
+import { decodeValue, encodeValue, type CborLimits } from '../core/cbor.js';
+import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
+import { toHex } from '../crypto/bytes.js';
+import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
+import { MAX_REVISION } from './version.js';
+import type { LocalRecord } from './localStore.js';
+import { localStoreError } from './localStoreErrors.js';
+import {
+  checkBytes,
+  checkCollection,
+  checkInt,
+  checkRecordId,
+  checkTime,
+  invalid,
+  MAX_OUTBOX_BYTES,
+} from './localStoreValidate.js';
+
+/** Largest encoded value, in bytes. */
+export const MAX_VALUE_BYTES = MAX_OUTBOX_BYTES;
+
+// Stored values were written by this library, so reading needs only the size and depth bounds
+// that `encodeValue` itself keeps; the default item and string limits (made for hostile
+// envelopes) would turn a large but valid value into a false LOCAL_ROW_CORRUPT.
+const READ_LIMITS: Partial<CborLimits> = {
+  maxBytes: MAX_VALUE_BYTES,
+  maxItems: MAX_VALUE_BYTES,
+  maxStringBytes: MAX_VALUE_BYTES,
+};
+
+/** A validated record ready to store. Byte fields are private copies. */
+export interface StoredRecord {
+  readonly collection: string;
+  readonly recordId: Uint8Array;
+  readonly revision: number;
+  readonly sender: Uint8Array;
+  readonly deleted: boolean;
+  /** CBOR of the value; null for a tombstone. */
+  readonly valueBytes: Uint8Array | null;
+  readonly sortTime: number;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * Validates `record` and encodes its value.
+ * @throws StorageError `INVALID_ARGUMENT`.
+ */
+export function prepareRecord(record: unknown): StoredRecord {
+  if (typeof record !== 'object' || record === null) invalid('a record must be an object');
+  const r = record as Record<keyof LocalRecord, unknown>;
+  checkCollection(r.collection);
+  checkRecordId(r.recordId);
+  checkInt('revision', r.revision, 0, MAX_REVISION);
+  checkBytes('sender', r.sender, DEVICE_ID_BYTES);
+  if (typeof r.deleted !== 'boolean') invalid('deleted must be a boolean');
+  checkTime('sortTime', r.sortTime);
+  if (r.expiresAt !== null) checkTime('expiresAt', r.expiresAt);
+  let valueBytes: Uint8Array | null = null;
+  if (r.deleted) {
+    if (r.value !== null) invalid('a tombstone must have the value null');
+  } else {
+    try {
+      valueBytes = encodeValue(r.value);
+    } catch (cause) {
+      throw localStoreError('INVALID_ARGUMENT', 'value is not CBOR-encodable', cause);
+    }
+    if (valueBytes.length > MAX_VALUE_BYTES) invalid(`value encodes to more than ${MAX_VALUE_BYTES} bytes`);
+  }
+  return {
+    collection: r.collection,
+    recordId: r.recordId.slice(),
+    revision: r.revision,
+    sender: r.sender.slice(),
+    deleted: r.deleted,
+    valueBytes,
+    sortTime: r.sortTime,
+    expiresAt: r.expiresAt,
+  };
+}
+
+/** A row as an adapter read it, every field still unchecked. */
+export interface RawRecordRow {
+  record_id: unknown;
+  revision: unknown;
+  sender: unknown;
+  deleted: unknown;
+  value: unknown;
+  sort_time: unknown;
+  expires_at: unknown;
+}
+
+function idHex(recordId: unknown): string {
+  return recordId instanceof Uint8Array ? toHex(recordId) : '(unreadable)';
+}
+
+/** The LOCAL_ROW_CORRUPT error for a record row. */
+export function corruptRecord(collection: string, recordId: unknown, what: string, cause?: unknown): StorageError {
+  return localStoreError(
+    'LOCAL_ROW_CORRUPT',
+    `stored record ${idHex(recordId)} of collection ${JSON.stringify(collection)} is corrupt: ${what}`,
+    cause,
+  );
+}
+
+function isBytes(value: unknown, length: number): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === length;
+}
+
+function isUint(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
+}
+
+/**
+ * The version fields of a stored row, checked.
+ * @throws StorageError `LOCAL_ROW_CORRUPT`.
+ */
+export function readVersion(collection: string, row: Pick<RawRecordRow, 'record_id' | 'revision' | 'sender'>): {
+  revision: number;
+  sender: Uint8Array;
+} {
+  if (!isBytes(row.record_id, RECORD_ID_BYTES)) throw corruptRecord(collection, row.record_id, 'bad record id');
+  if (!isUint(row.revision, MAX_REVISION)) throw corruptRecord(collection, row.record_id, 'bad revision');
+  if (!isBytes(row.sender, DEVICE_ID_BYTES)) throw corruptRecord(collection, row.record_id, 'bad sender');
+  return { revision: row.revision, sender: row.sender };
+}
+
+/**
+ * Decodes a stored row into a fresh `LocalRecord`.
+ * @throws StorageError `LOCAL_ROW_CORRUPT`.
+ */
+export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
+  const { revision, sender } = readVersion(collection, row);
+  const recordId = row.record_id as Uint8Array;
+  if (row.deleted !== 0 && row.deleted !== 1) throw corruptRecord(collection, recordId, 'bad deleted flag');
+  if (!isUint(row.sort_time, Number.MAX_SAFE_INTEGER)) throw corruptRecord(collection, recordId, 'bad sort time');
+  if (row.expires_at !== null && !isUint(row.expires_at, Number.MAX_SAFE_INTEGER)) {
+    throw corruptRecord(collection, recordId, 'bad expiry time');
+  }
+  let value: unknown = null;
+  if (row.deleted === 1) {
+    if (row.value !== null) throw corruptRecord(collection, recordId, 'a tombstone holds a value');
+  } else {
+    if (!(row.value instanceof Uint8Array)) throw corruptRecord(collection, recordId, 'the value is missing');
+    try {
+      value = decodeValue(row.value, READ_LIMITS);
+    } catch (cause) {
+      throw corruptRecord(collection, recordId, 'the value does not decode', cause);
+    }
+  }
+  return {
+    collection,
+    recordId: new Uint8Array(recordId),
+    revision,
+    sender: new Uint8Array(sender),
+    deleted: row.deleted === 1,
+    value,
+    sortTime: row.sort_time,
+    expiresAt: row.expires_at,
+  };
+}

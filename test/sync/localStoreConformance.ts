@@ -1,0 +1,28 @@
+/**
+ * The conformance suite every `LocalStore` adapter must pass. An adapter's test file calls
+ * `localStoreConformance(name, makeStore)`; `makeStore()` returns a fresh, empty store and a
+ * cleanup. Each test gets its own store.
+ */
+import { describe } from 'vitest';
+import { lifecycleSuite } from './conformance/lifecycle.js';
+import { mergeSuite } from './conformance/merge.js';
+import { expirySuite, metaSuite } from './conformance/metaExpiry.js';
+import { outboxSuite } from './conformance/outbox.js';
+import { pagingSuite } from './conformance/paging.js';
+import { recordsSuite } from './conformance/records.js';
+import type { MakeLocalStore } from './fixtures.js';
+
+export type { MakeLocalStore } from './fixtures.js';
+
+/** Defines the conformance tests for the adapter called `name`. */
+export function localStoreConformance(name: string, makeStore: MakeLocalStore): void {
+  describe(`${name} conformance`, () => {
+    recordsSuite(makeStore);
+    pagingSuite(makeStore);
+    mergeSuite(makeStore);
+    outboxSuite(makeStore);
+    metaSuite(makeStore);
+    expirySuite(makeStore);
+    lifecycleSuite(makeStore);
+  });
+}
