@@ -12,6 +12,10 @@
  *   half-way re-pulls from the last committed cursor and loses or repeats nothing (re-applying a
  *   version is a no-op: merge is idempotent).
  *
+ * It also holds envelopes the device received but cannot open yet (it was enrolled after they
+ * were sealed and waits for the history grants that let it open them), by record id, until the
+ * caller takes them back to open.
+ *
  * Records are listed in (sortTime, recordId) order by keyset paging: a page is read with the
  * token of the previous one, so no adapter ever holds a whole collection to answer a list.
  *
@@ -52,6 +56,14 @@ export interface OutboxItemInput {
 export interface OutboxItem extends OutboxItemInput {
   /** Positive integer, increasing in queue order and never reused. */
   readonly id: number;
+}
+
+/** An envelope the device cannot open yet, held until it can. */
+export interface HeldEnvelopeInput {
+  /** 16 bytes, the record id the envelope carries. */
+  readonly recordId: Uint8Array;
+  /** The sealed envelope, opaque to the store (1 byte to 4 MiB). */
+  readonly bytes: Uint8Array;
 }
 
 /** Filters and paging of `listRecords`. */
@@ -109,11 +121,14 @@ export interface LocalStore {
   /**
    * A local write: stores `record` and queues `outboxItem`, in one transaction. `record` must
    * be newer than the stored version (its revision from `nextRevision` of what is stored).
+   * `outboxItem` null is a local-only write (a collection whose sync is off): the record is
+   * stored under the same version check and nothing is queued. Only null means that; a missing
+   * (undefined) item is refused.
    * @throws StorageError `INVALID_ARGUMENT` (nothing stored, nothing queued),
    *   `LOCAL_VERSION_STALE` (a newer or equal version is stored; re-read and retry),
    *   `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
-  applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void>;
+  applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void>;
 
   /**
    * Merges pulled versions in order, storing each only if newer than what is stored then, and
@@ -166,6 +181,39 @@ export interface LocalStore {
    * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
   dropCollection(collection: string): Promise<number>;
+
+  /**
+   * Holds envelopes the device cannot open yet, in one transaction: all are held or none. A
+   * hold for a record id already held replaces the earlier bytes (within one call, the last
+   * item for an id wins). The store keeps its own copies. Records, outbox and meta are left
+   * alone, and so are held envelopes by `dropCollection` and `expire`.
+   * @throws StorageError `INVALID_ARGUMENT` (`items` not an array, a record id not 16 bytes,
+   *   bytes not a Uint8Array of 1 byte to 4 MiB; nothing is held), `LOCAL_STORE_CLOSED`,
+   *   `LOCAL_STORE_FAILURE`.
+   */
+  holdEnvelopes(items: readonly HeldEnvelopeInput[]): Promise<void>;
+
+  /**
+   * Returns and removes, in one transaction, the held envelopes of `recordIds`, keyed by the
+   * lower-case hex of the record id. Ids not held are absent from the map; an id given twice
+   * is returned once.
+   * @throws StorageError `INVALID_ARGUMENT` (`recordIds` not an array or an id not 16 bytes;
+   *   nothing is removed), `LOCAL_ROW_CORRUPT` (a held row that is not bytes; nothing is
+   *   removed), `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  takeHeld(recordIds: readonly Uint8Array[]): Promise<Map<string, Uint8Array>>;
+
+  /**
+   * Number of held envelopes.
+   * @throws StorageError `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  heldCount(): Promise<number>;
+
+  /**
+   * Removes every held envelope; returns how many there were.
+   * @throws StorageError `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  dropHeld(): Promise<number>;
 
   /** Releases the store; later calls reject with `LOCAL_STORE_CLOSED`. Safe to call twice. */
   close(): Promise<void>;

@@ -5,7 +5,7 @@
 import { DEFAULT_MAX_ENVELOPE_BYTES, RECORD_ID_BYTES } from '../core/envelopeFormat.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { localStoreError } from './localStoreErrors.js';
-import type { OutboxItemInput } from './localStore.js';
+import type { HeldEnvelopeInput, OutboxItemInput } from './localStore.js';
 
 /** Longest collection name, in UTF-16 code units. */
 export const MAX_COLLECTION_LENGTH = 128;
@@ -17,6 +17,9 @@ export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
 /** Largest outbox envelope: the largest envelope `open` accepts by default. */
 export const MAX_OUTBOX_BYTES = DEFAULT_MAX_ENVELOPE_BYTES;
+
+/** Largest held envelope: the same bound as an outbox envelope. */
+export const MAX_HELD_BYTES = DEFAULT_MAX_ENVELOPE_BYTES;
 
 /** Largest meta value. */
 export const MAX_META_BYTES = 16 * 1024 * 1024;
@@ -94,4 +97,21 @@ export function checkOutboxItem(item: unknown, recordId: Uint8Array): asserts it
 export function checkOutboxIds(ids: unknown): asserts ids is readonly number[] {
   if (!Array.isArray(ids)) invalid('ids must be an array');
   for (const id of ids) checkInt('an outbox id', id, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** An array of envelopes to hold: each a 16-byte record id and 1 byte to 4 MiB of bytes. */
+export function checkHeldItems(items: unknown): asserts items is readonly HeldEnvelopeInput[] {
+  if (!Array.isArray(items)) invalid('items must be an array');
+  for (const [i, item] of items.entries()) {
+    if (typeof item !== 'object' || item === null) invalid(`items[${i}] must be an object`);
+    const { recordId, bytes } = item as Record<string, unknown>;
+    checkBytes(`items[${i}].recordId`, recordId, RECORD_ID_BYTES);
+    checkBytes(`items[${i}].bytes`, bytes, 1, MAX_HELD_BYTES);
+  }
+}
+
+/** An array of 16-byte record ids. */
+export function checkRecordIds(recordIds: unknown): asserts recordIds is readonly Uint8Array[] {
+  if (!Array.isArray(recordIds)) invalid('recordIds must be an array');
+  for (const [i, recordId] of recordIds.entries()) checkBytes(`recordIds[${i}]`, recordId, RECORD_ID_BYTES);
 }

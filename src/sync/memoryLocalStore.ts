@@ -8,6 +8,7 @@ import { toHex } from '../crypto/bytes.js';
 import { resolveListOptions, toPage } from './listQuery.js';
 import type {
   CountOptions,
+  HeldEnvelopeInput,
   ListOptions,
   LocalRecord,
   LocalStore,
@@ -18,12 +19,14 @@ import type {
 import { localStoreError } from './localStoreErrors.js';
 import {
   checkCollection,
+  checkHeldItems,
   checkLimit,
   checkMetaKey,
   checkMetaValue,
   checkOutboxIds,
   checkOutboxItem,
   checkRecordId,
+  checkRecordIds,
   checkTime,
   invalid,
 } from './localStoreValidate.js';
@@ -48,6 +51,8 @@ export class MemoryLocalStore implements LocalStore {
   private readonly collections = new Map<string, MemoryCollection>();
   private readonly outbox = new Map<number, OutboxItemInput>();
   private readonly meta = new Map<string, Uint8Array>();
+  /** Held envelopes by lower-case hex of the record id; private copies. */
+  private readonly held = new Map<string, Uint8Array>();
   private nextOutboxId = 1;
   private closed = false;
 
@@ -93,16 +98,17 @@ export class MemoryLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.applyLocal */
-  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void> {
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void> {
     this.ensureOpen();
     const stored = prepareRecord(record);
-    checkOutboxItem(outboxItem, stored.recordId);
+    if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
     const key = toHex(stored.recordId);
     const current = this.collections.get(stored.collection)?.byId.get(key);
     if (current !== undefined && !isNewer(stored, current)) {
       throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
     }
     this.collection(stored.collection).put(key, stored);
+    if (outboxItem === null) return;
     this.outbox.set(this.nextOutboxId++, { recordId: outboxItem.recordId.slice(), bytes: outboxItem.bytes.slice() });
   }
 
@@ -185,11 +191,49 @@ export class MemoryLocalStore implements LocalStore {
     return removed;
   }
 
+  /** @inheritDoc LocalStore.holdEnvelopes */
+  async holdEnvelopes(items: readonly HeldEnvelopeInput[]): Promise<void> {
+    this.ensureOpen();
+    checkHeldItems(items);
+    const copies = items.map((item) => [toHex(item.recordId), item.bytes.slice()] as const);
+    for (const [key, bytes] of copies) this.held.set(key, bytes);
+  }
+
+  /** @inheritDoc LocalStore.takeHeld */
+  async takeHeld(recordIds: readonly Uint8Array[]): Promise<Map<string, Uint8Array>> {
+    this.ensureOpen();
+    checkRecordIds(recordIds);
+    const taken = new Map<string, Uint8Array>();
+    for (const recordId of recordIds) {
+      const key = toHex(recordId);
+      const bytes = this.held.get(key);
+      if (bytes === undefined) continue;
+      this.held.delete(key);
+      taken.set(key, bytes);
+    }
+    return taken;
+  }
+
+  /** @inheritDoc LocalStore.heldCount */
+  async heldCount(): Promise<number> {
+    this.ensureOpen();
+    return this.held.size;
+  }
+
+  /** @inheritDoc LocalStore.dropHeld */
+  async dropHeld(): Promise<number> {
+    this.ensureOpen();
+    const removed = this.held.size;
+    this.held.clear();
+    return removed;
+  }
+
   /** @inheritDoc LocalStore.close */
   async close(): Promise<void> {
     this.closed = true;
     this.collections.clear();
     this.outbox.clear();
     this.meta.clear();
+    this.held.clear();
   }
 }

@@ -33,6 +33,12 @@ const MIGRATIONS: readonly string[] = [
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
   ) STRICT;
+
+  -- Envelopes the device cannot open yet (enrolled after they were sealed), until it can.
+  CREATE TABLE held (
+    record_id BLOB PRIMARY KEY,
+    bytes     BLOB NOT NULL
+  ) STRICT;
   `,
 ];
 

@@ -37,6 +37,10 @@ export interface LocalStatements {
   outboxSize: Statement<[], { n: number }>;
   getMeta: Statement<[string], { value: Buffer }>;
   setMeta: Statement<[string, Buffer]>;
+  hold: Statement<[Buffer, Buffer]>;
+  takeHeld: Statement<[Buffer], { bytes: unknown }>;
+  heldCount: Statement<[], { n: number }>;
+  dropHeld: Statement<[]>;
 }
 
 const RECORD_COLUMNS = 'record_id, revision, sender, deleted, value, sort_time, expires_at';
@@ -77,5 +81,11 @@ export function prepareLocalStatements(db: Database.Database): LocalStatements {
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
+    hold: db.prepare(
+      'INSERT INTO held (record_id, bytes) VALUES (?, ?) ON CONFLICT (record_id) DO UPDATE SET bytes = excluded.bytes',
+    ),
+    takeHeld: db.prepare('DELETE FROM held WHERE record_id = ? RETURNING bytes'),
+    heldCount: db.prepare('SELECT count(*) AS n FROM held'),
+    dropHeld: db.prepare('DELETE FROM held'),
   };
 }

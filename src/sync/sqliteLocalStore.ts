@@ -8,9 +8,11 @@
  */
 import Database from 'better-sqlite3';
 import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
+import { toHex } from '../crypto/bytes.js';
 import { resolveListOptions, toPage } from './listQuery.js';
 import type {
   CountOptions,
+  HeldEnvelopeInput,
   ListOptions,
   LocalRecord,
   LocalStore,
@@ -21,6 +23,7 @@ import type {
 import { asLocalStoreError, localStoreError } from './localStoreErrors.js';
 import {
   checkCollection,
+  checkHeldItems,
   checkInt,
   checkLimit,
   checkMetaKey,
@@ -28,6 +31,7 @@ import {
   checkOutboxIds,
   checkOutboxItem,
   checkRecordId,
+  checkRecordIds,
   checkTime,
   invalid,
 } from './localStoreValidate.js';
@@ -55,6 +59,13 @@ function readOutboxItem(row: OutboxRow): OutboxItem {
     throw localStoreError('LOCAL_ROW_CORRUPT', `outbox item ${id} is corrupt`);
   }
   return { id, recordId: new Uint8Array(recordId), bytes: new Uint8Array(bytes) };
+}
+
+function readHeldBytes(recordId: Uint8Array, bytes: unknown): Uint8Array {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+    throw localStoreError('LOCAL_ROW_CORRUPT', `held envelope ${toHex(recordId)} is corrupt`);
+  }
+  return new Uint8Array(bytes);
 }
 
 /** A `LocalStore` in one SQLite file. Create it with `SqliteLocalStore.open`. */
@@ -164,16 +175,16 @@ export class SqliteLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.applyLocal */
-  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput): Promise<void> {
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void> {
     this.run(() => {
       const stored = prepareRecord(record);
-      checkOutboxItem(outboxItem, stored.recordId);
+      if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
       this.write(() => {
         if (this.order(stored) <= 0) {
           throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
         }
         this.store(stored);
-        this.sql.enqueue.run(blob(stored.recordId), blob(outboxItem.bytes));
+        if (outboxItem !== null) this.sql.enqueue.run(blob(stored.recordId), blob(outboxItem.bytes));
       });
     });
   }
@@ -252,6 +263,41 @@ export class SqliteLocalStore implements LocalStore {
       checkCollection(collection);
       return this.write(() => this.sql.dropCollection.run(collection).changes);
     });
+  }
+
+  /** @inheritDoc LocalStore.holdEnvelopes */
+  async holdEnvelopes(items: readonly HeldEnvelopeInput[]): Promise<void> {
+    this.run(() => {
+      checkHeldItems(items);
+      this.write(() => {
+        for (const item of items) this.sql.hold.run(blob(item.recordId), blob(item.bytes));
+      });
+    });
+  }
+
+  /** @inheritDoc LocalStore.takeHeld */
+  async takeHeld(recordIds: readonly Uint8Array[]): Promise<Map<string, Uint8Array>> {
+    return this.run(() => {
+      checkRecordIds(recordIds);
+      return this.write(() => {
+        const taken = new Map<string, Uint8Array>();
+        for (const recordId of recordIds) {
+          const row = this.sql.takeHeld.get(blob(recordId));
+          if (row !== undefined) taken.set(toHex(recordId), readHeldBytes(recordId, row.bytes));
+        }
+        return taken;
+      });
+    });
+  }
+
+  /** @inheritDoc LocalStore.heldCount */
+  async heldCount(): Promise<number> {
+    return this.run(() => this.sql.heldCount.get()!.n);
+  }
+
+  /** @inheritDoc LocalStore.dropHeld */
+  async dropHeld(): Promise<number> {
+    return this.run(() => this.write(() => this.sql.dropHeld.run().changes));
   }
 
   /** @inheritDoc LocalStore.close */

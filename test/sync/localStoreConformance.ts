@@ -4,6 +4,7 @@
  * cleanup. Each test gets its own store.
  */
 import { describe } from 'vitest';
+import { heldSuite } from './conformance/held.js';
 import { lifecycleSuite } from './conformance/lifecycle.js';
 import { mergeSuite } from './conformance/merge.js';
 import { expirySuite, metaSuite } from './conformance/metaExpiry.js';
@@ -23,6 +24,7 @@ export function localStoreConformance(name: string, makeStore: MakeLocalStore): 
     outboxSuite(makeStore);
     metaSuite(makeStore);
     expirySuite(makeStore);
+    heldSuite(makeStore);
     lifecycleSuite(makeStore);
   });
 }

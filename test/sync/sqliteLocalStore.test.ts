@@ -52,6 +52,36 @@ describe('SqliteLocalStore file', () => {
     await again.close();
   });
 
+  it('keeps held envelopes across closing and reopening', async () => {
+    const path = join(dir, 'phone.sqlite');
+    const first = await SqliteLocalStore.open(path);
+    await first.holdEnvelopes([1, 2, 3].map((i) => ({ recordId: id16(i), bytes: envelope(i) })));
+    await first.takeHeld([id16(2)]);
+    await first.close();
+
+    const again = await SqliteLocalStore.open(path);
+    expect(await again.heldCount()).toBe(2);
+    expect(await again.takeHeld([id16(1), id16(2), id16(3)])).toEqual(
+      new Map([
+        [toHex(id16(1)), envelope(1)],
+        [toHex(id16(3)), envelope(3)],
+      ]),
+    );
+    await again.close();
+  });
+
+  it('creates the held table in the first migration', () => {
+    const db = new Database(':memory:');
+    migrateLocalSqlite(db);
+    expect(LOCAL_SCHEMA_VERSION).toBe(1);
+    const sql = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'held'`).get() as
+      | { sql: string }
+      | undefined;
+    expect(sql?.sql).toMatch(/record_id BLOB PRIMARY KEY/);
+    expect(sql?.sql).toMatch(/STRICT/);
+    db.close();
+  });
+
   it('runs in WAL mode at the current schema version', async () => {
     const path = join(dir, 'device.sqlite');
     await (await SqliteLocalStore.open(path)).close();
@@ -145,6 +175,20 @@ describe('SqliteLocalStore corruption', () => {
     await store.close();
   });
 
+  it('reports a held row that is not an envelope, and removes nothing it was asked to take', async () => {
+    const path = join(dir, 'device.sqlite');
+    const store = await SqliteLocalStore.open(path);
+    await store.holdEnvelopes([1, 2].map((i) => ({ recordId: id16(i), bytes: envelope(i) })));
+    const db = raw(path);
+    db.prepare(`UPDATE held SET bytes = X'' WHERE record_id = ?`).run(Buffer.from(id16(2)));
+    db.close();
+    const error = await rejectsWith(store.takeHeld([id16(1), id16(2)]), 'LOCAL_ROW_CORRUPT');
+    expect(error.message).toContain(toHex(id16(2)));
+    expect(await store.heldCount()).toBe(2);
+    expect(await store.dropHeld()).toBe(2);
+    await store.close();
+  });
+
   it('reports a live row without a value and a tombstone with one', async () => {
     const store = await withGarbage(`UPDATE records SET value = NULL WHERE record_id = ?`);
     await rejectsWith(store.getRecord(CALLS, id16(2)), 'LOCAL_ROW_CORRUPT');
@@ -174,6 +218,29 @@ describe('SqliteLocalStore transactions', () => {
     await rejectsWith(store.applyLocal(r, outboxFor(r)), 'LOCAL_STORE_FAILURE');
     expect(await store.getRecord(CALLS, r.recordId)).toBeNull();
     expect(await store.outboxSize()).toBe(0);
+    await store.close();
+  });
+
+  it('stores a local-only write without touching the outbox table', async () => {
+    const store = await withTrigger(
+      `CREATE TRIGGER fail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END;`,
+    );
+    const r = record();
+    await store.applyLocal(r, null);
+    expect(await store.getRecord(CALLS, r.recordId)).toEqual(r);
+    await store.close();
+  });
+
+  it('holds all of a batch or none of it', async () => {
+    const store = await withTrigger(
+      `CREATE TRIGGER fail BEFORE INSERT ON held WHEN NEW.bytes = X'ee' BEGIN SELECT RAISE(ABORT, 'disk full'); END;`,
+    );
+    const items = [
+      { recordId: id16(1), bytes: envelope(1) },
+      { recordId: id16(2), bytes: new Uint8Array([0xee]) },
+    ];
+    await rejectsWith(store.holdEnvelopes(items), 'LOCAL_STORE_FAILURE');
+    expect(await store.heldCount()).toBe(0);
     await store.close();
   });
 

@@ -31,6 +31,10 @@ const BAD_CALLS: Call[] = [
   ['a meta key of 257 characters', (s) => s.getMeta('k'.repeat(257))],
   ['a NaN expiry time', (s) => s.expire(Number.NaN)],
   ['a drop of an empty collection name', (s) => s.dropCollection('')],
+  ['a local-only write of a bad record', (s) => s.applyLocal(record({ revision: -1 }), null)],
+  ['a hold with a 17-byte record id', (s) => s.holdEnvelopes([{ recordId: new Uint8Array(17), bytes: new Uint8Array(1) }])],
+  ['a hold with empty bytes', (s) => s.holdEnvelopes([{ recordId: id16(1), bytes: new Uint8Array(0) }])],
+  ['a take of ids that are not an array', (s) => s.takeHeld(id16(1) as never)],
 ];
 
 const ALL_CALLS: Call[] = [
@@ -46,6 +50,11 @@ const ALL_CALLS: Call[] = [
   ['setMeta', (s) => s.setMeta('k', new Uint8Array(1))],
   ['expire', (s) => s.expire(1)],
   ['dropCollection', (s) => s.dropCollection(CALLS)],
+  ['applyLocal local-only', (s) => s.applyLocal(record(), null)],
+  ['holdEnvelopes', (s) => s.holdEnvelopes([{ recordId: id16(1), bytes: new Uint8Array(1) }])],
+  ['takeHeld', (s) => s.takeHeld([id16(1)])],
+  ['heldCount', (s) => s.heldCount()],
+  ['dropHeld', (s) => s.dropHeld()],
 ];
 
 export function lifecycleSuite(make: MakeLocalStore): void {

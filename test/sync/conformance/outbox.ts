@@ -1,6 +1,16 @@
 /** The outbox: queued with the write in one step, oldest first, removed only by ack. */
 import { describe, expect, it } from 'vitest';
-import { CALLS, envelope, id16, outboxFor, record, rejectsWith, useStore, type MakeLocalStore } from '../fixtures.js';
+import {
+  CALLS,
+  envelope,
+  id16,
+  outboxFor,
+  record,
+  rejectsWith,
+  tombstone,
+  useStore,
+  type MakeLocalStore,
+} from '../fixtures.js';
 
 export function outboxSuite(make: MakeLocalStore): void {
   describe('outbox', () => {
@@ -53,6 +63,35 @@ export function outboxSuite(make: MakeLocalStore): void {
       await store().applyLocal(r, outboxFor(r));
       await store().applyRemote([{ ...r, revision: 5 }], 'cursor', new Uint8Array(1));
       expect(await store().outboxSize()).toBe(1);
+    });
+
+    it('stores a local-only write (outbox item null) and queues nothing', async () => {
+      const r = record();
+      await store().applyLocal(r, null);
+      expect(await store().getRecord(CALLS, r.recordId)).toEqual(r);
+      expect(await store().outboxSize()).toBe(0);
+      const t = tombstone(r);
+      await store().applyLocal(t, null);
+      expect(await store().getRecord(CALLS, r.recordId)).toEqual(t);
+      expect(await store().outboxSize()).toBe(0);
+    });
+
+    it('checks the version of a local-only write like any other', async () => {
+      const r = record({ revision: 3 });
+      await store().applyLocal(r, outboxFor(r));
+      await rejectsWith(store().applyLocal({ ...r, value: 'same revision' }, null), 'LOCAL_VERSION_STALE');
+      await rejectsWith(store().applyLocal({ ...r, revision: 2 }, null), 'LOCAL_VERSION_STALE');
+      expect(await store().getRecord(CALLS, r.recordId)).toEqual(r);
+      const newer = { ...r, revision: 4, value: 'newer' };
+      await store().applyLocal(newer, null);
+      expect(await store().getRecord(CALLS, r.recordId)).toEqual(newer);
+      expect(await store().outboxSize()).toBe(1);
+    });
+
+    it('refuses an invalid local-only write and stores nothing', async () => {
+      await rejectsWith(store().applyLocal(record({ value: new Map() }), null), 'INVALID_ARGUMENT');
+      expect(await store().getRecord(CALLS, id16(1))).toBeNull();
+      expect(await store().outboxSize()).toBe(0);
     });
 
     describe('a failing local write stores nothing and queues nothing', () => {

@@ -1,0 +1,122 @@
+/**
+ * A typed view of one collection of a replica: put, get, list, delete. Values are validated at
+ * the edge (a bad value throws its typed error and nothing is stored or queued).
+ */
+import type { LocalRecord } from './localStore.js';
+
+/** How a collection behaves. */
+export interface CollectionOptions<T> {
+  /** Checks and normalises a value before it is stored; throws a typed error for a bad one. */
+  validate?: (value: unknown) => T;
+  /** The time a record sorts and filters by (default: when it was written). */
+  sortTime?: (value: T) => number;
+  /** Keep records this many days after their sort time; then they vanish locally and on the server. */
+  retentionDays?: number;
+  /** Sync this collection (default true); false keeps it on this device only. */
+  sync?: boolean;
+}
+
+/** One record of a collection. */
+export interface Entry<T> {
+  id: Uint8Array;
+  value: T;
+  sortTime: number;
+}
+
+/** Filters for {@link Collection.list}. */
+export interface ListFilter<T> {
+  /** Sort time from (inclusive), ms. */
+  from?: number;
+  /** Sort time to (exclusive), ms. */
+  to?: number;
+  order?: 'asc' | 'desc';
+  /** At most this many entries (default: all). */
+  limit?: number;
+  /** Keep only values for which this returns true. */
+  where?: (value: T) => boolean;
+}
+
+/** What a collection needs from its replica. */
+export interface CollectionHost {
+  write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array>;
+  read(collection: string, id: Uint8Array): Promise<LocalRecord | null>;
+  page(collection: string, filter: { from?: number; to?: number; order?: 'asc' | 'desc'; after?: string; limit: number }): Promise<{
+    records: LocalRecord[];
+    next: string | null;
+  }>;
+  count(collection: string): Promise<number>;
+}
+
+const PAGE = 500;
+
+/** A typed collection. Get one from `replica.collection(name, options)`. */
+export class Collection<T> {
+  readonly name: string;
+  readonly options: Readonly<CollectionOptions<T>>;
+  readonly #host: CollectionHost;
+
+  constructor(host: CollectionHost, name: string, options: CollectionOptions<T>) {
+    this.#host = host;
+    this.name = name;
+    this.options = options;
+  }
+
+  /**
+   * Stores `value` (a new record, or a new revision of `id`) and queues it for every device.
+   * @returns the record id.
+   * @throws the validator's typed error (e.g. `CALL_PEER_INVALID`), `CBOR_UNSUPPORTED_VALUE`,
+   *   `FORK_ALARM` while the server is distrusted.
+   */
+  put(value: T, id?: Uint8Array): Promise<Uint8Array> {
+    return this.#host.write(this.name, this.options, id, value);
+  }
+
+  /** The value of record `id`, or undefined if there is none (or it was deleted). */
+  async get(id: Uint8Array): Promise<T | undefined> {
+    const record = await this.#host.read(this.name, id);
+    return record === null || record.deleted ? undefined : (record.value as T);
+  }
+
+  /** Deletes record `id` on every device (a tombstone); false if there was nothing to delete. */
+  async delete(id: Uint8Array): Promise<boolean> {
+    const record = await this.#host.read(this.name, id);
+    if (record === null || record.deleted) return false;
+    await this.#host.write(this.name, this.options, id, undefined);
+    return true;
+  }
+
+  /** Entries in sort-time order, streamed page by page (memory stays flat). */
+  async *entries(filter: ListFilter<T> = {}): AsyncGenerator<Entry<T>> {
+    let after: string | undefined;
+    let left = filter.limit ?? Infinity;
+    for (;;) {
+      const page = await this.#host.page(this.name, {
+        ...(filter.from === undefined ? {} : { from: filter.from }),
+        ...(filter.to === undefined ? {} : { to: filter.to }),
+        order: filter.order ?? 'desc',
+        ...(after === undefined ? {} : { after }),
+        limit: PAGE,
+      });
+      for (const r of page.records) {
+        const value = r.value as T;
+        if (filter.where !== undefined && !filter.where(value)) continue;
+        yield { id: r.recordId, value, sortTime: r.sortTime };
+        if (--left <= 0) return;
+      }
+      if (page.next === null) return;
+      after = page.next;
+    }
+  }
+
+  /** Entries matching `filter`, collected into an array (mind `limit` on large collections). */
+  async list(filter: ListFilter<T> = {}): Promise<Entry<T>[]> {
+    const out: Entry<T>[] = [];
+    for await (const e of this.entries(filter)) out.push(e);
+    return out;
+  }
+
+  /** Number of live records. */
+  count(): Promise<number> {
+    return this.#host.count(this.name);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What the sync layer puts inside an envelope body (a CBOR map, encrypted; the server never
+ * sees any of it):
+ *
+ * | key | meaning                                                             |
+ * |-----|---------------------------------------------------------------------|
+ * | c   | collection name (text, 1..64 bytes; names starting with `$` are reserved) |
+ * | v   | the record's value (absent in a tombstone)                          |
+ * | t   | sort time, ms since the epoch (for a call: when it started)         |
+ * | x   | local expiry, ms since the epoch (absent = keep)                    |
+ * | g   | history grants (only in the reserved `$grants` collection)          |
+ */
+import { CodecError, ValidationError } from '../errors.js';
+
+/** Collection of the envelopes that carry history grants to a newly enrolled device. */
+export const GRANTS_COLLECTION = '$grants';
+
+/** A decoded record body. */
+export interface RecordBody {
+  collection: string;
+  value?: unknown;
+  sortTime: number;
+  expiresAt?: number;
+  grants?: Uint8Array[];
+}
+
+/**
+ * Checks an app-chosen collection name.
+ * @throws {ValidationError} `COLLECTION_NAME_INVALID`.
+ */
+export function checkCollectionName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 64 || name.startsWith('$')) {
+    throw new ValidationError('COLLECTION_NAME_INVALID', 'a collection name is 1..64 characters and does not start with "$"');
+  }
+  return name;
+}
+
+/** The CBOR-ready map for a body. */
+export function bodyToWire(body: RecordBody): Record<string, unknown> {
+  const wire: Record<string, unknown> = { c: body.collection, t: body.sortTime };
+  if (body.value !== undefined) wire.v = body.value;
+  if (body.expiresAt !== undefined) wire.x = body.expiresAt;
+  if (body.grants !== undefined) wire.g = body.grants;
+  return wire;
+}
+
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Checks a decoded body's shape.
+ * @throws {CodecError} `RECORD_BODY_INVALID`.
+ */
+export function bodyFromWire(wire: unknown): RecordBody {
+  const bad = (why: string) => new CodecError('RECORD_BODY_INVALID', `record body: ${why}`);
+  if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw bad('not a map');
+  const w = wire as Record<string, unknown>;
+  for (const key of Object.keys(w)) if (!'cvtxg'.includes(key) || key.length !== 1) throw bad(`unknown field "${key}"`);
+  if (typeof w.c !== 'string' || w.c.length === 0 || w.c.length > 64) throw bad('collection name');
+  if (!isTime(w.t)) throw bad('sort time');
+  if (w.x !== undefined && !isTime(w.x)) throw bad('expiry');
+  const body: RecordBody = { collection: w.c, sortTime: w.t };
+  if ('v' in w) body.value = w.v;
+  if (w.x !== undefined) body.expiresAt = w.x;
+  if (w.g !== undefined) {
+    if (w.c !== GRANTS_COLLECTION || !Array.isArray(w.g) || !w.g.every((g) => g instanceof Uint8Array)) throw bad('grants');
+    body.grants = w.g as Uint8Array[];
+  }
+  return body;
+}

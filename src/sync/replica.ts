@@ -1,0 +1,467 @@
+/**
+ * The replica: a device's local-first copy of the account's records, and the engine that syncs
+ * it. Writes land in the local store and a durable outbox in one transaction; `sync()` pushes
+ * the outbox and pulls what is new; `live()` keeps doing so, waiting on the server's change feed.
+ *
+ * Every write is sealed for the devices the verified chain lists as active at that moment, so a
+ * revoked device is dropped at once. Pulled envelopes are opened with the sender's key as of
+ * the chain head the envelope names; an unknown head makes the chain refresh, and a head the
+ * server cannot justify raises a fork alarm (`FORK_ALARM`) that stops sync. An envelope that
+ * fails to open is reported as a `rejected` event and skipped ("log and ignore"): it can only
+ * come from a faulty or hostile party, and one bad envelope must not stop the account.
+ */
+import { isMultikeySyncError, MultikeySyncError, UsageError } from '../errors.js';
+import { systemRandom } from '../crypto/random.js';
+import type { Device } from '../core/device.js';
+import { idKey, type DevicePublic } from '../core/devicePublic.js';
+import type { DeviceLookup } from '../core/deviceDirectory.js';
+import { parseEnvelope } from '../core/envelopeFormat.js';
+import { grantEnvelope, grantRecordId, openWithGrant } from '../core/grant.js';
+import { open, type OpenedEnvelope } from '../core/open.js';
+import { seal } from '../core/seal.js';
+import { toHex } from '../crypto/bytes.js';
+import type { ChainHistory } from '../enrollment/chainHistory.js';
+import type { ChainState } from '../enrollment/chainState.js';
+import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import { Emitter } from './emitter.js';
+import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
+import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
+import { nextRevision } from './version.js';
+
+const DAY_MS = 86_400_000;
+const PAGE = 500;
+const GRANTS_PER_BUNDLE = 500;
+/** Grant bundles are only useful to a device's first sync; the server may drop them after this. */
+const GRANT_BUNDLE_DAYS = 30;
+const CURSOR_KEY = 'sync/cursor';
+const SEQUENCE_KEY = 'sync/sequence';
+
+/** The server calls the replica needs (HttpClient provides them). */
+export interface SyncTransport {
+  push(envelopes: readonly Uint8Array[]): Promise<readonly string[]>;
+  pull(after: number, limit?: number): Promise<{ envelopes: Uint8Array[]; cursor: number; more: boolean }>;
+  wait(after: number, timeoutMs: number, signal?: AbortSignal, limit?: number): Promise<unknown>;
+}
+
+/** The verified device chain, as the replica uses it. */
+export interface SyncChain {
+  readonly state: ChainState;
+  readonly history: ChainHistory;
+  /** Fetches and verifies new chain entries. */
+  refresh(): Promise<unknown>;
+  /** Makes sure `head` is part of the verified chain; throws `FORK_ALARM` when it cannot be. */
+  checkHead(head: Uint8Array): Promise<void>;
+}
+
+/** Options of {@link Replica.open}. */
+export interface ReplicaOptions {
+  device: Device;
+  accountId: Uint8Array;
+  chain: SyncChain;
+  transport: SyncTransport;
+  store: LocalStore;
+  /** Clock in ms since the epoch (default Date.now). */
+  clock?: () => number;
+}
+
+/** Events a replica raises. */
+export interface ReplicaEvents extends Record<string, unknown> {
+  /** A record changed here, by a local write or by sync. */
+  change: { collection: string; id: Uint8Array; deleted: boolean; origin: 'local' | 'remote' };
+  /** An envelope from the server was refused and skipped. */
+  rejected: { code: string; message: string; recordId?: Uint8Array };
+  /** A sync round finished. */
+  synced: SyncReport;
+}
+
+/** What one `sync()` did. */
+export interface SyncReport {
+  pushed: number;
+  pulled: number;
+  applied: number;
+  rejected: number;
+  expired: number;
+}
+
+/** A running live sync. */
+export interface LiveSync {
+  /** Stops after the current step; resolves when the loop has ended. */
+  stop(): Promise<void>;
+}
+
+/** A device's replica of the account's records. */
+export class Replica {
+  readonly #device: Device;
+  readonly #accountId: Uint8Array;
+  readonly #chain: SyncChain;
+  readonly #transport: SyncTransport;
+  readonly #store: LocalStore;
+  readonly #clock: () => number;
+  readonly #events = new Emitter<ReplicaEvents>();
+  readonly #collections = new Map<string, Collection<unknown>>();
+  #cursor: number;
+  #sequence: number;
+  #running: Promise<SyncReport> | undefined;
+  #kick: (() => void) | undefined;
+
+  private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
+    this.#device = options.device;
+    this.#accountId = options.accountId;
+    this.#chain = options.chain;
+    this.#transport = options.transport;
+    this.#store = options.store;
+    this.#clock = options.clock ?? Date.now;
+    this.#cursor = cursor;
+    this.#sequence = sequence;
+  }
+
+  /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
+  static async open(options: ReplicaOptions): Promise<Replica> {
+    const cursor = readUint(await options.store.getMeta(CURSOR_KEY));
+    const sequence = readUint(await options.store.getMeta(SEQUENCE_KEY));
+    return new Replica(options, cursor, sequence);
+  }
+
+  /**
+   * A typed collection. Call it once per name with the same options (they are not stored).
+   * @throws {ValidationError} `COLLECTION_NAME_INVALID`.
+   */
+  collection<T>(name: string, options: CollectionOptions<T> = {}): Collection<T> {
+    checkCollectionName(name);
+    let c = this.#collections.get(name) as Collection<T> | undefined;
+    if (c === undefined) {
+      c = new Collection<T>(this.#host, name, options);
+      this.#collections.set(name, c as Collection<unknown>);
+    }
+    return c;
+  }
+
+  /** Listens to replica events; returns a function that stops listening. */
+  on<K extends keyof ReplicaEvents>(type: K, listener: (event: ReplicaEvents[K]) => void): () => void {
+    return this.#events.on(type, listener);
+  }
+
+  /** Records waiting in the outbox to be pushed. */
+  pending(): Promise<number> {
+    return this.#store.outboxSize();
+  }
+
+  /**
+   * Pushes the outbox, then pulls everything new. Rounds never overlap: a call during a round
+   * waits for it and starts another.
+   * @throws `FORK_ALARM` (stop and ask the user), `RemoteError` codes, `NETWORK_ERROR`.
+   */
+  async sync(): Promise<SyncReport> {
+    while (this.#running !== undefined) await this.#running.catch(() => undefined);
+    const round = this.#round();
+    this.#running = round;
+    try {
+      return await round;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /**
+   * Syncs now and then whenever the server reports a change or a local write is made, until
+   * stopped. Errors go to `onError` and are retried with backoff, except a fork alarm, which
+   * stops the loop (and goes to `onError`).
+   */
+  live(options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
+    const waitMs = options.waitMs ?? 25_000;
+    let stopped = false;
+    let wake: AbortController | undefined;
+    this.#kick = () => wake?.abort();
+    const loop = async () => {
+      let delay = 250;
+      while (!stopped) {
+        wake = new AbortController();
+        try {
+          await this.sync();
+          delay = 250;
+          if (stopped) break;
+          if ((await this.#store.outboxSize()) === 0) await this.#transport.wait(this.#cursor, waitMs, wake.signal);
+        } catch (error) {
+          if (stopped) break;
+          if (wake.signal.aborted) continue; // woken by a local write, not an error
+          options.onError?.(error);
+          if (isMultikeySyncError(error, 'FORK_ALARM') || isMultikeySyncError(error, 'DEVICE_REVOKED')) break;
+          await sleep(delay * (0.5 + Math.random() / 2), wake.signal);
+          delay = Math.min(delay * 2, 30_000);
+        }
+      }
+    };
+    const done = loop();
+    return {
+      stop: async () => {
+        stopped = true;
+        wake?.abort();
+        await done;
+        this.#kick = undefined;
+      },
+    };
+  }
+
+  /**
+   * History handoff: grants `device` (newly enrolled) the content keys of every record this
+   * device can open on the server, so its first sync shows the history. Grants travel in sealed
+   * bundles addressed to that device alone. With `sinceDays`, only records whose sort time is
+   * within that many days are granted (those bodies are decrypted to learn their time).
+   * @returns the number of grants sent.
+   */
+  async handoffTo(device: DevicePublic, options: { sinceDays?: number } = {}): Promise<number> {
+    const now = this.#clock();
+    const since = options.sinceDays === undefined ? undefined : now - options.sinceDays * DAY_MS;
+    let cursor = 0;
+    let sent = 0;
+    let batch: Uint8Array[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const envelope = seal(this.#device, this.#accountId, [device], {
+        body: bodyToWire({ collection: GRANTS_COLLECTION, sortTime: now, grants: batch }),
+        revision: 1,
+        sequence: await this.#nextSequence(),
+        chainHead: this.#chain.state.head,
+        expiryDay: Math.floor(now / DAY_MS) + GRANT_BUNDLE_DAYS,
+      });
+      await this.#transport.push([envelope]);
+      sent += batch.length;
+      batch = [];
+    };
+    for (;;) {
+      const page = await this.#transport.pull(cursor, PAGE);
+      for (const bytes of page.envelopes) {
+        const grant = await this.#grantOne(bytes, device, since, now);
+        if (grant === null) continue;
+        batch.push(grant);
+        if (batch.length >= GRANTS_PER_BUNDLE) await flush();
+      }
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    await flush();
+    return sent;
+  }
+
+  /** Closes the local store. */
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  readonly #host: CollectionHost = {
+    write: (collection, options, id, value) => this.#write(collection, options, id, value),
+    read: (collection, id) => this.#store.getRecord(collection, id),
+    page: (collection, filter) => this.#store.listRecords(collection, filter),
+    count: (collection) => this.#store.countRecords(collection),
+  };
+
+  async #write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
+    const deleted = value === undefined;
+    const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
+    const now = this.#clock();
+    const recordId = id ?? systemRandom(16);
+    const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
+    const revision = nextRevision(existing);
+    const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
+    const retention = options.retentionDays;
+    const expiresAt = retention === undefined ? null : sortTime + retention * DAY_MS;
+    const record: LocalRecord = {
+      collection,
+      recordId,
+      revision,
+      sender: this.#device.id,
+      deleted,
+      value: deleted ? null : checked,
+      sortTime,
+      expiresAt,
+    };
+    let outbox: OutboxItemInput | null = null;
+    if (options.sync !== false) {
+      const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
+      if (expiresAt !== null) body.expiresAt = expiresAt;
+      const bytes = seal(this.#device, this.#accountId, this.#recipients(now), {
+        body: bodyToWire(body),
+        kind: deleted ? 'tombstone' : 'record',
+        recordId,
+        revision,
+        sequence: await this.#nextSequence(),
+        chainHead: this.#chain.state.head,
+        // Counted from the write, not from the record's own time: the server sees when an
+        // envelope arrives anyway, while the call's date must stay hidden.
+        expiryDay: retention === undefined ? 0 : Math.floor(now / DAY_MS) + retention + 1,
+      });
+      outbox = { recordId, bytes };
+    }
+    await this.#store.applyLocal(record, outbox);
+    this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local' });
+    this.#kick?.();
+    return recordId;
+  }
+
+  #recipients(now: number): DevicePublic[] {
+    const out: DevicePublic[] = [];
+    for (const d of this.#chain.state.devices.values()) if (d.effectiveAt <= now) out.push(d.card);
+    if (out.length === 0) throw new UsageError('NO_RECIPIENTS', 'the account has no active device to seal for');
+    return out;
+  }
+
+  async #nextSequence(): Promise<number> {
+    // Persisted before use: a crash can leave a gap in the sequence, never a repeat.
+    const next = this.#sequence + 1;
+    await this.#store.setMeta(SEQUENCE_KEY, writeUint(next));
+    this.#sequence = next;
+    return next;
+  }
+
+  async #round(): Promise<SyncReport> {
+    const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0 };
+    await this.#chain.refresh();
+    report.pushed = await this.#push();
+    await this.#pull(report);
+    report.expired = await this.#store.expire(this.#clock());
+    this.#events.emit('synced', report);
+    return report;
+  }
+
+  async #push(): Promise<number> {
+    let pushed = 0;
+    for (;;) {
+      const items = await this.#store.outboxPeek(PAGE);
+      if (items.length === 0) return pushed;
+      await this.#transport.push(items.map((i) => i.bytes));
+      await this.#store.outboxAck(items.map((i) => i.id));
+      pushed += items.length;
+    }
+  }
+
+  async #pull(report: SyncReport): Promise<void> {
+    for (;;) {
+      const page = await this.#transport.pull(this.#cursor, PAGE);
+      const records: LocalRecord[] = [];
+      const held: { recordId: Uint8Array; bytes: Uint8Array }[] = [];
+      for (const bytes of page.envelopes) {
+        const got = await this.#receive(bytes, held);
+        if (got === null) report.rejected++;
+        else records.push(...got);
+      }
+      report.pulled += page.envelopes.length;
+      if (held.length > 0) await this.#store.holdEnvelopes(held);
+      const applied = await this.#store.applyRemote(records, CURSOR_KEY, writeUint(page.cursor));
+      this.#cursor = page.cursor;
+      records.forEach((r, i) => {
+        if (!applied[i]) return;
+        report.applied++;
+        this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote' });
+      });
+      if (!page.more) return;
+    }
+  }
+
+  /** Opens one pulled envelope: its records (several for a grant bundle), or null if refused. */
+  async #receive(bytes: Uint8Array, held: { recordId: Uint8Array; bytes: Uint8Array }[]): Promise<LocalRecord[] | null> {
+    let recordId: Uint8Array | undefined;
+    try {
+      const parsed = parseEnvelope(bytes);
+      recordId = parsed.recordId;
+      const index = await this.#headIndex(parsed.chainHead);
+      const opened = open(this.#device, this.#accountId, this.#chain.history.sendersAt(index, this.#clock()), bytes);
+      if (opened === null) {
+        // Sealed before this device joined: keep it until a history grant opens it.
+        const joined = this.#chain.history.firstIndex(this.#device.id) ?? 0;
+        if (index < joined) held.push({ recordId: parsed.recordId.slice(), bytes });
+        return [];
+      }
+      const body = bodyFromWire(opened.body);
+      if (body.collection === GRANTS_COLLECTION) return await this.#applyGrants(body.grants ?? []);
+      return [toLocalRecord(opened, body)];
+    } catch (error) {
+      if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
+      this.#events.emit('rejected', { code: error.code, message: error.message, ...(recordId === undefined ? {} : { recordId }) });
+      return null;
+    }
+  }
+
+  async #headIndex(head: Uint8Array): Promise<number> {
+    let index = this.#chain.history.headIndex(head);
+    if (index === undefined) {
+      await this.#chain.checkHead(head);
+      index = this.#chain.history.headIndex(head);
+    }
+    if (index === undefined) throw new UsageError('FORK_ALARM', 'the envelope names a chain head this device cannot verify');
+    return index;
+  }
+
+  async #applyGrants(grants: Uint8Array[]): Promise<LocalRecord[]> {
+    const byId = new Map<string, Uint8Array>();
+    for (const g of grants) byId.set(toHex(grantRecordId(g)), g);
+    const held = await this.#store.takeHeld([...byId.values()].map((g) => grantRecordId(g)));
+    const grantors = this.#currentDevices();
+    const out: LocalRecord[] = [];
+    for (const [hex, envelope] of held) {
+      try {
+        const opened = openWithGrant(this.#device, this.#accountId, grantors, envelope, byId.get(hex)!);
+        out.push(toLocalRecord(opened, bodyFromWire(opened.body)));
+      } catch (error) {
+        if (!(error instanceof MultikeySyncError)) throw error;
+        this.#events.emit('rejected', { code: error.code, message: error.message });
+      }
+    }
+    return out;
+  }
+
+  #currentDevices(): DeviceLookup {
+    const devices = this.#chain.state.devices;
+    return { get: (id) => devices.get(idKey(id))?.card };
+  }
+
+  async #grantOne(bytes: Uint8Array, to: DevicePublic, since: number | undefined, now: number): Promise<Uint8Array | null> {
+    try {
+      const parsed = parseEnvelope(bytes);
+      const senders = this.#chain.history.sendersAt(await this.#headIndex(parsed.chainHead), now);
+      if (since !== undefined) {
+        const opened = open(this.#device, this.#accountId, senders, bytes);
+        if (opened === null) return null;
+        const body = bodyFromWire(opened.body);
+        if (body.collection === GRANTS_COLLECTION || body.sortTime < since) return null;
+      }
+      return grantEnvelope(this.#device, this.#accountId, senders, bytes, to);
+    } catch (error) {
+      if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
+      return null;
+    }
+  }
+}
+
+function toLocalRecord(opened: OpenedEnvelope, body: RecordBody): LocalRecord {
+  const deleted = opened.kind === 'tombstone';
+  return {
+    collection: body.collection,
+    recordId: opened.recordId,
+    revision: opened.revision,
+    sender: opened.sender,
+    deleted,
+    value: deleted ? null : (body.value ?? null),
+    sortTime: body.sortTime,
+    expiresAt: body.expiresAt ?? null,
+  };
+}
+
+function readUint(bytes: Uint8Array | null): number {
+  if (bytes === null) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
+}
+
+function writeUint(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, n);
+  return out;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
