@@ -47,7 +47,7 @@ const FIELDS: ReadonlySet<string> = new Set([
 
 const E164 = /^\+[1-9][0-9]{7,14}$/;
 // At least two dot-separated labels, the first starting with a letter; `_` appears in Android
-// package names. 255 is the longest bundle identifier the platforms accept.
+// package names. The 255-character cap is ours: generous for real ids, small for attackers.
 const BUNDLE_ID = /^[A-Za-z][A-Za-z0-9_-]{0,62}(?:\.[A-Za-z0-9_-]{1,63})+$/;
 const MAX_BUNDLE_ID = 255;
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -83,13 +83,11 @@ export function validateCallRecord(value: unknown): CallRecord {
   for (const key of Object.keys(value)) {
     if (!FIELDS.has(key)) throw invalid('CALL_UNKNOWN_FIELD', 'has a field outside the schema');
   }
-  const field = (key: string): unknown => own(value, key);
-
-  const service = field('service');
+  const service = own(value, 'service');
   if (!SERVICES.has(service)) {
     throw invalid('CALL_SERVICE_INVALID', 'service is not one of the known services');
   }
-  const app = field('app');
+  const app = own(value, 'app');
   if (service === 'voip') {
     if (typeof app !== 'string' || app.length > MAX_BUNDLE_ID || !BUNDLE_ID.test(app)) {
       throw invalid('CALL_APP_INVALID', 'app must be a reverse-DNS bundle id for voip calls');
@@ -97,19 +95,19 @@ export function validateCallRecord(value: unknown): CallRecord {
   } else if (app !== undefined) {
     throw invalid('CALL_APP_INVALID', 'app is only allowed when service is voip');
   }
-  const direction = field('direction');
+  const direction = own(value, 'direction');
   if (!DIRECTIONS.has(direction)) {
     throw invalid('CALL_DIRECTION_INVALID', 'direction must be incoming or outgoing');
   }
-  const answered = field('answered');
+  const answered = own(value, 'answered');
   if (typeof answered !== 'boolean') {
     throw invalid('CALL_ANSWERED_INVALID', 'answered must be a boolean');
   }
-  const peer = field('peer');
+  const peer = own(value, 'peer');
   if (typeof peer !== 'string' || !E164.test(peer)) {
     throw invalid('CALL_PEER_INVALID', 'peer must be an E.164 number (+ and 8 to 15 digits)');
   }
-  const startedAt = field('startedAt');
+  const startedAt = own(value, 'startedAt');
   if (
     typeof startedAt !== 'number' ||
     !Number.isInteger(startedAt) ||
@@ -121,7 +119,7 @@ export function validateCallRecord(value: unknown): CallRecord {
       'startedAt must be integer milliseconds from 2000-01-01 up to 2100-01-01',
     );
   }
-  const durationSec = field('durationSec');
+  const durationSec = own(value, 'durationSec');
   if (
     typeof durationSec !== 'number' ||
     !Number.isInteger(durationSec) ||
