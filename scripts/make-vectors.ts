@@ -510,7 +510,7 @@ function envelopeVector(set: DeviceSet, suite: CryptoProvider, c: SealedCase): o
   const parsed = parseEnvelope(c.envelope);
   const body = encodeValue(c.spec.body);
   const padded = pad(body);
-  const h = envelopeHash(suite, c.account, parsed.headerBytes, parsed.body);
+  const h = envelopeHash(suite, c.account, parsed.headerAndBody);
   // Every recipient opens it on both backends; everyone else gets null.
   const directory = new DeviceDirectory(devs.map((d) => d.public));
   for (const b of BACKENDS) {
@@ -603,7 +603,7 @@ function rawSeal(r: RawSeal): Uint8Array {
   });
   const header = out.subarray(0, HEADER_BYTES);
   out.set(suite.aeadEncrypt(r.contentKey, BODY_NONCE, r.padded, concatBytes(r.account, header)), HEADER_BYTES);
-  const h = envelopeHash(suite, r.account, header, out.subarray(HEADER_BYTES, HEADER_BYTES + bodyLength));
+  const h = envelopeHash(suite, r.account, out.subarray(0, HEADER_BYTES + bodyLength));
   r.recipients.forEach((d, i) => {
     const at = HEADER_BYTES + bodyLength + i * STANZA_BYTES;
     out.set(d.id, at);
@@ -689,7 +689,7 @@ function invalidCases(
 
   // Mallory is the tablet, a co-recipient: she learns K from her own stanza.
   const tablet = devs[TABLET]!;
-  const h = envelopeHash(suite, account, parsed.headerBytes, parsed.body);
+  const h = envelopeHash(suite, account, parsed.headerAndBody);
   const k = suite.aeadDecrypt(
     tablet.pairwiseKey(devs[PHONE]!.public, 'from'),
     h.subarray(0, 24),

@@ -13,7 +13,7 @@ import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provid
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
 import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } from './passphraseBlob.js';
-import { bindingMessage, deviceIdOf, idKey, type DevicePublic } from './devicePublic.js';
+import { bindingMessage, cardKey, deviceIdOf, type DevicePublic } from './devicePublic.js';
 
 /** Bytes in {@link Device.exportSecrets}' output. */
 export const DEVICE_SECRET_BYTES = 65;
@@ -45,6 +45,9 @@ export class Device {
   #identitySeed: Uint8Array;
   #encryptionSecret: Uint8Array;
   #pairwise = new Map<string, PairwiseEntry>();
+  // Fast path keyed by the card object itself: seal and open hand in the same cards each time.
+  #toByCard = new WeakMap<DevicePublic, PairwiseEntry>();
+  #fromByCard = new WeakMap<DevicePublic, PairwiseEntry>();
   #wiped = false;
 
   private constructor(suite: CryptoProvider, identitySeed: Uint8Array, encryptionSecret: Uint8Array) {
@@ -163,9 +166,13 @@ export class Device {
    * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order peer key.
    */
   pairwiseKey(peer: DevicePublic, direction: PairwiseDirection): Uint8Array {
-    const cacheKey = idKey(peer.id) + (direction === 'to' ? '>' : '<');
+    const byCard = direction === 'to' ? this.#toByCard : this.#fromByCard;
+    const fast = byCard.get(peer);
+    if (fast !== undefined && fast.peerKey === peer.encryptionKey) return fast.key;
+    const cacheKey = cardKey(peer) + (direction === 'to' ? '>' : '<');
     const hit = this.#pairwise.get(cacheKey);
     if (hit !== undefined && (hit.peerKey === peer.encryptionKey || equalBytes(hit.peerKey, peer.encryptionKey))) {
+      byCard.set(peer, hit);
       return hit.key;
     }
     this.#assertLive();
@@ -179,7 +186,9 @@ export class Device {
         : deriveKey(this.suite, LABELS.pairwiseKey, shared, 32, peer.id, me.id, peer.encryptionKey, me.encryptionKey);
     wipe(shared);
     if (this.#pairwise.size >= PAIRWISE_CACHE_LIMIT) this.#clearPairwise();
-    this.#pairwise.set(cacheKey, { peerKey: peer.encryptionKey, key });
+    const entry = { peerKey: peer.encryptionKey, key };
+    this.#pairwise.set(cacheKey, entry);
+    byCard.set(peer, entry);
     return key;
   }
 
@@ -196,6 +205,8 @@ export class Device {
   #clearPairwise(): void {
     for (const entry of this.#pairwise.values()) wipe(entry.key);
     this.#pairwise.clear();
+    this.#toByCard = new WeakMap();
+    this.#fromByCard = new WeakMap();
   }
 
   #assertLive(): void {

@@ -1,6 +1,6 @@
 /** A set of device cards indexed by id: the recipients of a seal and the senders `open` trusts. */
 import { ValidationError } from '../errors.js';
-import { idKey, type DevicePublic } from './devicePublic.js';
+import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from './devicePublic.js';
 
 /** Looks a device up by id; `open` uses it to find the card of an envelope's sender. */
 export interface DeviceLookup {
@@ -12,12 +12,16 @@ export class DeviceDirectory implements DeviceLookup, Iterable<DevicePublic> {
   readonly #byId: ReadonlyMap<string, DevicePublic>;
 
   /**
-   * @throws {ValidationError} `RECIPIENT_DUPLICATE` when two cards share an id.
+   * @throws {ValidationError} `RECIPIENT_DUPLICATE` when two cards share an id;
+   *   `RECIPIENTS_INVALID` for an id that is not 16 bytes.
    */
   constructor(devices: Iterable<DevicePublic>) {
     const byId = new Map<string, DevicePublic>();
     for (const d of devices) {
-      const key = idKey(d.id);
+      if (!(d.id instanceof Uint8Array) || d.id.length !== DEVICE_ID_BYTES) {
+        throw new ValidationError('RECIPIENTS_INVALID', 'a device id must be 16 bytes');
+      }
+      const key = cardKey(d);
       if (byId.has(key)) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in one device set');
       byId.set(key, d);
     }

@@ -86,3 +86,15 @@ export function verifyDevicePublic(suite: CryptoProvider, card: DevicePublic): D
 export function idKey(id: Uint8Array): string {
   return String.fromCharCode.apply(null, id as unknown as number[]);
 }
+
+const cardKeys = new WeakMap<DevicePublic, string>();
+
+/** {@link idKey} of a card's id, computed once per card object (seal and lookups are hot). */
+export function cardKey(card: DevicePublic): string {
+  let key = cardKeys.get(card);
+  if (key === undefined) {
+    key = idKey(card.id);
+    cardKeys.set(card, key);
+  }
+  return key;
+}

@@ -57,6 +57,8 @@ export interface EnvelopeHeader {
 export interface ParsedEnvelope extends EnvelopeHeader {
   headerBytes: Uint8Array;
   body: Uint8Array;
+  /** Header and body together: what the envelope hash covers after the account id. */
+  headerAndBody: Uint8Array;
   stanzas: Uint8Array;
 }
 
@@ -97,21 +99,30 @@ export function parseEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOPE
     recipientCount,
     headerBytes: bytes.subarray(0, HEADER_BYTES),
     body: bytes.subarray(HEADER_BYTES, stanzaStart),
+    headerAndBody: bytes.subarray(0, stanzaStart),
     stanzas: bytes.subarray(stanzaStart),
   };
 }
 
 /** Writes the header fields into `out[0..79)`. Values must already be validated. */
 export function writeHeader(out: Uint8Array, header: EnvelopeHeader): void {
-  const view = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
   out[0] = ENVELOPE_VERSION;
   out[1] = SUITE_1;
   out[2] = header.kind === 'record' ? 0 : 1;
   out.set(header.recordId, 3);
-  view.setUint32(19, header.revision);
+  writeU32(out, 19, header.revision);
   out.set(header.sender, 23);
-  view.setUint32(39, header.sequence);
+  writeU32(out, 39, header.sequence);
   out.set(header.chainHead, 43);
-  view.setUint16(75, header.expiryDay);
-  view.setUint16(77, header.recipientCount);
+  out[75] = header.expiryDay >>> 8;
+  out[76] = header.expiryDay & 0xff;
+  out[77] = header.recipientCount >>> 8;
+  out[78] = header.recipientCount & 0xff;
+}
+
+function writeU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
 }

@@ -76,7 +76,7 @@ export function openWithGrant<T = unknown>(
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const suite = recipient.suite;
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
-  const hash = envelopeHash(suite, account, parsed.headerBytes, parsed.body);
+  const hash = envelopeHash(suite, account, parsed.headerAndBody);
   if (!equalBytes(hash, grant.subarray(17, 49))) throw new CryptoError('GRANT_MISMATCH', 'the grant is for another envelope');
   const grantor = devices.get(grant.subarray(49, 65));
   if (grantor === undefined) throw new CryptoError('GRANT_UNKNOWN_GRANTOR', 'the grant names a device that is not in this device list');

@@ -5,7 +5,7 @@
  * bound to the envelope hash). "Not addressed to me" is `null`; everything else is a typed error.
  */
 import { CryptoError } from '../errors.js';
-import { equalBytes, expectBytes } from '../crypto/bytes.js';
+import { expectBytes } from '../crypto/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodeValue, type CborLimits } from './cbor.js';
 import type { Device } from './device.js';
@@ -14,7 +14,6 @@ import { DEVICE_ID_BYTES } from './devicePublic.js';
 import {
   ACCOUNT_ID_BYTES,
   DEFAULT_MAX_ENVELOPE_BYTES,
-  HEADER_BYTES,
   parseEnvelope,
   STANZA_BYTES,
   type EnvelopeHeader,
@@ -22,7 +21,7 @@ import {
 } from './envelopeFormat.js';
 import { envelopeHash, WRAP_NONCE_BYTES } from './envelopeHash.js';
 import { unpad } from './padding.js';
-import { BODY_NONCE } from './seal.js';
+import { BODY_NONCE, bodyAad } from './seal.js';
 
 /** An opened envelope: its public header fields and the decoded body. */
 export interface OpenedEnvelope<T = unknown> extends EnvelopeHeader {
@@ -82,7 +81,7 @@ export function unwrapContentKey(
     throw new CryptoError('ENVELOPE_UNKNOWN_SENDER', 'the envelope names a sender that is not in this device list');
   }
   const suite = recipient.suite;
-  const hash = envelopeHash(suite, account, parsed.headerBytes, parsed.body);
+  const hash = envelopeHash(suite, account, parsed.headerAndBody);
   const kek = recipient.pairwiseKey(sender, 'from');
   const contentKey = suite.aeadDecrypt(kek, hash.subarray(0, WRAP_NONCE_BYTES), wrapped, hash);
   if (contentKey === null) {
@@ -103,10 +102,7 @@ export function decryptBody<T>(
   contentKey: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> {
-  const aad = new Uint8Array(ACCOUNT_ID_BYTES + HEADER_BYTES);
-  aad.set(account, 0);
-  aad.set(parsed.headerBytes, ACCOUNT_ID_BYTES);
-  const padded = suite.aeadDecrypt(contentKey, BODY_NONCE, parsed.body, aad);
+  const padded = suite.aeadDecrypt(contentKey, BODY_NONCE, parsed.body, bodyAad(account, parsed.headerBytes));
   if (padded === null) throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope body failed authentication');
   const body = decodeValue(unpad(padded), options.cborLimits) as T;
   return {
@@ -125,10 +121,9 @@ export function decryptBody<T>(
 
 /** The wrapped key in the stanza addressed to `id`, or undefined. Ids are public: no timing concern. */
 function findStanza(stanzas: Uint8Array, id: Uint8Array): Uint8Array | undefined {
-  for (let offset = 0; offset < stanzas.length; offset += STANZA_BYTES) {
-    if (equalBytes(stanzas.subarray(offset, offset + DEVICE_ID_BYTES), id)) {
-      return stanzas.subarray(offset + DEVICE_ID_BYTES, offset + STANZA_BYTES);
-    }
+  outer: for (let offset = 0; offset < stanzas.length; offset += STANZA_BYTES) {
+    for (let i = 0; i < DEVICE_ID_BYTES; i++) if (stanzas[offset + i] !== id[i]) continue outer;
+    return stanzas.subarray(offset + DEVICE_ID_BYTES, offset + STANZA_BYTES);
   }
   return undefined;
 }

@@ -9,7 +9,8 @@ import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { encodeValue } from './cbor.js';
 import type { Device } from './device.js';
 import type { DevicePublic } from './devicePublic.js';
-import { DEVICE_ID_BYTES, idKey } from './devicePublic.js';
+import { DeviceDirectory } from './deviceDirectory.js';
+import { cardKey, DEVICE_ID_BYTES } from './devicePublic.js';
 import {
   ACCOUNT_ID_BYTES,
   CHAIN_HEAD_BYTES,
@@ -27,6 +28,16 @@ import { pad } from './padding.js';
 
 /** The body nonce is fixed: every content key is fresh and encrypts exactly one body. */
 export const BODY_NONCE = new Uint8Array(24);
+
+// Public bytes only, used synchronously: one buffer serves every seal and open.
+const aadScratch = new Uint8Array(ACCOUNT_ID_BYTES + HEADER_BYTES);
+
+/** The body's AAD, account id ‖ header, in a shared scratch buffer (valid until the next call). */
+export function bodyAad(account: Uint8Array, header: Uint8Array): Uint8Array {
+  aadScratch.set(account, 0);
+  aadScratch.set(header, ACCOUNT_ID_BYTES);
+  return aadScratch;
+}
 
 /** What to seal. */
 export interface SealInput {
@@ -86,14 +97,17 @@ export function seal(
   if (to.length === 0 || to.length > MAX_RECIPIENTS) {
     throw new ValidationError('RECIPIENTS_INVALID', `an envelope needs 1..${MAX_RECIPIENTS} recipients`);
   }
-  const seen = new Set<string>();
-  for (const d of to) {
-    if (!(d.id instanceof Uint8Array) || d.id.length !== DEVICE_ID_BYTES) {
-      throw new ValidationError('RECIPIENTS_INVALID', 'a recipient id must be 16 bytes');
+  // A DeviceDirectory holds one card per id by construction; anything else is checked here.
+  if (!(recipients instanceof DeviceDirectory)) {
+    const seen = new Set<string>();
+    for (const d of to) {
+      if (!(d.id instanceof Uint8Array) || d.id.length !== DEVICE_ID_BYTES) {
+        throw new ValidationError('RECIPIENTS_INVALID', 'a recipient id must be 16 bytes');
+      }
+      seen.add(cardKey(d));
     }
-    seen.add(idKey(d.id));
+    if (seen.size !== to.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
   }
-  if (seen.size !== to.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
 
   const fresh = random(input.recordId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);
   const contentKey = fresh.subarray(0, CONTENT_KEY_BYTES);
@@ -117,13 +131,8 @@ export function seal(
     recipientCount: to.length,
   });
 
-  const bodyAad = new Uint8Array(ACCOUNT_ID_BYTES + HEADER_BYTES);
-  bodyAad.set(account, 0);
-  bodyAad.set(header, ACCOUNT_ID_BYTES);
-  out.set(suite.aeadEncrypt(contentKey, BODY_NONCE, padded, bodyAad), HEADER_BYTES);
-  const body = out.subarray(HEADER_BYTES, HEADER_BYTES + bodyLength);
-
-  const h = envelopeHash(suite, account, header, body);
+  out.set(suite.aeadEncrypt(contentKey, BODY_NONCE, padded, bodyAad(account, header)), HEADER_BYTES);
+  const h = envelopeHash(suite, account, out.subarray(0, HEADER_BYTES + bodyLength));
   const wrapNonce = h.subarray(0, WRAP_NONCE_BYTES);
   let offset = HEADER_BYTES + bodyLength;
   for (const recipient of to) {

@@ -10,6 +10,7 @@ import {
 import { CodecError, UsageError, ValidationError } from '../../src/errors.js';
 
 const numRuns = Number(process.env.FC_RUNS ?? 200);
+const limitRuns = Number(process.env.FC_RUNS ?? 100);
 
 const hex = (b: Uint8Array): string =>
   Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -158,6 +159,158 @@ describe('encodeValue', () => {
       { numRuns },
     );
   });
+});
+
+describe('encoding limits', () => {
+  const { maxBytes, maxItems, maxStringBytes } = DEFAULT_CBOR_LIMITS;
+  const encoders = [
+    ['encodeValue', encodeValue],
+    ['encodeCanonical', encodeCanonical],
+  ] as const;
+  const UNLIMITED = {
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    maxItems: Number.MAX_SAFE_INTEGER,
+    maxStringBytes: Number.MAX_SAFE_INTEGER,
+  };
+
+  /** The limit named by a CBOR_LIMIT_EXCEEDED error, checking its class and code. */
+  function limitOf(fn: () => unknown): string | undefined {
+    const error = errorOf(fn);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('CBOR_LIMIT_EXCEEDED');
+    return /\((max\w+)\)/.exec((error as Error).message)?.[1];
+  }
+
+  describe.each(encoders)('%s', (_, encode) => {
+    it('counts items as the decoder does, keys included', () => {
+      // {"a": [1, 2]}: map, key, array, 1, 2 = 5 items.
+      expect(decodeValue(encode({ a: [1, 2] }, { maxItems: 5 }), { maxItems: 5 })).toEqual({
+        a: [1, 2],
+      });
+      expect(limitOf(() => encode({ a: [1, 2] }, { maxItems: 4 }))).toBe('maxItems');
+      expect(limitOf(() => encode(0, { maxItems: 0 }))).toBe('maxItems');
+      expect(decodeValue(encode(new Array(maxItems - 1).fill(0)))).toHaveLength(maxItems - 1);
+      expect(limitOf(() => encode(new Array(maxItems).fill(0)))).toBe('maxItems');
+      // A map of 4 999 entries is 9 999 items; `last: [0]` brings it to exactly 10 000.
+      const entries = Array.from({ length: (maxItems - 2) / 2 - 1 }, (_, i) => [`k${i}`, i]);
+      const fits = { ...Object.fromEntries(entries), last: [0] };
+      expect(Object.keys(decodeValue(encode(fits)) as object)).toHaveLength(entries.length + 1);
+      expect(limitOf(() => encode({ ...fits, last: [0, 0] }))).toBe('maxItems');
+    });
+
+    it('refuses a huge array by its length, before visiting its elements', () => {
+      const huge = new Array(100_000_000);
+      const started = performance.now();
+      expect(limitOf(() => encode(huge))).toBe('maxItems');
+      expect(performance.now() - started).toBeLessThan(50);
+    });
+
+    it.each([
+      ['ASCII', 'x', 1],
+      ['two-byte', '\u00e9', 2],
+      ['three-byte', '\u4e00', 3],
+      ['four-byte (a surrogate pair)', '\u{1f600}', 4],
+    ])('bounds %s text strings and keys by their UTF-8 bytes', (_, unit, width) => {
+      const fits = unit.repeat(Math.floor(maxStringBytes / width));
+      const over = fits + unit;
+      expect(decodeValue(encode(fits))).toBe(fits);
+      expect(limitOf(() => encode(over))).toBe('maxStringBytes');
+      expect(decodeValue(encode({ [fits]: 1 }))).toEqual({ [fits]: 1 });
+      expect(limitOf(() => encode({ [over]: 1 }))).toBe('maxStringBytes');
+    });
+
+    it('bounds byte strings', () => {
+      expect(decodeValue(encode(new Uint8Array(maxStringBytes)))).toHaveLength(maxStringBytes);
+      expect(limitOf(() => encode([new Uint8Array(maxStringBytes + 1)]))).toBe('maxStringBytes');
+    });
+
+    it('bounds the encoded size', () => {
+      // Each element takes 5 + 65 536 bytes, so 16 of them pass 1 MiB and 15 do not.
+      const chunk = new Uint8Array(maxStringBytes);
+      const fits = encode(new Array(15).fill(chunk));
+      expect(fits.length).toBeLessThanOrEqual(maxBytes);
+      expect(decodeValue(fits)).toHaveLength(15);
+      expect(limitOf(() => encode(new Array(16).fill(chunk)))).toBe('maxBytes');
+      const small = encode({ a: 'xyz' });
+      expect(encode({ a: 'xyz' }, { maxBytes: small.length })).toEqual(small);
+      expect(limitOf(() => encode({ a: 'xyz' }, { maxBytes: small.length - 1 }))).toBe(
+        'maxBytes',
+      );
+    });
+
+    it('takes the depth limit from the limits, still as CBOR_UNSUPPORTED_VALUE', () => {
+      expect(encode([[1]], { maxDepth: 2 })).toBeInstanceOf(Uint8Array);
+      expect(encodeCode((v) => encode(v, { maxDepth: 1 }), [[1]])).toBe('CBOR_UNSUPPORTED_VALUE');
+    });
+
+    it('accepts raised limits and refuses nonsense ones', () => {
+      const big = 'x'.repeat(maxStringBytes + 1);
+      expect(decodeValue(encode(big, UNLIMITED), UNLIMITED)).toBe(big);
+      for (const bad of [NaN, -1, 1.5, Infinity]) {
+        const error = errorOf(() => encode(0, { maxItems: bad }));
+        expect(error).toBeInstanceOf(UsageError);
+        expect((error as UsageError).code).toBe('CBOR_LIMITS_INVALID');
+      }
+    });
+
+    it('never puts the value in the error message', () => {
+      const secret = '+14155550123'.repeat(10_000);
+      expect((errorOf(() => encode({ peer: secret })) as Error).message).not.toContain('4155');
+    });
+  });
+
+  // Values that cross each default limit from either side: strings and byte strings around
+  // 64 KiB, arrays around 10 000 items, and lists of big strings around 1 MiB.
+  const unit = fc.string({ unit: 'binary', minLength: 1, maxLength: 3 });
+  const nearLimitText = fc
+    .tuple(unit, fc.integer({ min: -4, max: 4 }))
+    .map(([u, d]) => u.repeat(Math.max(1, Math.floor(maxStringBytes / utf8(u).length) + d)));
+  const nearLimitBytes = fc
+    .integer({ min: maxStringBytes - 4, max: maxStringBytes + 4 })
+    .map((n) => new Uint8Array(n));
+  const bigLeaf = fc.oneof(nearLimitText, nearLimitBytes);
+  const nearLimitList = fc
+    .tuple(
+      fc.integer({ min: maxStringBytes - 16, max: maxStringBytes }),
+      fc.integer({ min: 15, max: 17 }),
+      fc.boolean(),
+    )
+    .map(([size, n, text]) => new Array<unknown>(n).fill(text ? 'x'.repeat(size) : new Uint8Array(size)));
+  const count = fc.oneof(fc.nat(300), fc.integer({ min: maxItems - 40, max: maxItems + 10 }));
+  const jsonLike = fc.oneof(
+    cborValue,
+    bigLeaf,
+    fc.array(fc.oneof(cborValue, bigLeaf), { maxLength: 18 }),
+    fc.dictionary(key, fc.oneof(cborValue, bigLeaf), { maxKeys: 4, noNullPrototype: true }),
+    nearLimitList,
+    fc.tuple(leaf, count).map(([v, n]) => new Array<unknown>(n).fill(v)),
+    fc.tuple(cborValue, count).map(([v, n]) => ({ list: new Array<unknown>(n).fill(v) })),
+  );
+
+  it.each(encoders)(
+    'whatever %s accepts, decodeValue with default limits accepts, and the converse',
+    (_, encode) => {
+      fc.assert(
+        fc.property(jsonLike, (value) => {
+          let bytes: Uint8Array;
+          try {
+            bytes = encode(value);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as ValidationError).code).toBe('CBOR_LIMIT_EXCEEDED');
+            // Not over-strict: the same value written without limits is refused on reading.
+            const code = decodeCode(encode(value, UNLIMITED));
+            expect(['CBOR_TOO_LARGE', 'CBOR_TOO_MANY_ITEMS']).toContain(code);
+            return;
+          }
+          // Canonical bytes stand in for deep equality, which is slow on megabyte values.
+          const decoded = encodeCanonical(decodeValue(bytes), UNLIMITED);
+          expect(Buffer.from(decoded).equals(encodeCanonical(value, UNLIMITED))).toBe(true);
+        }),
+        { numRuns: limitRuns },
+      );
+    },
+  );
 });
 
 describe('encodeCanonical', () => {
@@ -420,7 +573,7 @@ describe('decodeValue', () => {
       const bytes = unhex('a16161820102');
       expect(decodeValue(bytes, { maxItems: 5 })).toEqual({ a: [1, 2] });
       expect(decodeCode(bytes, { maxItems: 4 })).toBe('CBOR_TOO_MANY_ITEMS');
-      const many = encodeValue(new Array(10_000).fill(0));
+      const many = encodeValue(new Array(10_000).fill(0), { maxItems: 10_001 });
       expect(decodeCode(many)).toBe('CBOR_TOO_MANY_ITEMS');
       expect(decodeValue(encodeValue(new Array(9_999).fill(0)))).toHaveLength(9_999);
     });
@@ -431,7 +584,8 @@ describe('decodeValue', () => {
       expect(decodeCode(bytes, { maxBytes: bytes.length - 1 })).toBe('CBOR_TOO_LARGE');
       expect(decodeValue(bytes, { maxStringBytes: 100 })).toHaveLength(100);
       expect(decodeCode(bytes, { maxStringBytes: 99 })).toBe('CBOR_TOO_LARGE');
-      const blob = encodeValue(new Uint8Array(DEFAULT_CBOR_LIMITS.maxStringBytes + 1));
+      const over = DEFAULT_CBOR_LIMITS.maxStringBytes + 1;
+      const blob = encodeValue(new Uint8Array(over), { maxStringBytes: over });
       expect(decodeCode(blob)).toBe('CBOR_TOO_LARGE');
     });
 

@@ -87,7 +87,7 @@ describe.each(BACKENDS)('envelopes on the %s backend', (backend) => {
     const env = seal(alice!, ACCOUNT, dir, { body: { peer: '+14155550123' }, revision: 1, sequence: 1, chainHead: HEAD });
     const parsed = parseEnvelope(env);
     // Mallory unwraps her own stanza, so she learns the content key K.
-    const hash = envelopeHash(suite, ACCOUNT, parsed.headerBytes, parsed.body);
+    const hash = envelopeHash(suite, ACCOUNT, parsed.headerAndBody);
     const mStanza = parsed.stanzas.subarray(STANZA_BYTES + 16, 2 * STANZA_BYTES);
     const contentKey = suite.aeadDecrypt(mallory!.pairwiseKey(alice!.public, 'from'), hash.subarray(0, 24), mStanza, hash);
     expect(contentKey).not.toBeNull();
@@ -105,7 +105,7 @@ describe.each(BACKENDS)('envelopes on the %s backend', (backend) => {
     expect(codeOf(() => open(carol!, ACCOUNT, dir, forged))).toBe('ENVELOPE_TAMPERED');
 
     // Nor can she re-wrap K for Carol under her own pairwise key while the header names Alice.
-    const forgedHash = envelopeHash(suite, ACCOUNT, parsed.headerBytes, forgedBody);
+    const forgedHash = envelopeHash(suite, ACCOUNT, new Uint8Array([...parsed.headerBytes, ...forgedBody]));
     const rewrap = suite.aeadEncrypt(mallory!.pairwiseKey(carol!.public, 'to'), forgedHash.subarray(0, 24), contentKey!, forgedHash);
     forged.set(rewrap, HEADER_BYTES + parsed.body.length + 2 * STANZA_BYTES + 16);
     expect(codeOf(() => open(carol!, ACCOUNT, dir, forged))).toBe('ENVELOPE_TAMPERED');

@@ -1,0 +1,156 @@
+/**
+ * The data model both encoders accept, and the check that walks a value against it.
+ *
+ * Accepted: `null`, booleans, numbers (integers in the safe range, or non-integral/non-finite
+ * floats), well-formed strings, `Uint8Array`, plain arrays and plain objects (any key but
+ * `__proto__`). Everything else is refused rather than turned into a cbor-x extension tag,
+ * because another device (or another implementation) must read exactly the value that was
+ * written. `undefined` is refused everywhere, even as a property value: CBOR's `undefined` is
+ * refused on decode, and dropping it silently would make two different objects encode to the
+ * same signed bytes.
+ *
+ * The walk also enforces the decoder's limits on the value itself (nesting, item count,
+ * string sizes), so whatever is written can be read back under the same limits.
+ */
+import { ValidationError } from '../errors.js';
+import { limitExceeded, type CborLimits } from './cborLimits.js';
+
+/** The encoders' error for a value outside the data model. */
+export function unsupported(what: string): ValidationError {
+  return new ValidationError('CBOR_UNSUPPORTED_VALUE', `cannot encode ${what} as CBOR`);
+}
+
+/** A plain object of any realm, or a null-prototype one that is not iterable. */
+export function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  // The last test accepts plain objects from other realms (iframes, vm contexts). An iterable
+  // null-prototype object would become an indefinite-length array in cbor-x.
+  return (
+    (proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null) &&
+    !(Symbol.iterator in value)
+  );
+}
+
+/** Arrays of this realm only: cbor-x writes any other array as an indefinite-length one. */
+export function isPlainArray(value: object): value is unknown[] {
+  return Array.isArray(value) && value.constructor === Array;
+}
+
+/** What a refused value is, for an error message that must not contain the value. */
+export function kindOf(value: unknown): string {
+  if (value === null || typeof value !== 'object') return `a value of type ${typeof value}`;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return `an object of class ${typeof name === 'string' ? name : 'unknown'}`;
+}
+
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+/** Refuses a string UTF-8 cannot carry. */
+export function checkString(s: string): void {
+  // UTF-8 cannot carry a lone surrogate; encoders substitute U+FFFD, so two strings would
+  // share bytes and cbor-x's output would not decode to the input.
+  if (!isWellFormed(s)) throw unsupported('a string with a lone surrogate');
+}
+
+/** Refuses a map key that would not round-trip. */
+export function checkKey(key: string): void {
+  // cbor-x renames `__proto__` on decode (prototype-pollution guard), so it cannot round-trip.
+  if (key === '__proto__') throw unsupported('the map key "__proto__"');
+  checkString(key);
+}
+
+/** `depth` is that of a container about to be entered; the top-level container has depth 1. */
+export function checkDepth(depth: number, limits: Readonly<CborLimits>): void {
+  if (depth > limits.maxDepth) {
+    throw unsupported(`nesting deeper than ${limits.maxDepth} (or a cycle)`);
+  }
+}
+
+/**
+ * The item budget left after `count` more items. Containers pay for their children (arrays
+ * one per element, maps two per entry), so leaves cost nothing to count and an oversized
+ * container is refused before its children are visited.
+ */
+export function spendItems(left: number, count: number, limits: Readonly<CborLimits>): number {
+  left -= count;
+  if (left < 0) throw limitExceeded('maxItems', limits);
+  return left;
+}
+
+/** Refuses a byte or text string whose payload is over `maxStringBytes`. */
+export function checkStringBytes(byteLength: number, limits: Readonly<CborLimits>): void {
+  if (byteLength > limits.maxStringBytes) throw limitExceeded('maxStringBytes', limits);
+}
+
+/** UTF-8 length of a well-formed string. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
+/** The size check of a well-formed string, measuring it only when it might be too long. */
+function checkTextBytes(s: string, limits: Readonly<CborLimits>): void {
+  // UTF-8 needs at most 3 bytes per UTF-16 unit, so typical strings skip the measuring.
+  if (s.length * 3 > limits.maxStringBytes) checkStringBytes(utf8Length(s), limits);
+}
+
+/**
+ * Checks that `value` is in the data model and within `limits` (except `maxBytes`, which only
+ * the encoding can tell). This is the pre-pass that guards cbor-x, which would otherwise tag
+ * Map/Set/Date and flatten class instances.
+ *
+ * @throws ValidationError `CBOR_UNSUPPORTED_VALUE` for a value outside the data model or
+ *   nesting deeper than `maxDepth` (which also stops cycles); `CBOR_LIMIT_EXCEEDED` for more
+ *   than `maxItems` items or a string over `maxStringBytes`.
+ */
+export function assertCborValue(value: unknown, limits: Readonly<CborLimits>): void {
+  walk(value, 0, spendItems(limits.maxItems, 1, limits), limits);
+}
+
+function walk(value: unknown, depth: number, left: number, limits: Readonly<CborLimits>): number {
+  switch (typeof value) {
+    case 'boolean':
+      return left;
+    case 'string':
+      checkString(value);
+      checkTextBytes(value, limits);
+      return left;
+    case 'number':
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw unsupported('an integer beyond 2^53-1');
+      }
+      return left;
+    case 'object': {
+      if (value === null) return left;
+      if (value instanceof Uint8Array) {
+        checkStringBytes(value.length, limits);
+        return left;
+      }
+      checkDepth(depth + 1, limits);
+      if (isPlainArray(value)) {
+        left = spendItems(left, value.length, limits);
+        for (let i = 0; i < value.length; i++) left = walk(value[i], depth + 1, left, limits);
+        return left;
+      }
+      if (!isPlainObject(value)) throw unsupported(kindOf(value));
+      // for-in is several times faster than Object.keys here and also covers inherited
+      // enumerable keys, so it checks (and counts) a superset of what cbor-x writes.
+      for (const key in value) {
+        left = spendItems(left, 2, limits);
+        checkKey(key);
+        checkTextBytes(key, limits);
+        left = walk(value[key], depth + 1, left, limits);
+      }
+      return left;
+    }
+    default:
+      throw unsupported(kindOf(value));
+  }
+}

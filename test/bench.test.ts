@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'multikey-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const REQUIRED_RATIOS = [
+  'seal_vs_floor_n5',
+  'open_vs_floor_n5',
+  'seal_speedup_vs_age_n5',
+  'seal_speedup_vs_naive_n5',
+  'envelope_bytes_n5',
+  'envelope_overhead_n5',
+];
+
+const isPositive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+// Checks the shape of the results only: a timing assertion would fail on a busy machine.
+describe('npm run bench --quick', () => {
+  it('writes results with every required key and positive numbers', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'results.json');
+    await run('npx', ['tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: root, timeout: 120_000 });
+    const results = JSON.parse(readFileSync(out, 'utf8')) as {
+      node: unknown;
+      date: unknown;
+      cases: Record<string, unknown>[];
+      ratios: Record<string, unknown>;
+    };
+
+    expect(results.node).toMatch(/^v\d+\./);
+    expect(Number.isNaN(Date.parse(String(results.date)))).toBe(false);
+    for (const key of REQUIRED_RATIOS) expect({ key, ok: isPositive(results.ratios[key]) }).toEqual({ key, ok: true });
+
+    for (const c of results.cases) {
+      expect(typeof c.name).toBe('string');
+      expect(typeof c.backend).toBe('string');
+      expect(Number.isInteger(c.devices) && (c.devices as number) > 0).toBe(true);
+      expect({ case: c.name, ok: isPositive(c.opsPerSec) && isPositive(c.floorOpsPerSec) && isPositive(c.bytes) }).toEqual({
+        case: c.name,
+        ok: true,
+      });
+    }
+    const present = (name: string, backend: string, devices: number): boolean =>
+      results.cases.some((c) => c.name === name && c.backend === backend && c.devices === devices);
+    for (const backend of ['sodium', 'noble']) {
+      expect(present('seal', backend, 5)).toBe(true);
+      expect(present('open', backend, 5)).toBe(true);
+    }
+    expect(present('naive-seal', 'sodium', 5)).toBe(true);
+    expect(present('age-seal', 'age', 5)).toBe(true);
+  });
+});
