@@ -1,0 +1,33 @@
+/** Server-blind storage: the `Store` interface and its adapters. */
+export type {
+  ChainEntryRow,
+  EnvelopeInput,
+  EnvelopeKind,
+  EnvelopeMeta,
+  PullPage,
+  PutOutcome,
+  Store,
+  StoredEnvelope,
+  StoreLimits,
+  Unwatch,
+  Usage,
+  WatchListener,
+} from './store.js';
+export { STORAGE_ERROR_CODES } from './storageErrors.js';
+export type { StorageErrorCode } from './storageErrors.js';
+export {
+  ACCOUNT_ID_BYTES,
+  DEFAULT_MAX_ENVELOPES,
+  DEFAULT_QUOTA_BYTES,
+  DEVICE_ID_BYTES,
+  HASH_BYTES,
+  MAX_MAILBOX_BYTES,
+  MAX_PAGE,
+  RECORD_ID_BYTES,
+} from './limits.js';
+export { compareVersions } from './supersession.js';
+export { MemoryStore } from './memoryStore.js';
+export { SqliteStore } from './sqliteStore.js';
+export type { SqliteStoreOptions } from './sqliteStore.js';
+export { PostgresStore } from './postgresStore.js';
+export type { PostgresStoreOptions } from './postgresStore.js';

@@ -1,0 +1,386 @@
+/**
+ * `PostgresStore`: the scale-out adapter. Many stateless server processes share one
+ * PostgreSQL database through `pg` pools; LISTEN/NOTIFY wakes pullers in every process.
+ *
+ * Cursor order versus commit order. Cursors come from one sequence, and sequence values are
+ * taken before commit: if transaction A took cursor 10 and B took 11, B could commit first, a
+ * puller could read 11 and move past it, and A's 10 would then be skipped for good. Pulls are
+ * per account, so it is enough that one account's cursors are assigned in commit order. Every
+ * transaction that writes an account's envelopes therefore first takes a transaction-level
+ * advisory lock for that account (`pg_advisory_xact_lock`), held until COMMIT: the next writer
+ * of the account can only take a cursor after the previous one's rows are visible. The same
+ * lock makes concurrent pushes of one envelope come out as one `stored` and one `duplicate`,
+ * and keeps the account's usage counters exact. Different accounts never wait for each other
+ * (apart from a 1-in-2^32 collision of their lock keys, which only costs a wait).
+ *
+ * Chain appends are a single compare-and-swap statement (see postgresSql.ts). Numbers: bigint
+ * columns come back from `pg` as strings and are converted; every value stays a safe integer.
+ */
+import pg from 'pg';
+import { exceedsQuota, planBatch, type StoredVersion } from './batchPlan.js';
+import { copyBytes, toHex } from './bytes.js';
+import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
+import { ENVELOPE_CHANNEL, envelopePayload, PostgresListener } from './postgresListener.js';
+import { migratePostgres } from './postgresSchema.js';
+import { INSERT_CHUNK, insertEnvelopesSql, SQL, type NamedSql } from './postgresSql.js';
+import type {
+  ChainEntryRow,
+  EnvelopeInput,
+  EnvelopeKind,
+  PullPage,
+  PutOutcome,
+  Store,
+  StoredEnvelope,
+  StoreLimits,
+  Unwatch,
+  Usage,
+  WatchListener,
+} from './store.js';
+import { asStorageError, storageError } from './storageErrors.js';
+import {
+  checkAccountId,
+  checkChainEntry,
+  checkCounter,
+  checkDay,
+  checkEnvelopes,
+  checkExpiry,
+  checkHash,
+  checkInt,
+  checkMailboxBytes,
+  checkMailboxId,
+  checkNonceKey,
+  checkPageLimit,
+} from './validate.js';
+
+/** Options of `PostgresStore.connect`. */
+export type PostgresStoreOptions = StoreLimits;
+
+/** First key of the two-int4 advisory lock guarding one account's envelope writes. */
+const ENVELOPE_LOCK_CLASS = 0x6d6b7365;
+
+type Row = Record<string, unknown>;
+
+/** A Buffer view, which `pg` sends as a binary parameter. */
+function param(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value as string);
+}
+
+function bytesOf(value: unknown): Uint8Array {
+  return copyBytes(value as Uint8Array);
+}
+
+function toEntry(row: Row): ChainEntryRow {
+  return { index: num(row['idx']), hash: bytesOf(row['hash']), bytes: bytesOf(row['bytes']) };
+}
+
+function toEnvelope(row: Row): StoredEnvelope {
+  return {
+    cursor: num(row['cursor']),
+    recordId: bytesOf(row['record_id']),
+    revision: num(row['revision']),
+    sender: bytesOf(row['sender']),
+    kind: row['kind'] as EnvelopeKind,
+    expiryDay: num(row['expiry_day']),
+    bytes: bytesOf(row['bytes']),
+  };
+}
+
+/** The advisory lock key of an account: its first four bytes (ids are random or hashes). */
+function accountLockKey(accountId: Uint8Array): number {
+  return new DataView(accountId.buffer, accountId.byteOffset, 4).getInt32(0);
+}
+
+function notFound(): never {
+  throw storageError('ACCOUNT_NOT_FOUND', 'no such account');
+}
+
+/** A `Store` in PostgreSQL. Create it with `PostgresStore.connect`. */
+export class PostgresStore implements Store {
+  private readonly listener: PostgresListener;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    clientConfig: pg.ClientConfig,
+    private readonly limits: ResolvedLimits,
+  ) {
+    this.listener = new PostgresListener(clientConfig, (hexes) => this.latestCursors(hexes));
+  }
+
+  /**
+   * Connects a pool, creates or migrates the schema, and returns the store. The LISTEN
+   * connection opens on the first `watch`.
+   * @throws StorageError `SCHEMA_TOO_NEW`, `INVALID_ARGUMENT` (bad option), `STORE_FAILURE`
+   *   (cannot connect).
+   */
+  static async connect(config: string | pg.PoolConfig, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const limits = resolveLimits(options);
+    const poolConfig: pg.PoolConfig = typeof config === 'string' ? { connectionString: config } : config;
+    const pool = new pg.Pool(poolConfig);
+    // An idle pooled connection that dies emits 'error' on the pool; without a handler Node
+    // would crash. The pool drops that connection and opens a new one when needed.
+    pool.on('error', () => undefined);
+    try {
+      await migratePostgres(pool);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw asStorageError(error, 'PostgreSQL');
+    }
+    return new PostgresStore(pool, poolConfig, limits);
+  }
+
+  private open(): void {
+    if (this.closed) throw storageError('STORE_CLOSED', 'the store is closed');
+  }
+
+  private async query(sql: NamedSql, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    this.open();
+    try {
+      return await this.pool.query<Row>({ name: sql.name, text: sql.text, values });
+    } catch (error) {
+      throw asStorageError(error, 'PostgreSQL');
+    }
+  }
+
+  /** Runs `body` in a transaction holding the account's envelope lock (see the module comment). */
+  private async inAccountTransaction<T>(accountId: Uint8Array, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.open();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asStorageError(error, 'PostgreSQL');
+    }
+    let broken: Error | undefined;
+    try {
+      // Integers only, so one simple-protocol round trip can carry both statements.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ENVELOPE_LOCK_CLASS}, ${accountLockKey(accountId)})`);
+      const result = await body(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw asStorageError(error, 'PostgreSQL');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async createAccount(accountId: Uint8Array, genesis: ChainEntryRow): Promise<void> {
+    checkAccountId(accountId);
+    checkChainEntry(genesis);
+    checkInt('genesis.index', genesis.index, 0, 0);
+    const result = await this.query(SQL.createAccount, [param(accountId), param(genesis.hash), param(genesis.bytes)]);
+    if (result.rowCount !== 1) throw storageError('ACCOUNT_EXISTS', 'the account already exists');
+  }
+
+  async hasAccount(accountId: Uint8Array): Promise<boolean> {
+    checkAccountId(accountId);
+    return (await this.query(SQL.hasAccount, [param(accountId)])).rows.length > 0;
+  }
+
+  async deleteAccount(accountId: Uint8Array): Promise<void> {
+    checkAccountId(accountId);
+    const deleted = await this.inAccountTransaction(accountId, async (client) => {
+      const result = await client.query({ ...SQL.deleteAccount, values: [param(accountId)] });
+      return result.rowCount === 1;
+    });
+    if (!deleted) notFound();
+  }
+
+  async chainHead(accountId: Uint8Array): Promise<ChainEntryRow> {
+    checkAccountId(accountId);
+    const row = (await this.query(SQL.chainHead, [param(accountId)])).rows[0];
+    return row === undefined ? notFound() : toEntry(row);
+  }
+
+  async readChain(accountId: Uint8Array, fromIndex: number, limit: number): Promise<ChainEntryRow[]> {
+    checkAccountId(accountId);
+    checkInt('fromIndex', fromIndex, 0, MAX_CHAIN_INDEX);
+    checkPageLimit(limit);
+    const { rows } = await this.query(SQL.readChain, [param(accountId), fromIndex, limit]);
+    if (rows.length === 0) notFound();
+    return rows.filter((row) => row['idx'] !== null).map(toEntry);
+  }
+
+  async appendChain(accountId: Uint8Array, expectedHeadHash: Uint8Array, entry: ChainEntryRow): Promise<void> {
+    checkAccountId(accountId);
+    checkHash('expectedHeadHash', expectedHeadHash);
+    checkChainEntry(entry);
+    let appended: boolean;
+    try {
+      const result = await this.query(SQL.appendChain, [
+        param(accountId),
+        param(expectedHeadHash),
+        entry.index,
+        param(entry.hash),
+        param(entry.bytes),
+      ]);
+      appended = result.rowCount === 1;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (cause?.code !== '23505') throw error;
+      appended = false;
+    }
+    if (appended) return;
+    if (!(await this.hasAccount(accountId))) notFound();
+    throw storageError('CHAIN_CONFLICT', 'the chain head moved; re-read it and retry');
+  }
+
+  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[]): Promise<PutOutcome[]> {
+    checkAccountId(accountId);
+    checkEnvelopes(items);
+    return this.inAccountTransaction(accountId, async (client) => {
+      const account = (await client.query<Row>({ ...SQL.lockedAccount, values: [param(accountId)] })).rows[0];
+      if (account === undefined) notFound();
+      const accountNo = account['account_no'];
+      const stored = await this.storedVersions(client, accountNo, items);
+      const plan = planBatch(items, (key) => stored.get(key));
+      const used = { bytes: num(account['bytes_used']), envelopes: num(account['envelope_count']) };
+      if (exceedsQuota(used, plan, this.limits)) {
+        throw storageError('QUOTA_EXCEEDED', 'the batch would exceed the account quota');
+      }
+      if (plan.writes.size === 0) return plan.outcomes;
+      const writes = [...plan.writes.values()];
+      let lastCursor = 0;
+      for (let start = 0; start < writes.length; start += INSERT_CHUNK) {
+        const chunk = writes.slice(start, start + INSERT_CHUNK);
+        const values: unknown[] = [accountNo];
+        for (const item of chunk) {
+          values.push(param(item.recordId), item.revision, param(item.sender), item.kind, item.expiryDay, param(item.bytes));
+        }
+        const inserted = await client.query<Row>(insertEnvelopesSql(chunk.length), values);
+        for (const row of inserted.rows) lastCursor = Math.max(lastCursor, num(row['cursor']));
+      }
+      // NOTIFY inside the transaction is delivered at COMMIT, and only if it commits.
+      await client.query({
+        ...SQL.finishPut,
+        values: [accountNo, plan.bytesDelta, plan.countDelta, ENVELOPE_CHANNEL, envelopePayload(toHex(accountId), lastCursor)],
+      });
+      return plan.outcomes;
+    });
+  }
+
+  /** The stored versions of the batch's record ids, keyed by record id hex. */
+  private async storedVersions(
+    client: pg.PoolClient,
+    accountNo: unknown,
+    items: readonly EnvelopeInput[],
+  ): Promise<Map<string, StoredVersion>> {
+    const found = new Map<string, StoredVersion>();
+    if (items.length === 0) return found;
+    const { rows } = await client.query<Row>({
+      ...SQL.currentVersions,
+      values: [
+        accountNo,
+        items.map((item) => item.revision),
+        items.map((item) => param(item.sender)),
+        [...new Map(items.map((item) => [toHex(item.recordId), param(item.recordId)])).values()],
+      ],
+    });
+    for (const row of rows) {
+      const bytes = row['bytes'] as Buffer | null;
+      found.set(toHex(row['record_id'] as Buffer), {
+        revision: num(row['revision']),
+        sender: row['sender'] as Buffer,
+        kind: row['kind'] as EnvelopeKind,
+        expiryDay: num(row['expiry_day']),
+        size: num(row['size']),
+        // Loaded only for an equal version; an absent body never equals a pushed one.
+        bytes: () => bytes ?? new Uint8Array(0),
+      });
+    }
+    return found;
+  }
+
+  async pullEnvelopes(accountId: Uint8Array, afterCursor: number, limit: number): Promise<PullPage> {
+    checkAccountId(accountId);
+    checkCounter('afterCursor', afterCursor);
+    checkPageLimit(limit);
+    const { rows } = await this.query(SQL.pull, [param(accountId), afterCursor, limit + 1]);
+    if (rows.length === 0) notFound();
+    const found = rows.filter((row) => row['cursor'] !== null);
+    const envelopes = found.slice(0, limit).map(toEnvelope);
+    const last = envelopes[envelopes.length - 1];
+    return { envelopes, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
+  }
+
+  /**
+   * One transaction per account that has expired envelopes, under that account's lock, so
+   * collection never races a push's counters; a failure part-way leaves the remaining
+   * accounts for the next run.
+   */
+  async collectExpired(today: number): Promise<number> {
+    checkDay('today', today);
+    const { rows } = await this.query(SQL.expiredAccounts, [today]);
+    let total = 0;
+    for (const row of rows) {
+      total += await this.inAccountTransaction(row['account_id'] as Buffer, async (client) => {
+        const result = await client.query<Row>({ ...SQL.collectAccount, values: [row['account_no'], today] });
+        return num(result.rows[0]?.['n'] ?? 0);
+      });
+    }
+    return total;
+  }
+
+  async usage(accountId: Uint8Array): Promise<Usage> {
+    checkAccountId(accountId);
+    const row = (await this.query(SQL.usage, [param(accountId)])).rows[0];
+    if (row === undefined) notFound();
+    return { bytes: num(row['bytes_used']), envelopes: num(row['envelope_count']) };
+  }
+
+  async mailboxPut(id: Uint8Array, bytes: Uint8Array, expiresAtMs: number, nowMs: number): Promise<void> {
+    checkMailboxId(id);
+    checkMailboxBytes(bytes);
+    checkExpiry(expiresAtMs, nowMs);
+    const result = await this.query(SQL.mailboxPut, [param(id), param(bytes), expiresAtMs, nowMs]);
+    if (result.rowCount !== 1) throw storageError('MAILBOX_FULL', 'a message is already waiting under this id');
+  }
+
+  async mailboxTake(id: Uint8Array, nowMs: number): Promise<Uint8Array | null> {
+    checkMailboxId(id);
+    checkCounter('nowMs', nowMs);
+    const row = (await this.query(SQL.mailboxTake, [param(id)])).rows[0];
+    return row !== undefined && num(row['expires_at']) > nowMs ? bytesOf(row['bytes']) : null;
+  }
+
+  async rememberNonce(key: Uint8Array, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    checkNonceKey(key);
+    checkExpiry(expiresAtMs, nowMs);
+    return (await this.query(SQL.rememberNonce, [param(key), expiresAtMs, nowMs])).rowCount === 1;
+  }
+
+  async watch(accountId: Uint8Array, listener: WatchListener): Promise<Unwatch> {
+    checkAccountId(accountId);
+    this.open();
+    try {
+      await this.listener.ensure();
+    } catch (error) {
+      throw asStorageError(error, 'PostgreSQL LISTEN');
+    }
+    if (!(await this.hasAccount(accountId))) notFound();
+    const remove = this.listener.watchers.add(toHex(accountId), listener);
+    return async () => remove();
+  }
+
+  /** Highest cursor per watched account, to wake watchers after the LISTEN connection was lost. */
+  private async latestCursors(accountHexes: string[]): Promise<Array<[string, number]>> {
+    const ids = accountHexes.map((hex) => Buffer.from(hex, 'hex'));
+    const { rows } = await this.query(SQL.latestCursors, [ids]);
+    return rows.map((row) => [toHex(row['account_id'] as Buffer), num(row['cursor'] ?? 0)]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end();
+  }
+}

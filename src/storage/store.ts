@@ -1,0 +1,212 @@
+/**
+ * The server-blind `Store`: everything the sync server persists, and nothing it could read.
+ *
+ * The server sees, per account (32-byte id): a hash-linked chain of membership entries, and a
+ * set of opaque envelopes. Per envelope it knows only a random record id (16 bytes), a
+ * revision (u32), the sending device id (16 bytes), a kind (`record` | `tombstone`), an
+ * optional expiry day, and the ciphertext. It does not verify chain hashes or signatures:
+ * the layer above does, and readers authenticate every record themselves.
+ *
+ * Semantics every adapter implements (pinned by test/storage/conformance.ts):
+ * - A record id holds at most one envelope per account. Versions are ordered by revision,
+ *   then by sender id bytes (lexicographic); the higher one wins.
+ * - Cursors are positive integers, increasing across the whole store. Storing a version gives
+ *   it a cursor larger than every cursor already handed out, so a puller that remembers its
+ *   last cursor sees every new version. A replaced version is gone: its bytes are deleted.
+ * - Every write is atomic: when a call throws, the store is exactly as before.
+ * - Arguments of the wrong type, length or range throw `StorageError` `INVALID_ARGUMENT`
+ *   before anything is read or written (one class for every storage failure, so the HTTP
+ *   layer maps errors by code alone).
+ * - Times are integers: `expiryDay` in days since the Unix epoch (0 = never), mailbox and
+ *   nonce expiry in milliseconds since the epoch. A mailbox message or nonce is live while
+ *   `now < expiresAt`; `expiresAt` must be later than `now`. The caller passes `now`, so
+ *   tests and servers agree on time.
+ *
+ * Error codes are listed in `STORAGE_ERROR_CODES` (storageErrors.ts).
+ */
+
+/** What an envelope is: a sealed record, or a tombstone that deletes one. */
+export type EnvelopeKind = 'record' | 'tombstone';
+
+/** The public header of an envelope: all the server knows about it. */
+export interface EnvelopeMeta {
+  /** Random id of the record, 16 bytes, chosen by the client. */
+  readonly recordId: Uint8Array;
+  /** Revision of the record, an integer in [0, 2^32). */
+  readonly revision: number;
+  /** Id of the device that sealed this version, 16 bytes; breaks revision ties. */
+  readonly sender: Uint8Array;
+  readonly kind: EnvelopeKind;
+  /** Day (since the Unix epoch) after which the server may drop the envelope; 0 = never. */
+  readonly expiryDay: number;
+}
+
+/** An envelope as pushed: header plus opaque bytes (at least one byte). */
+export interface EnvelopeInput extends EnvelopeMeta {
+  readonly bytes: Uint8Array;
+}
+
+/** An envelope as pulled, with the cursor the store gave it. */
+export interface StoredEnvelope extends EnvelopeInput {
+  readonly cursor: number;
+}
+
+/**
+ * What happened to one pushed envelope.
+ * - `stored`: written, with a new cursor (it was new, or newer than the stored version).
+ * - `duplicate`: the identical envelope (same header and bytes) is already stored.
+ * - `superseded`: an equal-or-newer, different version is stored; nothing was written.
+ */
+export type PutOutcome = 'stored' | 'duplicate' | 'superseded';
+
+/** One entry of an account's membership chain, as the store keeps it. */
+export interface ChainEntryRow {
+  /** Position in the chain; the genesis entry is 0. */
+  readonly index: number;
+  /** 32-byte hash that the next entry's author names as the head it builds on. */
+  readonly hash: Uint8Array;
+  /** The encoded entry; opaque to the store. */
+  readonly bytes: Uint8Array;
+}
+
+/** One page of a pull. */
+export interface PullPage {
+  /** Envelopes with cursor > the requested one, in cursor order. */
+  readonly envelopes: StoredEnvelope[];
+  /** Cursor to pass to the next pull: the last envelope's, or the requested one if none. */
+  readonly cursor: number;
+  /** True when more envelopes follow this page. */
+  readonly more: boolean;
+}
+
+/** Storage used by one account: envelope bytes (headers not counted) and envelope count. */
+export interface Usage {
+  readonly bytes: number;
+  readonly envelopes: number;
+}
+
+/** Per-account limits, shared by every adapter's options. */
+export interface StoreLimits {
+  /** Maximum total envelope bytes per account. Default 256 MiB. */
+  readonly quotaBytes?: number;
+  /** Maximum number of envelopes (records and tombstones) per account. Default 1,000,000. */
+  readonly maxEnvelopes?: number;
+}
+
+/**
+ * Called after a commit that stored at least one envelope for the watched account, with the
+ * highest cursor of that commit. Listeners must not throw (exceptions are ignored) and should
+ * only wake a puller: wakeups may be coalesced, duplicated, or (after a lost database
+ * connection) sent without a new envelope, so the puller's cursor is the truth.
+ */
+export type WatchListener = (cursor: number) => void;
+
+/** Stops a watch. Idempotent. */
+export type Unwatch = () => Promise<void>;
+
+/** The server's persistence. Every method is async and rejects with `StorageError`. */
+export interface Store {
+  /**
+   * Creates an account whose chain starts with `genesis` (index 0).
+   * @throws StorageError `ACCOUNT_EXISTS`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  createAccount(accountId: Uint8Array, genesis: ChainEntryRow): Promise<void>;
+
+  /**
+   * Whether the account exists.
+   * @throws StorageError `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  hasAccount(accountId: Uint8Array): Promise<boolean>;
+
+  /**
+   * Deletes the account with its chain and envelopes (mailbox and nonces are not per account).
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  deleteAccount(accountId: Uint8Array): Promise<void>;
+
+  /**
+   * The newest chain entry.
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  chainHead(accountId: Uint8Array): Promise<ChainEntryRow>;
+
+  /**
+   * Up to `limit` (1..10,000) entries with index >= `fromIndex`, in index order.
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  readChain(accountId: Uint8Array, fromIndex: number, limit: number): Promise<ChainEntryRow[]>;
+
+  /**
+   * Compare-and-swap append: succeeds only if the head's hash is `expectedHeadHash` and
+   * `entry.index` is the head's index + 1. Of two concurrent appends on the same head,
+   * exactly one succeeds, in every adapter and across processes.
+   * @throws StorageError `CHAIN_CONFLICT`, `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`,
+   *   `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  appendChain(accountId: Uint8Array, expectedHeadHash: Uint8Array, entry: ChainEntryRow): Promise<void>;
+
+  /**
+   * Stores a batch in one transaction, item by item in order (so a repeated item inside the
+   * batch is a `duplicate`). Returns one outcome per item. Wakes watchers if anything was
+   * stored. Quota is checked on the batch's net effect: a batch that grows usage beyond a
+   * limit fails as a whole; one that shrinks it (tombstones) is always accepted.
+   * @throws StorageError `QUOTA_EXCEEDED`, `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`,
+   *   `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[]): Promise<PutOutcome[]>;
+
+  /**
+   * Up to `limit` (1..10,000) envelopes with cursor > `afterCursor`, in cursor order; reads
+   * only that page from the database.
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  pullEnvelopes(accountId: Uint8Array, afterCursor: number, limit: number): Promise<PullPage>;
+
+  /**
+   * Deletes, across all accounts, envelopes with 0 < expiryDay < `today`; returns how many.
+   * @throws StorageError `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  collectExpired(today: number): Promise<number>;
+
+  /**
+   * Current usage of the account.
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  usage(accountId: Uint8Array): Promise<Usage>;
+
+  /**
+   * Leaves one message (at most 64 KiB) under `id` (16..64 bytes) until `expiresAtMs`.
+   * First writer wins: while a live message sits under `id`, another put fails with
+   * `MAILBOX_FULL` instead of replacing it (so whoever learns an id cannot swap a message);
+   * an expired one is replaced. Also sweeps expired messages.
+   * @throws StorageError `MAILBOX_FULL`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  mailboxPut(id: Uint8Array, bytes: Uint8Array, expiresAtMs: number, nowMs: number): Promise<void>;
+
+  /**
+   * Removes and returns the message under `id`; null when there is none or it has expired.
+   * Of concurrent takes, at most one gets the message.
+   * @throws StorageError `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  mailboxTake(id: Uint8Array, nowMs: number): Promise<Uint8Array | null>;
+
+  /**
+   * Records `key` (8..64 bytes) until `expiresAtMs`; false if it is already recorded and live
+   * (a replay). Shared by every server process on the same database; of concurrent calls
+   * with one key, exactly one gets true. Also sweeps expired keys. `expiresAtMs` must cover
+   * the window in which the server would still accept the request.
+   * @throws StorageError `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  rememberNonce(key: Uint8Array, expiresAtMs: number, nowMs: number): Promise<boolean>;
+
+  /**
+   * Calls `listener` after each commit that stores envelopes for the account, including
+   * commits by other processes where the adapter supports it (PostgreSQL). Once the promise
+   * resolves the watch is live, so "watch, then pull" never misses an envelope.
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  watch(accountId: Uint8Array, listener: WatchListener): Promise<Unwatch>;
+
+  /** Releases connections and files; later calls throw `STORE_CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
