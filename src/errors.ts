@@ -41,3 +41,18 @@ export class StorageError extends MultikeySyncError {}
 export function isMultikeySyncError(error: unknown, code?: string): error is MultikeySyncError {
   return error instanceof MultikeySyncError && (code === undefined || error.code === code);
 }
+
+/**
+ * The sync server refused a request, or could not be reached. `code` is the server's wire
+ * code (`CHAIN_CONFLICT`, `RATE_LIMITED`, … listed in docs/server.md) or, when no server
+ * answered, `NETWORK_ERROR`; `status` is the HTTP status (0 when there was no response).
+ */
+export class RemoteError extends MultikeySyncError {
+  /** HTTP status of the response; 0 for `NETWORK_ERROR` and other failures without one. */
+  readonly status: number;
+
+  constructor(code: string, message: string, status: number, options?: ErrorOptions) {
+    super(code, message, options);
+    this.status = status;
+  }
+}

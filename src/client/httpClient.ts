@@ -1,0 +1,268 @@
+/**
+ * `HttpClient`: the device side of the HTTP API, on `fetch` alone (Node 20, browsers, workers).
+ * It signs every request that needs it, retries what is safe to retry, and turns every refusal
+ * into a `RemoteError` with the server's code and HTTP status.
+ *
+ * Retried (network errors, 429, 5xx; fresh nonce and signature each time): health, readChain,
+ * pull, wait and push, which the server makes idempotent. Never retried: createAccount,
+ * appendChain (a lost response may hide a success; re-read the chain instead), mailboxPut and
+ * mailboxTake (a take that reached the server deleted the message). Every method reports
+ * failures by rejecting, never by throwing synchronously. Any call is re-sent once,
+ * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
+ * a stale request had no effect.
+ */
+import { RemoteError, UsageError } from '../errors.js';
+import { toHex } from '../crypto/bytes.js';
+import type { Device } from '../core/device.js';
+import {
+  DEFAULT_RESPONSE_LIMITS,
+  decodeAppendChainResponse,
+  decodeChainPageResponse,
+  decodeCreateAccountResponse,
+  decodeHealthResponse,
+  decodeMailboxTakeResponse,
+  decodePullResponse,
+  decodePushResponse,
+  type AppendChainResponse,
+  type CreateAccountResponse,
+  type HealthResponse,
+  type PullResponse,
+  type PushOutcome,
+  type ResponseLimits,
+} from '../http/messages.js';
+import { MAX_PAGE_LIMIT, MAX_WAIT_MS, paths } from '../http/routes.js';
+import { Requester } from './requester.js';
+import { retryPolicy, type RetryOptions } from './retry.js';
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** Where the API lives, e.g. `https://sync.example` (the client appends `/v1/...`). */
+  baseUrl: string;
+  /** The device that signs requests. */
+  device: Device;
+  /** The account; may be left out until {@link HttpClient.createAccount} sets it. */
+  accountId?: Uint8Array;
+  /** A fetch implementation; the global one by default. */
+  fetch?: typeof globalThis.fetch;
+  /** Retry policy of idempotent calls, or `false` for none. */
+  retry?: RetryOptions | false;
+  /** Per-attempt time limit in ms (a wait adds its own timeout). Default 60 s. */
+  timeoutMs?: number;
+  /** Ceilings on response bodies. */
+  limits?: Partial<ResponseLimits>;
+  /** The device clock, ms since the epoch. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** The whole chain from some index on. */
+export interface ChainRead {
+  /** Encoded entries, in index order, starting at the requested index. */
+  entries: Uint8Array[];
+  /** Hash of the newest entry. */
+  head: Uint8Array;
+  /** Number of entries in the chain. */
+  length: number;
+}
+
+/** A signed HTTP client for one device. */
+export class HttpClient {
+  /** The account this client acts on. */
+  accountId: Uint8Array | undefined;
+  readonly #requests: Requester;
+  readonly #limits: ResponseLimits;
+
+  /** @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device or an unparsable base URL. */
+  constructor(options: HttpClientOptions) {
+    if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch (cause) {
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute URL', { cause });
+    }
+    this.accountId = options.accountId;
+    this.#limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
+    this.#requests = new Requester({
+      base: base.href.replace(/\/+$/, ''),
+      device: options.device,
+      // Bound to globalThis: some browsers throw "Illegal invocation" for an unbound fetch.
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      retry: retryPolicy(options.retry),
+      timeoutMs: options.timeoutMs ?? 60_000,
+      limits: this.#limits,
+      clock: options.clock ?? Date.now,
+    });
+  }
+
+  /**
+   * Liveness and the server clock.
+   * @throws {RemoteError} `NETWORK_ERROR`, `RESPONSE_INVALID`, or a server code.
+   */
+  async health(): Promise<HealthResponse> {
+    return this.#requests.run({ method: 'GET', path: paths.health(), retry: true, decode: decodeHealthResponse });
+  }
+
+  /**
+   * Creates the account whose genesis entry is `genesis`; from then on this client acts on it.
+   * Not retried.
+   * @throws {RemoteError} `ACCOUNT_EXISTS`, `CHAIN_ENTRY_REJECTED`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
+   */
+  async createAccount(genesis: Uint8Array): Promise<CreateAccountResponse> {
+    const created = await this.#requests.run({
+      method: 'POST',
+      path: paths.accounts(),
+      body: { genesis: bytesArg(genesis, 'genesis') },
+      retry: false,
+      decode: decodeCreateAccountResponse,
+    });
+    this.accountId = created.account;
+    return created;
+  }
+
+  /**
+   * The chain from index `from` (default 0) to the head, page by page. The caller verifies it
+   * (replayChain): the server is not trusted.
+   * @throws {RemoteError} `ACCOUNT_NOT_FOUND`, `DEVICE_REVOKED`, `NETWORK_ERROR`, ….
+   */
+  async readChain(from = 0): Promise<ChainRead> {
+    const account = this.#account();
+    uintArg(from, 'from');
+    const entries: Uint8Array[] = [];
+    for (;;) {
+      const page = await this.#requests.run({
+        method: 'GET',
+        path: paths.chain(account, from + entries.length),
+        signFor: this.accountId,
+        retry: true,
+        decode: decodeChainPageResponse,
+      });
+      entries.push(...page.entries);
+      if (!page.more || page.entries.length === 0) return { entries, head: page.head, length: page.length };
+    }
+  }
+
+  /**
+   * Appends an encoded entry that extends `expectedHead`. Never retried: after a network error,
+   * re-read the chain to learn whether it landed.
+   * @throws {RemoteError} `CHAIN_CONFLICT` (rebuild on the new head), `CHAIN_ENTRY_REJECTED`, `NETWORK_ERROR`, ….
+   */
+  async appendChain(entry: Uint8Array, expectedHead: Uint8Array): Promise<AppendChainResponse> {
+    return this.#requests.run({
+      method: 'POST',
+      path: paths.chain(this.#account()),
+      body: { entry: bytesArg(entry, 'entry'), head: bytesArg(expectedHead, 'expectedHead') },
+      signFor: this.accountId,
+      retry: false,
+      decode: decodeAppendChainResponse,
+    });
+  }
+
+  /**
+   * Pushes a batch of sealed envelopes (each naming this device as sender); one outcome each.
+   * Retried: pushing an envelope twice stores it once.
+   * @throws {RemoteError} `SENDER_MISMATCH`, `ENVELOPE_INVALID`, `BATCH_TOO_LARGE`, `BODY_TOO_LARGE`,
+   *   `QUOTA_EXCEEDED`, `NETWORK_ERROR`, ….
+   */
+  async push(envelopes: readonly Uint8Array[]): Promise<PushOutcome[]> {
+    if (!Array.isArray(envelopes) || envelopes.length === 0) throw new UsageError('ARGUMENT_INVALID', 'push needs at least one envelope');
+    const list = envelopes.map((e, i) => bytesArg(e, `envelopes[${i}]`));
+    return this.#requests.run({
+      method: 'POST',
+      path: paths.envelopes(this.#account()),
+      body: { envelopes: list },
+      signFor: this.accountId,
+      retry: true,
+      decode: (bytes) => decodePushResponse(bytes, list.length).outcomes,
+    });
+  }
+
+  /**
+   * One page of envelopes with cursor > `after` (at most `limit`, 1..1000, default 500).
+   * @throws {RemoteError} `DEVICE_REVOKED`, `NETWORK_ERROR`, ….
+   */
+  async pull(after: number, limit = 500): Promise<PullResponse> {
+    return this.#requests.run({
+      method: 'GET',
+      path: paths.envelopes(this.#account(), { after: uintArg(after, 'after'), limit: pageLimit(limit) }),
+      signFor: this.accountId,
+      retry: true,
+      decode: (bytes) => decodePullResponse(bytes, this.#limits),
+    });
+  }
+
+  /**
+   * Long-poll: resolves with a page as soon as an envelope with cursor > `after` exists, or an
+   * empty page after `timeoutMs` (at most 30 000). Aborting `signal` rejects with its reason.
+   * @throws {RemoteError} `DEVICE_REVOKED`, `RATE_LIMITED` (too many waits), `NETWORK_ERROR`, ….
+   */
+  async wait(after: number, timeoutMs: number, signal?: AbortSignal, limit = 500): Promise<PullResponse> {
+    const timeout = Math.min(uintArg(timeoutMs, 'timeoutMs'), MAX_WAIT_MS);
+    return this.#requests.run({
+      method: 'GET',
+      path: paths.wait(this.#account(), uintArg(after, 'after'), timeout, pageLimit(limit)),
+      signFor: this.accountId,
+      retry: true,
+      decode: (bytes) => decodePullResponse(bytes, this.#limits),
+      signal,
+      extraTimeoutMs: timeout,
+    });
+  }
+
+  /**
+   * Leaves `message` under mailbox `id` (32 bytes) for `ttlMs` (1..900 000). Not retried.
+   * @throws {RemoteError} `MAILBOX_FULL`, `BODY_TOO_LARGE`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
+   */
+  async mailboxPut(id: Uint8Array, message: Uint8Array, ttlMs: number): Promise<void> {
+    await this.#requests.run({
+      method: 'PUT',
+      path: paths.mailbox(toHex(bytesArg(id, 'id', 32)), uintArg(ttlMs, 'ttlMs')),
+      body: { message: bytesArg(message, 'message') },
+      retry: false,
+      decode: () => undefined,
+    });
+  }
+
+  /**
+   * Takes (and so deletes) the message under mailbox `id`; null when there is none. Never retried.
+   * @throws {RemoteError} `RATE_LIMITED`, `NETWORK_ERROR`, ….
+   */
+  async mailboxTake(id: Uint8Array): Promise<Uint8Array | null> {
+    try {
+      const taken = await this.#requests.run({
+        method: 'GET',
+        path: paths.mailbox(toHex(bytesArg(id, 'id', 32))),
+        retry: false,
+        decode: decodeMailboxTakeResponse,
+      });
+      return taken.message;
+    } catch (error) {
+      if (error instanceof RemoteError && error.code === 'MAILBOX_EMPTY') return null;
+      throw error;
+    }
+  }
+
+  #account(): string {
+    if (this.accountId === undefined) throw new UsageError('ACCOUNT_REQUIRED', 'this call needs an account id');
+    return toHex(this.accountId);
+  }
+}
+
+function bytesArg(value: Uint8Array, what: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || (length !== undefined && value.length !== length)) {
+    throw new UsageError('ARGUMENT_INVALID', `${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
+  }
+  // A Node Buffer would otherwise reach the CBOR encoder as a foreign class.
+  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function uintArg(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new UsageError('ARGUMENT_INVALID', `${what} must be a non-negative integer`);
+  return value;
+}
+
+function pageLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new UsageError('ARGUMENT_INVALID', `limit must be an integer in 1..${MAX_PAGE_LIMIT}`);
+  }
+  return limit;
+}

@@ -1,0 +1,156 @@
+/**
+ * The request engine under `HttpClient`. For each attempt it encodes the body, signs the
+ * request, and sends it with a time limit. It then reads the answer with a size ceiling, and
+ * retries or gives up according to the call's rules. Every failure becomes a `RemoteError`,
+ * except a caller's abort, which rejects with the signal's reason.
+ */
+import { CodecError, RemoteError } from '../errors.js';
+import { encodeValue } from '../core/cbor.js';
+import type { Device } from '../core/device.js';
+import { decodeErrorBody, type ResponseLimits } from '../http/messages.js';
+import { CBOR_CONTENT_TYPE, HEADERS } from '../http/routes.js';
+import { signRequest } from '../http/signing.js';
+import { readResponseBody } from './responseBody.js';
+import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
+
+/** One API call as the engine runs it. */
+export interface Call<T> {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Path and query from `/v1` on: exactly what is signed. */
+  path: string;
+  /** A CBOR-encodable body, if any. */
+  body?: unknown;
+  /** The account to sign for; unsigned when undefined. */
+  signFor?: Uint8Array;
+  /** Whether failures that left the server unchanged (network, 429, 5xx) may be retried. */
+  retry: boolean;
+  decode: (bytes: Uint8Array) => T;
+  signal?: AbortSignal;
+  /** Added to the per-attempt time limit (a long-poll's own timeout). */
+  extraTimeoutMs?: number;
+}
+
+/** What the engine needs to know about its client. */
+export interface RequesterConfig {
+  base: string;
+  device: Device;
+  fetch: typeof globalThis.fetch;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  limits: ResponseLimits;
+  clock: () => number;
+}
+
+type Attempt =
+  | { kind: 'ok'; bytes: Uint8Array }
+  | { kind: 'refused'; error: RemoteError; retryAfter: string | null; serverTime: string | null };
+
+const NO_BODY = new Uint8Array(0);
+
+/** Sends calls for one client; remembers the clock correction the server taught it. */
+export class Requester {
+  #clockOffsetMs = 0;
+
+  constructor(private readonly config: RequesterConfig) {}
+
+  /**
+   * Runs `call` to completion.
+   * @throws {RemoteError} the server's code, or `NETWORK_ERROR`, `HTTP_ERROR`, `RESPONSE_INVALID`,
+   *   `RESPONSE_TOO_LARGE`; the signal's reason when the caller aborts.
+   */
+  async run<T>(call: Call<T>): Promise<T> {
+    const body = call.body === undefined ? undefined : encodeValue(call.body);
+    const { retry } = this.config;
+    let correctedClock = false;
+    for (let attempt = 1; ; attempt++) {
+      let result: Attempt;
+      try {
+        result = await this.#attempt(call, body);
+      } catch (error) {
+        if (call.signal?.aborted) throw call.signal.reason;
+        if (!(error instanceof RemoteError) || error.code !== 'NETWORK_ERROR' || !call.retry || attempt >= retry.attempts) throw error;
+        await sleep(backoffDelay(retry, attempt, null, Math.random), call.signal);
+        continue;
+      }
+      if (result.kind === 'ok') return decodeOrRefuse(call, result.bytes);
+      const { error } = result;
+      const serverTime = Number(result.serverTime);
+      // A stale request had no effect, so any call may be re-sent once with the corrected clock.
+      if (error.code === 'REQUEST_STALE' && call.signFor !== undefined && !correctedClock && Number.isSafeInteger(serverTime)) {
+        correctedClock = true;
+        this.#clockOffsetMs = serverTime - this.config.clock();
+        attempt--;
+        continue;
+      }
+      const retryable = error.status === 429 || error.status >= 500;
+      if (!retryable || !call.retry || attempt >= retry.attempts) throw error;
+      await sleep(backoffDelay(retry, attempt, result.retryAfter, Math.random), call.signal);
+    }
+  }
+
+  async #attempt(call: Call<unknown>, body: Uint8Array | undefined): Promise<Attempt> {
+    const { config } = this;
+    const headers: Record<string, string> = { accept: CBOR_CONTENT_TYPE };
+    if (body !== undefined) headers['content-type'] = CBOR_CONTENT_TYPE;
+    if (call.signFor !== undefined) {
+      const time = config.clock() + this.#clockOffsetMs;
+      Object.assign(headers, signRequest(config.device, { method: call.method, pathAndQuery: call.path, body: body ?? NO_BODY, accountId: call.signFor, time }));
+    }
+    if (call.signal?.aborted) throw call.signal.reason;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(call.signal!.reason);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(), config.timeoutMs + (call.extraTimeoutMs ?? 0));
+    try {
+      let response: Response;
+      let bytes: Uint8Array;
+      try {
+        response = await config.fetch(config.base + call.path, {
+          method: call.method,
+          headers,
+          body: body as Uint8Array<ArrayBuffer> | undefined,
+          signal: controller.signal,
+        });
+        bytes = await readResponseBody(response, config.limits.maxResponseBytes);
+      } catch (cause) {
+        if (cause instanceof RemoteError) throw cause;
+        if (call.signal?.aborted) throw call.signal.reason;
+        const what = controller.signal.aborted ? 'the request timed out' : 'the server could not be reached';
+        throw new RemoteError('NETWORK_ERROR', what, 0, { cause });
+      }
+      if (response.ok) return { kind: 'ok', bytes };
+      return {
+        kind: 'refused',
+        error: refusal(response, bytes),
+        retryAfter: response.headers.get('retry-after'),
+        serverTime: response.headers.get(HEADERS.serverTime),
+      };
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function decodeOrRefuse<T>(call: Call<T>, bytes: Uint8Array): T {
+  try {
+    return call.decode(bytes);
+  } catch (cause) {
+    if (cause instanceof CodecError) throw new RemoteError('RESPONSE_INVALID', `the server sent a malformed response (${cause.code})`, 200, { cause });
+    throw cause;
+  }
+}
+
+/** The RemoteError for a non-2xx response; a body that is not our CBOR error becomes `HTTP_ERROR`. */
+function refusal(response: Response, bytes: Uint8Array): RemoteError {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.toLowerCase().startsWith(CBOR_CONTENT_TYPE)) {
+    try {
+      const { code, message } = decodeErrorBody(bytes);
+      return new RemoteError(code, message, response.status);
+    } catch {
+      // not our error format: fall through
+    }
+  }
+  return new RemoteError('HTTP_ERROR', `the server answered HTTP ${response.status}`, response.status);
+}

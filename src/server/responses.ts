@@ -1,0 +1,57 @@
+/**
+ * Response bodies: CBOR for successes and for every error. Errors the server did not mean to
+ * raise become `INTERNAL` with no detail; storage failures become `UNAVAILABLE` (retryable).
+ */
+import { CodecError, StorageError } from '../errors.js';
+import { encodeValue } from '../core/cbor.js';
+import { CBOR_CONTENT_TYPE } from '../http/routes.js';
+import type { WireErrorCode } from '../http/wireErrors.js';
+import { HttpError } from './httpError.js';
+
+const BASE_HEADERS = { 'content-type': CBOR_CONTENT_TYPE, 'cache-control': 'no-store' } as const;
+
+/** A CBOR response. */
+export function cborResponse(value: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(encodeValue(value) as Uint8Array<ArrayBuffer>, { status, headers: { ...BASE_HEADERS, ...headers } });
+}
+
+const STORAGE_CODES: Readonly<Record<string, [WireErrorCode, string | undefined]>> = {
+  ACCOUNT_NOT_FOUND: ['ACCOUNT_NOT_FOUND', undefined],
+  ACCOUNT_EXISTS: ['ACCOUNT_EXISTS', undefined],
+  CHAIN_CONFLICT: ['CHAIN_CONFLICT', 'the chain head moved; re-read the chain and rebuild the entry'],
+  QUOTA_EXCEEDED: ['QUOTA_EXCEEDED', undefined],
+  MAILBOX_FULL: ['MAILBOX_FULL', undefined],
+  INVALID_ARGUMENT: ['BAD_REQUEST', 'a value is out of range'],
+  STORE_CLOSED: ['UNAVAILABLE', 'the server is shutting down'],
+  STORE_FAILURE: ['UNAVAILABLE', 'the database is unavailable'],
+};
+
+/** What the client is told about `error`: a code, a status, a message and headers. */
+export function describeError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StorageError) {
+    const mapped = STORAGE_CODES[error.code];
+    // Storage messages are written for clients, except driver failures, which may quote SQL.
+    if (mapped !== undefined) return new HttpError(mapped[0], mapped[1] ?? error.message);
+  }
+  return new HttpError('INTERNAL', 'internal server error');
+}
+
+/** The CBOR error response for `error`. */
+export function errorResponse(error: unknown, extraHeaders: Record<string, string> = {}): Response {
+  const e = describeError(error);
+  return cborResponse({ code: e.code, message: e.message }, e.status, { ...e.headers, ...extraHeaders });
+}
+
+/** Runs a wire decoder, turning its CodecError into `BAD_REQUEST` (or `BATCH_TOO_LARGE`). */
+export function decodeOrReject<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof CodecError) {
+      if (error.code === 'BATCH_TOO_LARGE') throw new HttpError('BATCH_TOO_LARGE', error.message);
+      throw new HttpError('BAD_REQUEST', `${error.code}: ${error.message}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * GET  /v1/accounts/:account/chain?from=N — entries from index N, with the head and length.
+ * POST /v1/accounts/:account/chain         — append {entry, head}: the entry must extend `head`,
+ *   which must still be the head (409 `CHAIN_CONFLICT` otherwise), pass the chain rules
+ *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp within 10 minutes of the server clock
+ *   (a backdated recovery add would otherwise shorten its waiting period). The store appends
+ *   with compare-and-swap, so of two racing appends across any number of processes one wins.
+ */
+import { equalBytes } from '../../crypto/bytes.js';
+import { decodeEntry } from '../../enrollment/chainEntry.js';
+import { applyEntry } from '../../enrollment/chainState.js';
+import {
+  decodeAppendChainRequest,
+  type AppendChainResponse,
+  type ChainPageResponse,
+} from '../../http/messages.js';
+import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
+import { route, type App } from '../app.js';
+import { authenticate } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { HttpError } from '../httpError.js';
+import { parseQuery } from '../query.js';
+import { cborResponse, decodeOrReject } from '../responses.js';
+import { SMALL_BODY_BYTES, verifyEntry } from './accounts.js';
+
+/** Largest distance between a new entry's timestamp and the server clock. */
+export const ENTRY_MAX_SKEW_MS = 10 * 60_000;
+
+/** Registers GET and POST /v1/accounts/:account/chain. */
+export function registerChainRoutes(app: App, ctx: ServerContext): void {
+  route(app, 'GET', ROUTES.chain, async (c) => {
+    const url = new URL(c.req.url);
+    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), null);
+    const { from } = parseQuery(url, { from: { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 } });
+    const { state } = auth;
+    const wanted = Math.min(MAX_PAGE_LIMIT, Math.max(0, state.length - from));
+    const rows = wanted === 0 ? [] : await ctx.store.readChain(auth.accountId, from, wanted);
+    const body: ChainPageResponse = {
+      entries: rows.map((row) => row.bytes),
+      head: state.head,
+      length: state.length,
+      more: from + rows.length < state.length,
+    };
+    return cborResponse(body);
+  });
+
+  route(app, 'POST', ROUTES.chain, async (c) => {
+    const url = new URL(c.req.url);
+    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), SMALL_BODY_BYTES);
+    const request = decodeOrReject(() => decodeAppendChainRequest(auth.body));
+    const { state } = auth;
+    if (!equalBytes(request.head, state.head)) throw new HttpError('CHAIN_CONFLICT', 'the chain head moved; re-read the chain and rebuild the entry');
+    const encoded = verifyEntry(() => decodeEntry(ctx.suite, request.entry));
+    if (Math.abs(encoded.entry.ts - auth.now) > ENTRY_MAX_SKEW_MS) {
+      throw new HttpError('CHAIN_ENTRY_REJECTED', 'CHAIN_TIME_SKEW: the entry timestamp is more than 10 minutes from the server clock');
+    }
+    const next = verifyEntry(() => applyEntry(ctx.suite, state, encoded));
+    await ctx.store.appendChain(auth.accountId, state.head, { index: encoded.entry.i, hash: encoded.hash, bytes: encoded.bytes });
+    ctx.chains.remember(next);
+    const body: AppendChainResponse = { head: next.head, length: next.length };
+    return cborResponse(body);
+  });
+}

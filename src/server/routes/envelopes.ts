@@ -1,0 +1,69 @@
+/**
+ * POST /v1/accounts/:account/envelopes — push {envelopes}: every envelope is bounds-checked
+ * (parseEnvelope: version, suite, size, recipient count, padded body) and must name the signing
+ * device as its sender; then the whole batch goes to the store in one transaction. Any refusal
+ * refuses the batch, so the store is unchanged. Pushing the same envelope again is harmless
+ * (`duplicate`), which is why clients may retry a push.
+ * GET  /v1/accounts/:account/envelopes?after=C&limit=N — one page in cursor order.
+ */
+import { CodecError } from '../../errors.js';
+import { equalBytes } from '../../crypto/bytes.js';
+import { parseEnvelope } from '../../core/envelopeFormat.js';
+import { decodePushRequest, type PushResponse } from '../../http/messages.js';
+import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
+import type { EnvelopeInput } from '../../storage/store.js';
+import { route, type App } from '../app.js';
+import { authenticate, type Authenticated } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { HttpError } from '../httpError.js';
+import { readPage } from '../pages.js';
+import { parseQuery } from '../query.js';
+import { cborResponse, decodeOrReject } from '../responses.js';
+
+/** Default page size of pull and wait. */
+export const DEFAULT_PAGE_LIMIT = 500;
+
+function toInput(ctx: ServerContext, auth: Authenticated, bytes: Uint8Array, index: number): EnvelopeInput {
+  let parsed;
+  try {
+    parsed = parseEnvelope(bytes, ctx.limits.maxEnvelopeBytes);
+  } catch (error) {
+    if (error instanceof CodecError) throw new HttpError('ENVELOPE_INVALID', `envelope ${index}: ${error.code}`);
+    throw error;
+  }
+  if (!equalBytes(parsed.sender, auth.deviceId)) {
+    throw new HttpError('SENDER_MISMATCH', `envelope ${index} names another sender than the signing device`);
+  }
+  return {
+    recordId: parsed.recordId,
+    revision: parsed.revision,
+    sender: parsed.sender,
+    kind: parsed.kind,
+    expiryDay: parsed.expiryDay,
+    bytes,
+  };
+}
+
+/** Registers POST and GET /v1/accounts/:account/envelopes. */
+export function registerEnvelopeRoutes(app: App, ctx: ServerContext): void {
+  route(app, 'POST', ROUTES.envelopes, async (c) => {
+    const url = new URL(c.req.url);
+    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), ctx.limits.maxBodyBytes);
+    const { maxBatch, maxEnvelopeBytes } = ctx.limits;
+    const { envelopes } = decodeOrReject(() => decodePushRequest(auth.body, maxBatch, maxEnvelopeBytes));
+    const items = envelopes.map((bytes, i) => toInput(ctx, auth, bytes, i));
+    const outcomes = await ctx.store.putEnvelopes(auth.accountId, items);
+    const body: PushResponse = { outcomes };
+    return cborResponse(body);
+  });
+
+  route(app, 'GET', ROUTES.envelopes, async (c) => {
+    const url = new URL(c.req.url);
+    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), null);
+    const q = parseQuery(url, {
+      after: { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 },
+      limit: { min: 1, max: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+    });
+    return cborResponse(await readPage(ctx, auth.accountId, q.after, q.limit));
+  });
+}
