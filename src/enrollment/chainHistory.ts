@@ -4,9 +4,11 @@
  * by a device removed since, still open, while a removed device cannot seal anything that claims
  * a head from after its removal. Built incrementally from the verified chain's entries.
  */
+import type { CryptoProvider } from '../crypto/provider.js';
 import { idKey, type DevicePublic } from '../core/devicePublic.js';
 import type { DeviceLookup } from '../core/deviceDirectory.js';
-import type { ChainState } from './chainState.js';
+import { decodeEntry } from './chainEntry.js';
+import { applyEntry, genesisState, type ChainState } from './chainState.js';
 
 interface Span {
   /** First chain index (entry count − 1) at which the card is in force. */
@@ -22,15 +24,30 @@ export class ChainHistory {
   #spans = new Map<string, Span[]>();
   #heads = new Map<string, number>();
   #length = 0;
+  #state: ChainState | undefined;
 
   /** Number of chain entries seen. */
   get length(): number {
     return this.#length;
   }
 
+  /**
+   * Brings the timelines up to date with `entries`, the encoded entries of a chain that was
+   * already verified (its first `length` entries must be the ones seen before).
+   * @throws `CHAIN_*` codes if the entries do not replay (they were verified, so only on misuse).
+   */
+  catchUp(suite: CryptoProvider, entries: readonly Uint8Array[]): void {
+    for (let i = this.#length; i < entries.length; i++) {
+      const encoded = decodeEntry(suite, entries[i]!);
+      const state: ChainState = this.#state === undefined ? genesisState(suite, encoded) : applyEntry(suite, this.#state, encoded);
+      this.observe(state);
+    }
+  }
+
   /** Records the state after entry `state.length − 1` was applied. States must arrive in order. */
   observe(state: ChainState): void {
     if (state.length !== this.#length + 1) return; // already seen, or a gap the caller must not create
+    this.#state = state;
     const index = state.length - 1;
     this.#heads.set(idKey(state.head), index);
     for (const [key, spans] of this.#spans) {

@@ -20,7 +20,8 @@ import { grantEnvelope, grantRecordId, openWithGrant } from '../core/grant.js';
 import { open, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
 import { toHex } from '../crypto/bytes.js';
-import type { ChainHistory } from '../enrollment/chainHistory.js';
+import { ChainHistory } from '../enrollment/chainHistory.js';
+import { ForkAlarm } from '../enrollment/forkAlarm.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
@@ -43,22 +44,29 @@ export interface SyncTransport {
   wait(after: number, timeoutMs: number, signal?: AbortSignal, limit?: number): Promise<unknown>;
 }
 
-/** The verified device chain, as the replica uses it. */
-export interface SyncChain {
+/** The verified device chain, as the replica uses it (an enrollment `DeviceChain`). */
+export interface SyncChain<T> {
   readonly state: ChainState;
-  readonly history: ChainHistory;
+  /** The verified chain's encoded entries, genesis first. */
+  readonly entries: readonly Uint8Array[];
   /** Fetches and verifies new chain entries. */
-  refresh(): Promise<unknown>;
+  refresh(transport: T): Promise<unknown>;
   /** Makes sure `head` is part of the verified chain; throws `FORK_ALARM` when it cannot be. */
-  checkHead(head: Uint8Array): Promise<void>;
+  checkHead(head: Uint8Array, transport: T): Promise<unknown>;
+}
+
+/** What the replica needs of an enrollment `Account`. */
+export interface SyncAccount<T extends SyncTransport = SyncTransport> {
+  /** This device (it changes after a key rotation, so it is read on every use). */
+  readonly device: Device;
+  readonly accountId: Uint8Array;
+  readonly chain: SyncChain<T>;
+  readonly transport: T;
 }
 
 /** Options of {@link Replica.open}. */
-export interface ReplicaOptions {
-  device: Device;
-  accountId: Uint8Array;
-  chain: SyncChain;
-  transport: SyncTransport;
+export interface ReplicaOptions<T extends SyncTransport = SyncTransport> {
+  account: SyncAccount<T>;
   store: LocalStore;
   /** Clock in ms since the epoch (default Date.now). */
   clock?: () => number;
@@ -90,11 +98,11 @@ export interface LiveSync {
 }
 
 /** A device's replica of the account's records. */
-export class Replica {
-  readonly #device: Device;
+export class Replica<T extends SyncTransport = SyncTransport> {
+  readonly #account: SyncAccount<T>;
   readonly #accountId: Uint8Array;
-  readonly #chain: SyncChain;
-  readonly #transport: SyncTransport;
+  readonly #transport: T;
+  readonly #history = new ChainHistory();
   readonly #store: LocalStore;
   readonly #clock: () => number;
   readonly #events = new Emitter<ReplicaEvents>();
@@ -104,11 +112,10 @@ export class Replica {
   #running: Promise<SyncReport> | undefined;
   #kick: (() => void) | undefined;
 
-  private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
-    this.#device = options.device;
-    this.#accountId = options.accountId;
-    this.#chain = options.chain;
-    this.#transport = options.transport;
+  private constructor(options: ReplicaOptions<T>, cursor: number, sequence: number) {
+    this.#account = options.account;
+    this.#accountId = options.account.accountId;
+    this.#transport = options.account.transport;
     this.#store = options.store;
     this.#clock = options.clock ?? Date.now;
     this.#cursor = cursor;
@@ -116,7 +123,7 @@ export class Replica {
   }
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
-  static async open(options: ReplicaOptions): Promise<Replica> {
+  static async open<T extends SyncTransport>(options: ReplicaOptions<T>): Promise<Replica<T>> {
     const cursor = readUint(await options.store.getMeta(CURSOR_KEY));
     const sequence = readUint(await options.store.getMeta(SEQUENCE_KEY));
     return new Replica(options, cursor, sequence);
@@ -217,11 +224,11 @@ export class Replica {
     let batch: Uint8Array[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const envelope = seal(this.#device, this.#accountId, [device], {
+      const envelope = seal(this.#account.device, this.#accountId, [device], {
         body: bodyToWire({ collection: GRANTS_COLLECTION, sortTime: now, grants: batch }),
         revision: 1,
         sequence: await this.#nextSequence(),
-        chainHead: this.#chain.state.head,
+        chainHead: this.#account.chain.state.head,
         expiryDay: Math.floor(now / DAY_MS) + GRANT_BUNDLE_DAYS,
       });
       await this.#transport.push([envelope]);
@@ -271,7 +278,7 @@ export class Replica {
       collection,
       recordId,
       revision,
-      sender: this.#device.id,
+      sender: this.#account.device.id,
       deleted,
       value: deleted ? null : checked,
       sortTime,
@@ -281,13 +288,13 @@ export class Replica {
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
-      const bytes = seal(this.#device, this.#accountId, this.#recipients(now), {
+      const bytes = seal(this.#account.device, this.#accountId, this.#recipients(now), {
         body: bodyToWire(body),
         kind: deleted ? 'tombstone' : 'record',
         recordId,
         revision,
         sequence: await this.#nextSequence(),
-        chainHead: this.#chain.state.head,
+        chainHead: this.#account.chain.state.head,
         // Counted from the write, not from the record's own time: the server sees when an
         // envelope arrives anyway, while the call's date must stay hidden.
         expiryDay: retention === undefined ? 0 : Math.floor(now / DAY_MS) + retention + 1,
@@ -302,7 +309,7 @@ export class Replica {
 
   #recipients(now: number): DevicePublic[] {
     const out: DevicePublic[] = [];
-    for (const d of this.#chain.state.devices.values()) if (d.effectiveAt <= now) out.push(d.card);
+    for (const d of this.#account.chain.state.devices.values()) if (d.effectiveAt <= now) out.push(d.card);
     if (out.length === 0) throw new UsageError('NO_RECIPIENTS', 'the account has no active device to seal for');
     return out;
   }
@@ -317,7 +324,7 @@ export class Replica {
 
   async #round(): Promise<SyncReport> {
     const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0 };
-    await this.#chain.refresh();
+    await this.#account.chain.refresh(this.#transport);
     report.pushed = await this.#push();
     await this.#pull(report);
     report.expired = await this.#store.expire(this.#clock());
@@ -366,15 +373,19 @@ export class Replica {
       const parsed = parseEnvelope(bytes);
       recordId = parsed.recordId;
       const index = await this.#headIndex(parsed.chainHead);
-      const opened = open(this.#device, this.#accountId, this.#chain.history.sendersAt(index, this.#clock()), bytes);
+      const opened = open(this.#account.device, this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
       if (opened === null) {
         // Sealed before this device joined: keep it until a history grant opens it.
-        const joined = this.#chain.history.firstIndex(this.#device.id) ?? 0;
+        const joined = this.#chainHistory().firstIndex(this.#account.device.id) ?? 0;
         if (index < joined) held.push({ recordId: parsed.recordId.slice(), bytes });
         return [];
       }
       const body = bodyFromWire(opened.body);
-      if (body.collection === GRANTS_COLLECTION) return await this.#applyGrants(body.grants ?? []);
+      if (body.collection === GRANTS_COLLECTION) {
+        // Envelopes held earlier in this page must be stored before the grants look for them.
+        if (held.length > 0) await this.#store.holdEnvelopes(held.splice(0));
+        return await this.#applyGrants(body.grants ?? []);
+      }
       return [toLocalRecord(opened, body)];
     } catch (error) {
       if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
@@ -383,13 +394,20 @@ export class Replica {
     }
   }
 
+  /** Key timelines of the verified chain, caught up with any entries it verified since. */
+  #chainHistory(): ChainHistory {
+    const entries = this.#account.chain.entries;
+    if (this.#history.length < entries.length) this.#history.catchUp(this.#account.device.suite, entries);
+    return this.#history;
+  }
+
   async #headIndex(head: Uint8Array): Promise<number> {
-    let index = this.#chain.history.headIndex(head);
+    let index = this.#chainHistory().headIndex(head);
     if (index === undefined) {
-      await this.#chain.checkHead(head);
-      index = this.#chain.history.headIndex(head);
+      await this.#account.chain.checkHead(head, this.#transport);
+      index = this.#chainHistory().headIndex(head);
     }
-    if (index === undefined) throw new UsageError('FORK_ALARM', 'the envelope names a chain head this device cannot verify');
+    if (index === undefined) throw new ForkAlarm('unknown-head', 'the envelope names a chain head this device cannot verify');
     return index;
   }
 
@@ -401,7 +419,7 @@ export class Replica {
     const out: LocalRecord[] = [];
     for (const [hex, envelope] of held) {
       try {
-        const opened = openWithGrant(this.#device, this.#accountId, grantors, envelope, byId.get(hex)!);
+        const opened = openWithGrant(this.#account.device, this.#accountId, grantors, envelope, byId.get(hex)!);
         out.push(toLocalRecord(opened, bodyFromWire(opened.body)));
       } catch (error) {
         if (!(error instanceof MultikeySyncError)) throw error;
@@ -412,21 +430,21 @@ export class Replica {
   }
 
   #currentDevices(): DeviceLookup {
-    const devices = this.#chain.state.devices;
+    const devices = this.#account.chain.state.devices;
     return { get: (id) => devices.get(idKey(id))?.card };
   }
 
   async #grantOne(bytes: Uint8Array, to: DevicePublic, since: number | undefined, now: number): Promise<Uint8Array | null> {
     try {
       const parsed = parseEnvelope(bytes);
-      const senders = this.#chain.history.sendersAt(await this.#headIndex(parsed.chainHead), now);
+      const senders = this.#chainHistory().sendersAt(await this.#headIndex(parsed.chainHead), now);
       if (since !== undefined) {
-        const opened = open(this.#device, this.#accountId, senders, bytes);
+        const opened = open(this.#account.device, this.#accountId, senders, bytes);
         if (opened === null) return null;
         const body = bodyFromWire(opened.body);
         if (body.collection === GRANTS_COLLECTION || body.sortTime < since) return null;
       }
-      return grantEnvelope(this.#device, this.#accountId, senders, bytes, to);
+      return grantEnvelope(this.#account.device, this.#accountId, senders, bytes, to);
     } catch (error) {
       if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
       return null;

@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accountWith, pairByQr, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { call, syncedDevice } from '../support/syncHarness.js';
+
+let env: EnrollmentEnv;
+beforeEach(async () => {
+  env = await startEnrollmentServer();
+});
+afterEach(async () => {
+  await env.stop();
+});
+
+describe('newDeviceSeesFullHistory', () => {
+  it('a laptop paired after 1,200 calls sees every one of them on its first sync, deletions included', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const ids: Uint8Array[] = [];
+    for (let i = 0; i < 1200; i++) ids.push(await phone.calls.put(call()));
+    await phone.calls.delete(ids[0]!);
+    await phone.replica.sync();
+
+    const laptopAccount = await pairByQr(env, phone.account);
+    await phone.account.refresh();
+    const sent = await phone.replica.handoffTo(laptopAccount.device.public);
+    expect(sent).toBe(1200); // 1,199 live records and one tombstone
+
+    const laptop = await syncedDevice(laptopAccount, env.clock.now);
+    await laptop.replica.sync();
+    expect(await laptop.calls.count()).toBe(1199);
+    expect(await laptop.calls.get(ids[1]!)).toEqual(await phone.calls.get(ids[1]!));
+    expect(await laptop.calls.get(ids[0]!)).toBeUndefined();
+    expect(await laptop.store.heldCount()).toBe(0);
+  });
+
+  it('the handoff can be bounded to the last N days', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const now = env.clock.now();
+    await phone.calls.put(call({ startedAt: now - 40 * 86_400_000 }));
+    const recent = await phone.calls.put(call({ startedAt: now - 2 * 86_400_000 }));
+    await phone.replica.sync();
+    const laptopAccount = await pairByQr(env, phone.account);
+    await phone.account.refresh();
+    expect(await phone.replica.handoffTo(laptopAccount.device.public, { sinceDays: 30 })).toBe(1);
+    const laptop = await syncedDevice(laptopAccount, env.clock.now);
+    await laptop.replica.sync();
+    expect((await laptop.calls.list()).map((e) => e.id)).toEqual([recent]);
+  });
+});

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { open } from '../../src/core/open.js';
+import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
+import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { call, syncedDevice } from '../support/syncHarness.js';
+
+let env: EnrollmentEnv;
+beforeEach(async () => {
+  env = await startEnrollmentServer();
+});
+afterEach(async () => {
+  await env.stop();
+});
+
+describe('revocation', () => {
+  it('revokedDeviceReadsNothingNew: the lost tablet keeps what it had, but nothing written after', async () => {
+    const { devices } = await accountWith(env, 3);
+    const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
+    const before = await phone!.calls.put(call());
+    await phone!.replica.sync();
+    await tablet!.replica.sync();
+    expect(await tablet!.calls.get(before)).toBeDefined();
+
+    await phone!.account.remove(tablet!.account.device.id);
+    const after = await phone!.calls.put(call());
+    await phone!.replica.sync();
+    await laptop!.replica.sync();
+    expect(await laptop!.calls.get(after)).toBeDefined();
+
+    // The server refuses the tablet outright...
+    await expect(tablet!.replica.sync()).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
+    // ...and even with the raw envelope in hand (a copy of the server's database), it has no stanza.
+    const page = await env.store.pullEnvelopes(phone!.account.accountId, 0, 100);
+    const senders = new DeviceDirectory(phone!.account.chain.activeDevices());
+    const newest = page.envelopes[page.envelopes.length - 1]!;
+    expect(open(tablet!.account.device, phone!.account.accountId, senders, newest.bytes)).toBeNull();
+    expect(await tablet!.calls.get(before)).toBeDefined();
+  });
+
+  it('deviceOfflineDuringRevocationCatchesUp: a laptop offline during the revocation learns of it and stops sealing for the tablet', async () => {
+    const { devices } = await accountWith(env, 3);
+    const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
+    const events: string[] = [];
+    laptop!.account.chain.subscribe((e) => events.push(e.type));
+    await phone!.account.remove(tablet!.account.device.id);
+    await phone!.calls.put(call());
+    await phone!.replica.sync();
+
+    // The laptop comes back online.
+    await laptop!.replica.sync();
+    expect(events).toContain('device-removed');
+    const id = await laptop!.calls.put(call());
+    await laptop!.replica.sync();
+    const stored = (await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).envelopes.at(-1)!;
+    expect(stored.recordId).toEqual(id);
+    const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
+    expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
+    expect(open(phone!.account.device, laptop!.account.accountId, senders, stored.bytes)).not.toBeNull();
+  });
+});
