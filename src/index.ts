@@ -1,6 +1,7 @@
 /**
  * multikey-sync — end-to-end encrypted multi-device sync with per-device keying.
- * This file is the whole public API of the core; read it top to bottom.
+ * This file is the whole browser-safe public API, layer by layer; read it top to bottom.
+ * Node-only parts live in `multikey-sync/node` (SQLite replica) and `multikey-sync/server`.
  */
 
 // Errors: one hierarchy, stable codes (docs/errors.md).
@@ -11,6 +12,7 @@ export {
   CryptoError,
   UsageError,
   StorageError,
+  RemoteError,
   isMultikeySyncError,
 } from './errors.js';
 export type { ErrorOptions } from './errors.js';
@@ -50,4 +52,41 @@ export type { EnvelopeHeader, EnvelopeKind, ParsedEnvelope } from './core/envelo
 export { encodeValue, encodeCanonical, decodeValue, DEFAULT_CBOR_LIMITS } from './core/cbor.js';
 export type { CborLimits } from './core/cbor.js';
 export { validateCallRecord, isCallRecord } from './core/callRecord.js';
-export type { CallRecord } from './core/callRecord.js';
+export type { CallRecord, CallService, CallDirection } from './core/callRecord.js';
+
+// Enrollment: the signed device chain, pairing, revocation, recovery.
+export { Account } from './enrollment/account.js';
+export type { CreateAccountOptions, CodePairing, RecoveredAccount } from './enrollment/account.js';
+export { DeviceChain } from './enrollment/deviceChain.js';
+export { ForkAlarm } from './enrollment/forkAlarm.js';
+export type { ForkAlarmReason } from './enrollment/forkAlarm.js';
+export type {
+  ChainEvent,
+  DeviceAddedEvent,
+  DeviceRemovedEvent,
+  KeyRotatedEvent,
+  RecoveryStartedEvent,
+  RecoveryVetoedEvent,
+} from './enrollment/chainEvent.js';
+export type { EnrollmentTransport, TransportFactory } from './enrollment/transport.js';
+export { createPairingOffer, encodePairingOffer, decodePairingOffer, DEFAULT_OFFER_TTL_MS } from './enrollment/pairingOffer.js';
+export type { PairingOffer } from './enrollment/pairingOffer.js';
+export type { ApproveOfferOptions, JoinWithOfferOptions } from './enrollment/qrPairing.js';
+export type { SasOptions } from './enrollment/codePairing.js';
+export { createRecoveryWords, recoveryDevice } from './enrollment/recoveryWords.js';
+export { DEFAULT_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
+export type { ChainState, ChainDevice } from './enrollment/chainState.js';
+
+// Transport: the HTTP client for the sync server.
+export { HttpClient } from './client/httpClient.js';
+export type { HttpClientOptions } from './client/httpClient.js';
+
+// Sync: local-first replicas.
+export { Replica } from './sync/replica.js';
+export type { ReplicaOptions, ReplicaEvents, SyncReport, LiveSync, SyncAccount, SyncTransport } from './sync/replica.js';
+export { Collection } from './sync/collection.js';
+export type { CollectionOptions, Entry, ListFilter } from './sync/collection.js';
+export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } from './sync/callLog.js';
+export type { CallFilter } from './sync/callLog.js';
+export { MemoryLocalStore } from './sync/memoryLocalStore.js';
+export type { LocalStore, LocalRecord } from './sync/localStore.js';

@@ -22,6 +22,7 @@ import { seal } from '../core/seal.js';
 import { toHex } from '../crypto/bytes.js';
 import { ChainHistory } from '../enrollment/chainHistory.js';
 import { ForkAlarm } from '../enrollment/forkAlarm.js';
+import type { EnrollmentTransport } from '../enrollment/transport.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
@@ -45,28 +46,28 @@ export interface SyncTransport {
 }
 
 /** The verified device chain, as the replica uses it (an enrollment `DeviceChain`). */
-export interface SyncChain<T> {
+export interface SyncChain {
   readonly state: ChainState;
   /** The verified chain's encoded entries, genesis first. */
   readonly entries: readonly Uint8Array[];
   /** Fetches and verifies new chain entries. */
-  refresh(transport: T): Promise<unknown>;
+  refresh(transport: EnrollmentTransport): Promise<unknown>;
   /** Makes sure `head` is part of the verified chain; throws `FORK_ALARM` when it cannot be. */
-  checkHead(head: Uint8Array, transport: T): Promise<unknown>;
+  checkHead(head: Uint8Array, transport: EnrollmentTransport): Promise<unknown>;
 }
 
-/** What the replica needs of an enrollment `Account`. */
-export interface SyncAccount<T extends SyncTransport = SyncTransport> {
+/** What the replica needs of an enrollment `Account` (an `Account<HttpClient>` fits). */
+export interface SyncAccount {
   /** This device (it changes after a key rotation, so it is read on every use). */
   readonly device: Device;
   readonly accountId: Uint8Array;
-  readonly chain: SyncChain<T>;
-  readonly transport: T;
+  readonly chain: SyncChain;
+  readonly transport: SyncTransport & EnrollmentTransport;
 }
 
 /** Options of {@link Replica.open}. */
-export interface ReplicaOptions<T extends SyncTransport = SyncTransport> {
-  account: SyncAccount<T>;
+export interface ReplicaOptions {
+  account: SyncAccount;
   store: LocalStore;
   /** Clock in ms since the epoch (default Date.now). */
   clock?: () => number;
@@ -98,10 +99,10 @@ export interface LiveSync {
 }
 
 /** A device's replica of the account's records. */
-export class Replica<T extends SyncTransport = SyncTransport> {
-  readonly #account: SyncAccount<T>;
+export class Replica {
+  readonly #account: SyncAccount;
   readonly #accountId: Uint8Array;
-  readonly #transport: T;
+  readonly #transport: SyncTransport & EnrollmentTransport;
   readonly #history = new ChainHistory();
   readonly #store: LocalStore;
   readonly #clock: () => number;
@@ -112,7 +113,7 @@ export class Replica<T extends SyncTransport = SyncTransport> {
   #running: Promise<SyncReport> | undefined;
   #kick: (() => void) | undefined;
 
-  private constructor(options: ReplicaOptions<T>, cursor: number, sequence: number) {
+  private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
     this.#account = options.account;
     this.#accountId = options.account.accountId;
     this.#transport = options.account.transport;
@@ -123,7 +124,7 @@ export class Replica<T extends SyncTransport = SyncTransport> {
   }
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
-  static async open<T extends SyncTransport>(options: ReplicaOptions<T>): Promise<Replica<T>> {
+  static async open(options: ReplicaOptions): Promise<Replica> {
     const cursor = readUint(await options.store.getMeta(CURSOR_KEY));
     const sequence = readUint(await options.store.getMeta(SEQUENCE_KEY));
     return new Replica(options, cursor, sequence);

@@ -13,7 +13,7 @@ import type { LocalStore } from '../../src/sync/localStore.js';
 
 export interface SyncedDevice {
   account: Account<HttpClient>;
-  replica: Replica<HttpClient>;
+  replica: Replica;
   calls: Collection<CallRecord>;
   store: LocalStore;
 }
