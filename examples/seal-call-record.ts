@@ -34,7 +34,7 @@ for (const [name, device] of [['phone', phone], ['laptop', laptop], ['tablet', t
 console.log(`stranger gets: ${open(stranger, account, devices, envelope)}`);
 
 const tampered = envelope.slice();
-tampered[100] ^= 0x01; // one bit of the ciphertext
+tampered[100]! ^= 0x01; // one bit of the ciphertext
 try {
   open(laptop, account, devices, tampered);
   throw new Error('a tampered envelope opened');
