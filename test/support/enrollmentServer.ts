@@ -46,6 +46,8 @@ export interface EnvOptions {
   wrapStore?: (store: SqliteStore) => Store;
   /** The fetch every client uses (a hostile front, for instance). */
   fetch?: typeof fetch;
+  /** Run the server on the real clock (for code that uses the defaults, as an app does). */
+  realTime?: boolean;
 }
 
 export async function startEnrollmentServer(options: EnvOptions = {}): Promise<EnrollmentEnv> {
@@ -55,10 +57,11 @@ export async function startEnrollmentServer(options: EnvOptions = {}): Promise<E
   const sqlite = await SqliteStore.open(dbPath, { synchronous: 'NORMAL' });
   const store = options.wrapStore?.(sqlite) ?? sqlite;
   const clock = new TestClock();
+  const now = options.realTime ? Date.now : clock.now;
   const logs: string[] = [];
   const server = createServer({
     store,
-    clock: clock.now,
+    clock: now,
     log: (line) => logs.push(line),
     limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity },
   });
@@ -67,7 +70,7 @@ export async function startEnrollmentServer(options: EnvOptions = {}): Promise<E
     new HttpClient({
       baseUrl: url,
       device,
-      clock: clock.now,
+      clock: now,
       retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       ...(accountId === undefined ? {} : { accountId }),
       ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
