@@ -7,7 +7,7 @@
 import { CodecError, RemoteError } from '../errors.js';
 import { encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
-import { decodeErrorBody, type ResponseLimits } from '../http/messages.js';
+import { WIRE_ENCODE_LIMITS, decodeErrorBody, type ResponseLimits } from '../http/messages.js';
 import { CBOR_CONTENT_TYPE, HEADERS } from '../http/routes.js';
 import { signRequest } from '../http/signing.js';
 import { readResponseBody } from './responseBody.js';
@@ -59,7 +59,7 @@ export class Requester {
    *   `RESPONSE_TOO_LARGE`; the signal's reason when the caller aborts.
    */
   async run<T>(call: Call<T>): Promise<T> {
-    const body = call.body === undefined ? undefined : encodeValue(call.body);
+    const body = call.body === undefined ? undefined : encodeValue(call.body, WIRE_ENCODE_LIMITS);
     const { retry } = this.config;
     let correctedClock = false;
     for (let attempt = 1; ; attempt++) {

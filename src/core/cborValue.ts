@@ -72,7 +72,7 @@ export function checkDepth(depth: number, limits: Readonly<CborLimits>): void {
 /**
  * The item budget left after `count` more items. Containers pay for their children (arrays
  * one per element, maps two per entry), so leaves cost nothing to count and an oversized
- * container is refused before its children are visited.
+ * array is refused before its elements are visited.
  */
 export function spendItems(left: number, count: number, limits: Readonly<CborLimits>): number {
   left -= count;

@@ -16,6 +16,7 @@
  * | any error                     |                             | {code, message}                            |
  */
 import { CodecError } from '../errors.js';
+import type { CborLimits } from '../core/cbor.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../core/envelopeFormat.js';
 import { MAX_ENTRY_BYTES } from '../enrollment/chainEntry.js';
 import { MAX_MAILBOX_MESSAGE_BYTES, MAX_PAGE_LIMIT } from './routes.js';
@@ -155,6 +156,18 @@ export interface ResponseLimits {
 }
 
 /** Defaults of {@link ResponseLimits}. */
+/**
+ * Bounds for encoding request and response bodies. Bodies carry whole envelopes (up to
+ * DEFAULT_MAX_ENVELOPE_BYTES each) in pages, so the record-body defaults of encodeValue would
+ * refuse legitimate traffic; each side's decoder enforces the limits that matter.
+ */
+export const WIRE_ENCODE_LIMITS: Readonly<CborLimits> = Object.freeze({
+  maxBytes: 64 * 1024 * 1024,
+  maxDepth: 4,
+  maxItems: 4 * MAX_PAGE_LIMIT + 64,
+  maxStringBytes: DEFAULT_MAX_ENVELOPE_BYTES,
+});
+
 export const DEFAULT_RESPONSE_LIMITS: Readonly<ResponseLimits> = Object.freeze({
   maxResponseBytes: 64 * 1024 * 1024,
   maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES,

@@ -4,6 +4,7 @@
  */
 import { CodecError, StorageError } from '../errors.js';
 import { encodeValue } from '../core/cbor.js';
+import { WIRE_ENCODE_LIMITS } from '../http/messages.js';
 import { CBOR_CONTENT_TYPE } from '../http/routes.js';
 import type { WireErrorCode } from '../http/wireErrors.js';
 import { HttpError } from './httpError.js';
@@ -12,7 +13,7 @@ const BASE_HEADERS = { 'content-type': CBOR_CONTENT_TYPE, 'cache-control': 'no-s
 
 /** A CBOR response. */
 export function cborResponse(value: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(encodeValue(value) as Uint8Array<ArrayBuffer>, { status, headers: { ...BASE_HEADERS, ...headers } });
+  return new Response(encodeValue(value, WIRE_ENCODE_LIMITS) as Uint8Array<ArrayBuffer>, { status, headers: { ...BASE_HEADERS, ...headers } });
 }
 
 const STORAGE_CODES: Readonly<Record<string, [WireErrorCode, string | undefined]>> = {

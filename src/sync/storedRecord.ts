@@ -68,7 +68,9 @@ export function prepareRecord(record: unknown): StoredRecord {
     try {
       valueBytes = encodeValue(r.value);
     } catch (cause) {
-      throw localStoreError('INVALID_ARGUMENT', 'value is not CBOR-encodable', cause);
+      // The record-body limits every device decodes with: a value no other device could read
+      // is refused here rather than stored.
+      throw localStoreError('INVALID_ARGUMENT', 'value is not CBOR-encodable within the record limits', cause);
     }
     if (valueBytes.length > MAX_VALUE_BYTES) invalid(`value encodes to more than ${MAX_VALUE_BYTES} bytes`);
   }

@@ -275,7 +275,10 @@ describe('encoding limits', () => {
       fc.integer({ min: 15, max: 17 }),
       fc.boolean(),
     )
-    .map(([size, n, text]) => new Array<unknown>(n).fill(text ? 'x'.repeat(size) : new Uint8Array(size)));
+    .map(([size, n, text]) => {
+      const chunk = text ? 'x'.repeat(size) : new Uint8Array(size);
+      return new Array<unknown>(n).fill(chunk);
+    });
   const count = fc.oneof(fc.nat(300), fc.integer({ min: maxItems - 40, max: maxItems + 10 }));
   const jsonLike = fc.oneof(
     cborValue,

@@ -34,6 +34,17 @@ describe('call history syncs across devices', () => {
     expect(page.envelopes.map((e) => e.kind)).toEqual(['tombstone']);
   });
 
+  it('a record larger than one CBOR string limit (about 150 KiB) syncs through the server', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    const notes = a!.replica.collection<{ parts: string[] }>('notes');
+    const big = { parts: ['a', 'b', 'c'].map((c) => c.repeat(50_000)) };
+    const id = await notes.put(big);
+    await a!.replica.sync();
+    await b!.replica.sync();
+    expect(await b!.replica.collection<{ parts: string[] }>('notes').get(id)).toEqual(big);
+  });
+
   it('two devices editing the same call converge', async () => {
     const { devices } = await accountWith(env, 2);
     const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
