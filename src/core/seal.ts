@@ -74,7 +74,7 @@ function expectUint(value: unknown, max: number, what: string): number {
  * Seals `input` from `sender` to every device in `recipients` (include the sender itself if it
  * should read the record back from the server).
  * @throws {ValidationError} `SEAL_INPUT_INVALID`, `ACCOUNT_ID_INVALID`, `RECIPIENT_DUPLICATE`,
- *   `RECIPIENTS_INVALID`, `CBOR_UNSUPPORTED_VALUE`.
+ *   `RECIPIENTS_INVALID`, `CBOR_UNSUPPORTED_VALUE`, `CBOR_LIMIT_EXCEEDED`.
  * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order recipient key.
  */
 export function seal(
