@@ -45,6 +45,20 @@ describe('call history syncs across devices', () => {
     expect(await b!.replica.collection<{ parts: string[] }>('notes').get(id)).toEqual(big);
   });
 
+  it('a collection with sync off never leaves the device (the opt-out the article asks for)', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    const { callLogOptions } = await import('../../src/sync/callLog.js');
+    const privateCalls = a!.replica.collection('private-calls', callLogOptions({ sync: false }));
+    const id = await privateCalls.put(call());
+    expect(await a!.replica.pending()).toBe(0);
+    await a!.replica.sync();
+    await b!.replica.sync();
+    expect(await privateCalls.get(id)).toBeDefined();
+    expect(await b!.replica.collection('private-calls', callLogOptions({ sync: false })).get(id)).toBeUndefined();
+    expect((await env.store.usage(a!.account.accountId)).envelopes).toBe(0);
+  });
+
   it('two devices editing the same call converge', async () => {
     const { devices } = await accountWith(env, 2);
     const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
