@@ -13,13 +13,13 @@
 import { isMultikeySyncError, MultikeySyncError, UsageError } from '../errors.js';
 import { systemRandom } from '../crypto/random.js';
 import type { Device } from '../core/device.js';
-import { idKey, type DevicePublic } from '../core/devicePublic.js';
+import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import type { DeviceLookup } from '../core/deviceDirectory.js';
-import { parseEnvelope } from '../core/envelopeFormat.js';
+import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
 import { grantEnvelope, grantRecordId, openWithGrant } from '../core/grant.js';
 import { open, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
-import { toHex } from '../crypto/bytes.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
 import { ChainHistory } from '../enrollment/chainHistory.js';
 import { ForkAlarm } from '../enrollment/forkAlarm.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
@@ -216,9 +216,14 @@ export class Replica {
    * bundles addressed to that device alone. With `sinceDays`, only records whose sort time is
    * within that many days are granted (those bodies are decrypted to learn their time).
    * @returns the number of grants sent.
+   * @throws {UsageError} `HANDOFF_NOT_ON_CHAIN` when `device` is not active on the verified chain.
    */
   async handoffTo(device: DevicePublic, options: { sinceDays?: number } = {}): Promise<number> {
     const now = this.#clock();
+    const onChain = this.#account.chain.state.devices.get(cardKey(device));
+    if (onChain === undefined || onChain.effectiveAt > now || !equalBytes(onChain.card.encryptionKey, device.encryptionKey)) {
+      throw new UsageError('HANDOFF_NOT_ON_CHAIN', 'history is handed only to a device active on the verified chain: refresh first');
+    }
     const since = options.sinceDays === undefined ? undefined : now - options.sinceDays * DAY_MS;
     let cursor = 0;
     let sent = 0;
@@ -338,10 +343,50 @@ export class Replica {
     for (;;) {
       const items = await this.#store.outboxPeek(PAGE);
       if (items.length === 0) return pushed;
-      await this.#transport.push(items.map((i) => i.bytes));
+      const recipients = this.#recipients(this.#clock());
+      const bytes: Uint8Array[] = [];
+      for (const item of items) bytes.push(await this.#resealIfStale(item.bytes, recipients));
+      await this.#transport.push(bytes);
       await this.#store.outboxAck(items.map((i) => i.id));
       pushed += items.length;
     }
+  }
+
+  /**
+   * An outbox envelope sealed before the latest chain change may wrap to a device removed since,
+   * or miss one added since: seal it again for the devices active now (same record, revision and
+   * kind; a new sequence number), so what reaches the server matches the verified chain.
+   */
+  async #resealIfStale(bytes: Uint8Array, recipients: DevicePublic[]): Promise<Uint8Array> {
+    const parsed = parseEnvelope(bytes);
+    const head = this.#account.chain.state.head;
+    if (equalBytes(parsed.chainHead, head)) return bytes;
+    const wanted = new Set(recipients.map(cardKey));
+    let same = parsed.recipientCount === wanted.size;
+    for (let at = 0; same && at < parsed.stanzas.length; at += STANZA_BYTES) {
+      same = wanted.has(idKey(parsed.stanzas.subarray(at, at + DEVICE_ID_BYTES)));
+    }
+    if (same) return bytes;
+    const index = await this.#headIndex(parsed.chainHead);
+    const device = this.#account.device;
+    // Opening our own envelope needs the key it was sealed with; after a key rotation it is gone
+    // and the envelope goes as it is (the server refuses it if it wraps to a revoked device).
+    let opened: OpenedEnvelope | null = null;
+    try {
+      opened = open(device, this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
+    } catch (error) {
+      if (!(error instanceof MultikeySyncError)) throw error;
+    }
+    if (opened === null) return bytes;
+    return seal(device, this.#accountId, recipients, {
+      body: opened.body,
+      kind: opened.kind,
+      recordId: opened.recordId,
+      revision: opened.revision,
+      sequence: await this.#nextSequence(),
+      chainHead: head,
+      expiryDay: opened.expiryDay,
+    });
   }
 
   async #pull(report: SyncReport): Promise<void> {

@@ -32,6 +32,23 @@ describe('newDeviceSeesFullHistory', () => {
     expect(await laptop.store.heldCount()).toBe(0);
   });
 
+  it('a call written before the writer learned of a new device is sealed again for it at push time', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const laptopAccount = await pairByQr(env, phone.account);
+    // Written while the tablet is not yet on the list, and still in the outbox when it joins.
+    const early = await phone.calls.put(call());
+    const tabletAccount = await pairByQr(env, phone.account);
+    await phone.replica.sync();
+    const tablet = await syncedDevice(tabletAccount, env.clock.now);
+    const laptop = await syncedDevice(laptopAccount, env.clock.now);
+    await tablet.replica.sync();
+    await laptop.replica.sync();
+    expect(await tablet.calls.get(early)).toBeDefined();
+    expect(await laptop.calls.get(early)).toBeDefined();
+    expect(await tablet.store.heldCount()).toBe(0); // opened directly, no grant needed
+  });
+
   it('the handoff can be bounded to the last N days', async () => {
     const { devices } = await accountWith(env, 1);
     const phone = await syncedDevice(devices[0]!, env.clock.now);

@@ -57,4 +57,25 @@ describe('revocation', () => {
     expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
     expect(open(phone!.account.device, laptop!.account.accountId, senders, stored.bytes)).not.toBeNull();
   });
+
+  it('a call written offline before the revocation is sealed again without the tablet when it is finally pushed', async () => {
+    const { devices } = await accountWith(env, 3);
+    const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
+    const offline = await laptop!.calls.put(call()); // sealed for phone, laptop, tablet and the recovery key
+    await phone!.account.remove(tablet!.account.device.id);
+    await laptop!.replica.sync(); // refreshes the chain, then pushes
+    const stored = (await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).envelopes.find((e) => Buffer.from(e.recordId).equals(Buffer.from(offline)))!;
+    const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
+    expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
+    await phone!.replica.sync();
+    expect(await phone!.calls.get(offline)).toBeDefined();
+  });
+
+  it('history is handed only to a device active on the verified chain', async () => {
+    const { devices } = await accountWith(env, 2);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const { Device } = await import('../../src/core/device.js');
+    const stranger = await Device.generate();
+    await expect(phone.replica.handoffTo(stranger.public)).rejects.toMatchObject({ code: 'HANDOFF_NOT_ON_CHAIN' });
+  });
 });
