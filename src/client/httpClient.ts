@@ -3,10 +3,11 @@
  * It signs every request that needs it, retries what is safe to retry, and turns every refusal
  * into a `RemoteError` with the server's code and HTTP status.
  *
- * Retried (network errors, 429, 5xx; fresh nonce and signature each time): health, readChain,
- * pull, wait and push, which the server makes idempotent. Never retried: createAccount,
- * appendChain (a lost response may hide a success; re-read the chain instead), mailboxPut and
- * mailboxTake (a take that reached the server deleted the message). Every method reports
+ * Retried (network errors, 429, and 5xx except the final `CHAIN_CORRUPT` and `QUOTA_EXCEEDED`;
+ * fresh nonce and signature each time): health, readChain, pull, wait, and push and purge,
+ * which the server makes idempotent. Never retried: createAccount, appendChain (a lost
+ * response may hide a success; re-read the chain instead), mailboxPut and mailboxTake (a take
+ * that reached the server deleted the message). Every method reports
  * failures by rejecting, never by throwing synchronously. Any call is re-sent once,
  * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
  * a stale request had no effect.
@@ -22,6 +23,7 @@ import {
   decodeHealthResponse,
   decodeMailboxTakeResponse,
   decodePullResponse,
+  decodePurgeResponse,
   decodePushResponse,
   type AppendChainResponse,
   type CreateAccountResponse,
@@ -30,7 +32,7 @@ import {
   type PushOutcome,
   type ResponseLimits,
 } from '../http/messages.js';
-import { MAX_PAGE_LIMIT, MAX_WAIT_MS, paths } from '../http/routes.js';
+import { MAX_PAGE_LIMIT, MAX_PURGE_IDS, MAX_WAIT_MS, paths } from '../http/routes.js';
 import { Requester } from './requester.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 
@@ -160,8 +162,8 @@ export class HttpClient {
   /**
    * Pushes a batch of sealed envelopes (each naming this device as sender); one outcome each.
    * Retried: pushing an envelope twice stores it once.
-   * @throws {RemoteError} `SENDER_MISMATCH`, `ENVELOPE_INVALID`, `BATCH_TOO_LARGE`, `BODY_TOO_LARGE`,
-   *   `QUOTA_EXCEEDED`, `NETWORK_ERROR`, ….
+   * @throws {RemoteError} `SENDER_MISMATCH`, `ENVELOPE_INVALID`, `RECIPIENT_REVOKED` (refresh the
+   *   chain and seal again), `BATCH_TOO_LARGE`, `BODY_TOO_LARGE`, `QUOTA_EXCEEDED`, `NETWORK_ERROR`, ….
    */
   async push(envelopes: readonly Uint8Array[]): Promise<PushOutcome[]> {
     if (!Array.isArray(envelopes) || envelopes.length === 0) throw new UsageError('ARGUMENT_INVALID', 'push needs at least one envelope');
@@ -173,6 +175,31 @@ export class HttpClient {
       signFor: this.accountId,
       retry: true,
       decode: (bytes) => decodePushResponse(bytes, list.length).outcomes,
+    });
+  }
+
+  /**
+   * "Delete my server copy": asks the server to delete the envelopes of these records (16-byte
+   * ids, 1..1000), whatever their kind, without leaving a tombstone. Local copies on every
+   * device stay; only the server stops holding them. A device that later pushes a version of
+   * such a record stores it again. Retried: unknown ids count for nothing, so after a retry
+   * the count may be lower than what the first, lost attempt deleted.
+   * @returns how many envelopes the server deleted.
+   * @throws {UsageError} `ARGUMENT_INVALID` for an empty or oversize list or an id not 16 bytes.
+   * @throws {RemoteError} `DEVICE_REVOKED`, `BATCH_TOO_LARGE`, `CHAIN_CORRUPT`, `NETWORK_ERROR`, ….
+   */
+  async purge(recordIds: readonly Uint8Array[]): Promise<number> {
+    if (!Array.isArray(recordIds) || recordIds.length === 0 || recordIds.length > MAX_PURGE_IDS) {
+      throw new UsageError('ARGUMENT_INVALID', `purge needs 1 to ${MAX_PURGE_IDS} record ids`);
+    }
+    const list = recordIds.map((id, i) => bytesArg(id, `recordIds[${i}]`, 16));
+    return this.#requests.run({
+      method: 'POST',
+      path: paths.purge(this.#account()),
+      body: { recordIds: list },
+      signFor: this.accountId,
+      retry: true,
+      decode: (bytes) => decodePurgeResponse(bytes, list.length).purged,
     });
   }
 

@@ -10,6 +10,7 @@ import type { Device } from '../core/device.js';
 import { WIRE_ENCODE_LIMITS, decodeErrorBody, type ResponseLimits } from '../http/messages.js';
 import { CBOR_CONTENT_TYPE, HEADERS } from '../http/routes.js';
 import { signRequest } from '../http/signing.js';
+import { isWireErrorCode, WIRE_ERRORS } from '../http/wireErrors.js';
 import { readResponseBody } from './responseBody.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 
@@ -82,8 +83,7 @@ export class Requester {
         attempt--;
         continue;
       }
-      const retryable = error.status === 429 || error.status >= 500;
-      if (!retryable || !call.retry || attempt >= retry.attempts) throw error;
+      if (!retryable(error) || !call.retry || attempt >= retry.attempts) throw error;
       await sleep(backoffDelay(retry, attempt, result.retryAfter, Math.random), call.signal);
     }
   }
@@ -130,6 +130,16 @@ export class Requester {
       call.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Whether a refusal may be retried: a code the catalogue knows follows the catalogue (so a
+ * 500 `CHAIN_CORRUPT` or a 507 `QUOTA_EXCEEDED` is final); anything else (a proxy's 502, a
+ * newer server's code) is retried on 429 and 5xx.
+ */
+function retryable(error: RemoteError): boolean {
+  if (isWireErrorCode(error.code) && WIRE_ERRORS[error.code].status === error.status) return WIRE_ERRORS[error.code].retry;
+  return error.status === 429 || error.status >= 500;
 }
 
 function decodeOrRefuse<T>(call: Call<T>, bytes: Uint8Array): T {

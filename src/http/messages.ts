@@ -11,6 +11,7 @@
  * | POST chain                    | {entry: bytes, head: bytes32} | {head: bytes32, length}                  |
  * | POST envelopes                | {envelopes: [bytes]}        | {outcomes: ["stored"/"duplicate"/"superseded"]} |
  * | GET  envelopes, wait          |                             | {envelopes: [bytes], cursor, more}         |
+ * | POST purge                    | {recordIds: [bytes16]}      | {purged}                                   |
  * | PUT  mailbox?ttl=MS           | {message: bytes}            | 201 {}                                     |
  * | GET  mailbox                  |                             | {message: bytes}                           |
  * | any error                     |                             | {code, message}                            |
@@ -19,7 +20,7 @@ import { CodecError } from '../errors.js';
 import type { CborLimits } from '../core/cbor.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../core/envelopeFormat.js';
 import { MAX_ENTRY_BYTES } from '../enrollment/chainEntry.js';
-import { MAX_MAILBOX_MESSAGE_BYTES, MAX_PAGE_LIMIT } from './routes.js';
+import { MAX_MAILBOX_MESSAGE_BYTES, MAX_PAGE_LIMIT, MAX_PURGE_IDS } from './routes.js';
 import {
   boolField,
   bytesArrayField,
@@ -33,6 +34,7 @@ import {
 import type { ErrorBody } from './wireErrors.js';
 
 const HASH_BYTES = 32;
+const RECORD_ID_BYTES = 16;
 
 /** What happened to one pushed envelope (the store's outcome). */
 export type PushOutcome = 'stored' | 'duplicate' | 'superseded';
@@ -78,6 +80,14 @@ export interface PullResponse {
   cursor: number;
   /** True when more envelopes are waiting. */
   more: boolean;
+}
+export interface PurgeRequest {
+  /** Record ids (16 bytes each, 1..MAX_PURGE_IDS) whose envelopes the server deletes. */
+  recordIds: Uint8Array[];
+}
+export interface PurgeResponse {
+  /** How many envelopes this request deleted (unknown ids count for nothing). */
+  purged: number;
 }
 export interface MailboxPutRequest {
   message: Uint8Array;
@@ -130,6 +140,35 @@ export function decodePushRequest(bytes: Uint8Array, maxBatch: number, maxEnvelo
 
 function batchTooLarge(maxBatch: number): CodecError {
   return new CodecError('BATCH_TOO_LARGE', `a push carries at most ${maxBatch} envelopes`);
+}
+
+/** Largest purge body: MAX_PURGE_IDS ids of 17 encoded bytes each, plus the map around them. */
+export const PURGE_BODY_BYTES = MAX_PURGE_IDS * (RECORD_ID_BYTES + 1) + 64;
+
+/**
+ * Decodes a purge. More than `MAX_PURGE_IDS` ids fails with `BATCH_TOO_LARGE`, as a push does.
+ * @throws {CodecError} `BATCH_TOO_LARGE`, `CBOR_*`, `WIRE_SHAPE_INVALID`.
+ */
+export function decodePurgeRequest(bytes: Uint8Array): PurgeRequest {
+  let map;
+  try {
+    map = decodeMap(bytes, { maxDepth: 2, maxItems: MAX_PURGE_IDS + 8, maxStringBytes: 64, maxBytes: PURGE_BODY_BYTES }, 'purge');
+  } catch (error) {
+    if (error instanceof CodecError && error.code === 'CBOR_TOO_MANY_ITEMS') throw purgeTooLarge();
+    throw error;
+  }
+  onlyKeys(map, ['recordIds'], 'purge');
+  const recordIds = bytesArrayField(map, 'recordIds');
+  if (recordIds.length > MAX_PURGE_IDS) throw purgeTooLarge();
+  if (recordIds.length === 0) throw new CodecError('WIRE_SHAPE_INVALID', 'a purge names at least one record id');
+  for (const id of recordIds) {
+    if (id.length !== RECORD_ID_BYTES) throw new CodecError('WIRE_SHAPE_INVALID', `"recordIds" must hold ${RECORD_ID_BYTES}-byte ids`);
+  }
+  return { recordIds };
+}
+
+function purgeTooLarge(): CodecError {
+  return new CodecError('BATCH_TOO_LARGE', `a purge names at most ${MAX_PURGE_IDS} record ids`);
 }
 
 /** @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`. */
@@ -233,6 +272,17 @@ export function decodePullResponse(bytes: Uint8Array, limits: ResponseLimits = D
     'pull page',
   );
   return { envelopes: bytesArrayField(map, 'envelopes'), cursor: uintField(map, 'cursor'), more: boolField(map, 'more') };
+}
+
+/**
+ * Decodes a purge result; it cannot count more deletions than ids were sent.
+ * @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`.
+ */
+export function decodePurgeResponse(bytes: Uint8Array, requested: number): PurgeResponse {
+  const map = decodeMap(bytes, SMALL, 'purge result');
+  const purged = uintField(map, 'purged');
+  if (purged > requested) throw new CodecError('WIRE_SHAPE_INVALID', 'the purge result counts more envelopes than were named');
+  return { purged };
 }
 
 /** @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`. */

@@ -11,6 +11,7 @@
  * | POST   | /v1/accounts/:account/envelopes         | yes    | {envelopes}                  |
  * | GET    | /v1/accounts/:account/envelopes         | yes    | ?after=C&limit=N             |
  * | GET    | /v1/accounts/:account/wait              | yes    | ?after=C&timeout=MS&limit=N  |
+ * | POST   | /v1/accounts/:account/purge             | yes    | {recordIds}                  |
  * | PUT    | /v1/mailbox/:id                         | no     | ?ttl=MS, {message}           |
  * | GET    | /v1/mailbox/:id                         | no     | (takes: the message is gone) |
  *
@@ -27,6 +28,7 @@ export const ROUTES = {
   chain: '/v1/accounts/:account/chain',
   envelopes: '/v1/accounts/:account/envelopes',
   wait: '/v1/accounts/:account/wait',
+  purge: '/v1/accounts/:account/purge',
   mailbox: '/v1/mailbox/:id',
 } as const;
 
@@ -59,6 +61,8 @@ export const MAX_MAILBOX_TTL_MS = 15 * 60_000;
 export const MAX_MAILBOX_MESSAGE_BYTES = 64 * 1024;
 /** Largest page of envelopes or chain entries one request returns. */
 export const MAX_PAGE_LIMIT = 1000;
+/** Most record ids one purge request names. */
+export const MAX_PURGE_IDS = 1000;
 
 /** Builds the concrete path (and query) of a route; values must already be valid. */
 export const paths = {
@@ -70,6 +74,7 @@ export const paths = {
     `${API_PREFIX}/accounts/${accountHex}/envelopes${query === undefined ? '' : `?after=${query.after}&limit=${query.limit}`}`,
   wait: (accountHex: string, after: number, timeoutMs: number, limit: number): string =>
     `${API_PREFIX}/accounts/${accountHex}/wait?after=${after}&timeout=${timeoutMs}&limit=${limit}`,
+  purge: (accountHex: string): string => `${API_PREFIX}/accounts/${accountHex}/purge`,
   mailbox: (idHex: string, ttlMs?: number): string =>
     `${API_PREFIX}/mailbox/${idHex}${ttlMs === undefined ? '' : `?ttl=${ttlMs}`}`,
 };

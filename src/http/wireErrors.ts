@@ -36,8 +36,10 @@ export const WIRE_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: spec(415, 'the body is not application/cbor'),
   CHAIN_ENTRY_REJECTED: spec(422, 'the chain rules reject the entry; the message names the CHAIN_* code'),
   ENVELOPE_INVALID: spec(422, 'a pushed envelope fails parsing; the message names its index and ENVELOPE_* code'),
+  RECIPIENT_REVOKED: spec(422, 'a pushed envelope is sealed for a device the chain removed; refresh the chain and seal again'),
   RATE_LIMITED: spec(429, 'too many requests; wait Retry-After seconds', true),
   INTERNAL: spec(500, 'an unexpected server failure (details are never sent)', true),
+  CHAIN_CORRUPT: spec(500, "the server's stored chain for the account does not verify; its operator must repair it"),
   UNAVAILABLE: spec(503, 'the database is unreachable or the server is shutting down', true),
   QUOTA_EXCEEDED: spec(507, 'the push would exceed the account storage quota; nothing was stored'),
 } as const satisfies Record<string, WireErrorSpec>;

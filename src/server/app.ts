@@ -4,10 +4,9 @@
  * the routes, and error handling that always answers in CBOR.
  */
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
 import { MultikeySyncError } from '../errors.js';
-import { HEADERS } from '../http/routes.js';
 import type { ServerContext } from './context.js';
+import { corsMiddleware } from './cors.js';
 import { HttpError } from './httpError.js';
 import { describeError, errorResponse } from './responses.js';
 import { registerAccountRoutes } from './routes/accounts.js';
@@ -15,6 +14,7 @@ import { registerChainRoutes } from './routes/chain.js';
 import { registerEnvelopeRoutes } from './routes/envelopes.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMailboxRoutes } from './routes/mailbox.js';
+import { registerPurgeRoutes } from './routes/purge.js';
 import { registerWaitRoutes } from './routes/wait.js';
 
 /** Hono environment of the app: the matched route pattern travels to the logger. */
@@ -61,35 +61,28 @@ export function buildApp(ctx: ServerContext, options: AppOptions): App {
       log(`${c.req.method} ${c.get('route') ?? '(no route)'} ${status} ${ms}ms${failure === undefined ? '' : ` ${failure}`}`);
     }
   });
+  // Ahead of the gate below, so its refusals reach a browser page with their code.
+  const cors = corsMiddleware(options.corsOrigins ?? []);
+  if (cors !== undefined) app.use(cors);
   app.use(async (c, next) => {
     if (ctx.waits.closing) return errorResponse(new HttpError('UNAVAILABLE', 'the server is shutting down'));
     // Hono answers HEAD with the GET handler; a HEAD on a mailbox would take the message.
     if (c.req.raw.method === 'HEAD') return errorResponse(new HttpError('NOT_FOUND', 'HEAD is not supported'));
     return next();
   });
-  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    app.use(
-      cors({
-        origin: [...options.corsOrigins],
-        allowMethods: ['GET', 'POST', 'PUT'],
-        allowHeaders: ['content-type', HEADERS.account, HEADERS.device, HEADERS.time, HEADERS.nonce, HEADERS.signature],
-        exposeHeaders: ['retry-after', HEADERS.serverTime],
-        maxAge: 600,
-      }),
-    );
-  }
   registerHealthRoutes(app, ctx);
   registerAccountRoutes(app, ctx);
   registerChainRoutes(app, ctx);
   registerEnvelopeRoutes(app, ctx);
   registerWaitRoutes(app, ctx);
+  registerPurgeRoutes(app, ctx);
   registerMailboxRoutes(app, ctx);
   app.notFound(() => errorResponse(new HttpError('NOT_FOUND', 'no such route')));
   app.onError((error, c) => {
     const described = describeError(error);
     // The log names the kind of failure for operators (never its message); the client gets the code alone.
     if (described.status >= 500) {
-      const inner = error instanceof MultikeySyncError ? `${error.name}:${error.code}` : error.name;
+      const inner = described.logNote ?? (error instanceof MultikeySyncError ? `${error.name}:${error.code}` : error.name);
       c.set('failure', `${described.code} ${inner}`);
     }
     return errorResponse(described);

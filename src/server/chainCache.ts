@@ -3,12 +3,18 @@
  * database may append at any time, so every lookup asks the store for the head (one small
  * query) and, when it moved, verifies only the new entries. The cache holds at most
  * `capacity` accounts, dropping the least recently used.
+ *
+ * The server verified every entry before storing it, so a stored chain that fails to replay
+ * means the database was damaged or edited behind the server's back. That is `CHAIN_CORRUPT`:
+ * retrying cannot help, and the operator must look, so the log line names the account.
  */
+import { MultikeySyncError, StorageError } from '../errors.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodeEntry } from '../enrollment/chainEntry.js';
 import { applyEntry, genesisState, type ChainState } from '../enrollment/chainState.js';
 import type { Store } from '../storage/store.js';
+import { HttpError } from './httpError.js';
 
 const READ_PAGE = 1000;
 
@@ -25,7 +31,7 @@ export class ChainCache {
   /**
    * The account's state as of the store's current head.
    * @throws {StorageError} `ACCOUNT_NOT_FOUND`, `STORE_*`.
-   * @throws {CodecError | CryptoError} when the stored chain does not verify (a corrupt database).
+   * @throws {HttpError} `CHAIN_CORRUPT` when the stored chain does not replay.
    */
   async current(accountId: Uint8Array): Promise<ChainState> {
     const key = toHex(accountId);
@@ -43,7 +49,11 @@ export class ChainCache {
       state = await this.#extend(accountId, cached).catch(() => undefined);
       if (state !== undefined && !reaches(state)) state = undefined;
     }
-    state ??= await this.#extend(accountId, undefined);
+    state ??= await this.#extend(accountId, undefined).catch((error: unknown) => {
+      // A database failure stays retryable; anything the replay itself refused is corruption.
+      if (error instanceof HttpError || error instanceof StorageError || !(error instanceof MultikeySyncError)) throw error;
+      throw chainCorrupt(key, error);
+    });
     this.#touch(key, state);
     return state;
   }
@@ -65,7 +75,7 @@ export class ChainCache {
       }
       if (rows.length < READ_PAGE) break;
     }
-    if (state === undefined) throw new Error('the stored chain is empty');
+    if (state === undefined) throw chainCorrupt(toHex(accountId), undefined);
     return state;
   }
 
@@ -77,4 +87,17 @@ export class ChainCache {
       if (oldest !== undefined) this.#states.delete(oldest);
     }
   }
+}
+
+/**
+ * The refusal for an account whose stored chain does not replay. The log note carries the
+ * account's short id (its first 4 bytes in hex, enough to find the row) and the rule that
+ * failed; the client learns only the code.
+ */
+function chainCorrupt(accountHex: string, cause: MultikeySyncError | undefined): HttpError {
+  const why = cause === undefined ? 'no entries' : `${cause.name}:${cause.code}`;
+  return new HttpError('CHAIN_CORRUPT', "the server's stored chain for this account does not verify", {}, {
+    cause,
+    logNote: `account=${accountHex.slice(0, 8)} ${why}`,
+  });
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { loadSuite } from '../crypto/suite.js';
 import { buildApp } from './app.js';
 import { ChainCache } from './chainCache.js';
+import { checkCorsOrigins } from './cors.js';
 import type { ServerContext } from './context.js';
 import { listenNode, type NodeListener } from './nodeListener.js';
 import { resolveLimits, type ServerOptions } from './options.js';
@@ -48,6 +49,7 @@ export function createServer(options: ServerOptions): SyncServer {
     throw new UsageError('SERVER_OPTIONS_INVALID', 'createServer needs a store');
   }
   const limits = resolveLimits(options.limits);
+  const corsOrigins = checkCorsOrigins(options.corsOrigins);
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   const clock = options.clock ?? Date.now;
   const waits = new WaitRegistry(limits.maxWaitsPerAccount);
@@ -62,7 +64,7 @@ export function createServer(options: ServerOptions): SyncServer {
       anonymousRate: new RateLimiter(limits.anonymousPerSecond, limits.anonymousBurst),
       waits,
     };
-    return buildApp(ctx, { log: options.log, corsOrigins: options.corsOrigins });
+    return buildApp(ctx, { log: options.log, corsOrigins });
   });
   // Surface a failed backend load on the first request, not as an unhandled rejection.
   app.catch(() => undefined);

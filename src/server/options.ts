@@ -39,7 +39,10 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Crypto backend used to verify signatures and chain entries. Default libsodium. */
   backend?: BackendName;
-  /** Origins allowed to call the API from a browser (CORS). None by default: same origin only. */
+  /**
+   * Origins allowed to call the API from a browser (CORS), each as the page reports it
+   * (`https://app.example`, `http://127.0.0.1:5173`). None by default: same origin only.
+   */
   corsOrigins?: readonly string[];
   /** How long `close()` waits for requests in flight before cutting connections. Default 10 s. */
   shutdownTimeoutMs?: number;

@@ -23,6 +23,7 @@ export {
   HASH_BYTES,
   MAX_MAILBOX_BYTES,
   MAX_PAGE,
+  MAX_PURGE_IDS,
   RECORD_ID_BYTES,
 } from './limits.js';
 export { compareVersions } from './supersession.js';

@@ -18,6 +18,8 @@ export const MAX_DAY = 0x7fff_ffff;
 export const MAX_CHAIN_INDEX = 0x7fff_ffff;
 /** Largest `limit` of one pull or chain read. */
 export const MAX_PAGE = 10_000;
+/** Most record ids one `purgeEnvelopes` call takes. */
+export const MAX_PURGE_IDS = 10_000;
 /** Shortest mailbox id. */
 export const MAILBOX_ID_MIN_BYTES = 16;
 /** Longest mailbox id. */

@@ -33,6 +33,7 @@ import {
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
+  checkRecordIds,
 } from './validate.js';
 import { WatcherRegistry } from './watchers.js';
 
@@ -161,6 +162,19 @@ export class MemoryStore implements Store {
     const envelopes = found.slice(0, limit).map(copyEnvelope);
     const last = envelopes[envelopes.length - 1];
     return { envelopes, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
+  }
+
+  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+    const account = this.account(accountId);
+    checkRecordIds(recordIds);
+    let count = 0;
+    for (const recordId of recordIds) {
+      const key = toHex(recordId);
+      if (account.get(key) === undefined) continue;
+      account.remove(key);
+      count += 1;
+    }
+    return count;
   }
 
   async collectExpired(today: number): Promise<number> {

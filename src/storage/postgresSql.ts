@@ -109,6 +109,19 @@ export const SQL = {
         WHERE account_no = $1)
      SELECT count(*) AS n FROM gone`,
   ),
+  /** Deletes the listed records of one account and shrinks its usage by what went. */
+  purge: named(
+    'purge',
+    `WITH gone AS (
+       DELETE FROM mks_envelopes WHERE account_no = $1 AND record_id = ANY($2::bytea[])
+       RETURNING octet_length(bytes) AS size),
+     usage AS (
+       UPDATE mks_accounts
+          SET bytes_used = bytes_used - (SELECT coalesce(sum(size), 0) FROM gone),
+              envelope_count = envelope_count - (SELECT count(*) FROM gone)
+        WHERE account_no = $1)
+     SELECT count(*) AS n FROM gone`,
+  ),
   latestCursors: named(
     'latest_cursors',
     `SELECT a.account_id, (SELECT max(cursor) FROM mks_envelopes e WHERE e.account_no = a.account_no) AS cursor

@@ -50,6 +50,7 @@ import {
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
+  checkRecordIds,
 } from './validate.js';
 
 /** Options of `PostgresStore.connect`. */
@@ -309,6 +310,19 @@ export class PostgresStore implements Store {
     const envelopes = found.slice(0, limit).map(toEnvelope);
     const last = envelopes[envelopes.length - 1];
     return { envelopes, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
+  }
+
+  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+    checkAccountId(accountId);
+    checkRecordIds(recordIds);
+    // Under the account's lock, like a push, so the usage counters stay exact.
+    return this.inAccountTransaction(accountId, async (client) => {
+      const account = (await client.query<Row>({ ...SQL.lockedAccount, values: [param(accountId)] })).rows[0];
+      if (account === undefined) notFound();
+      if (recordIds.length === 0) return 0;
+      const result = await client.query<Row>({ ...SQL.purge, values: [account['account_no'], recordIds.map(param)] });
+      return num(result.rows[0]?.['n'] ?? 0);
+    });
   }
 
   /**

@@ -50,6 +50,7 @@ export interface SqliteStatements {
   envelopeHeader: Statement<[number, Buffer], EnvelopeHeaderRow>;
   envelopeBytes: Statement<[number], { bytes: Buffer }>;
   deleteEnvelope: Statement<[number, Buffer]>;
+  purgeEnvelope: Statement<[number, Buffer], { size: number }>;
   insertEnvelope: Statement<[number, Buffer, number, Buffer, string, number, Buffer]>;
   pull: Statement<[number, number, number], EnvelopeRow>;
   expiredGroups: Statement<[number], ExpiredGroupRow>;
@@ -91,6 +92,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     ),
     envelopeBytes: db.prepare<[number], { bytes: Buffer }>('SELECT bytes FROM envelopes WHERE cursor = ?'),
     deleteEnvelope: db.prepare<[number, Buffer]>('DELETE FROM envelopes WHERE account_no = ? AND record_id = ?'),
+    purgeEnvelope: db.prepare<[number, Buffer], { size: number }>(
+      'DELETE FROM envelopes WHERE account_no = ? AND record_id = ? RETURNING length(bytes) AS size',
+    ),
     insertEnvelope: db.prepare<[number, Buffer, number, Buffer, string, number, Buffer]>(
       `INSERT INTO envelopes (account_no, record_id, revision, sender, kind, expiry_day, bytes)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -46,6 +46,7 @@ import {
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
+  checkRecordIds,
 } from './validate.js';
 import { WatcherRegistry } from './watchers.js';
 
@@ -250,6 +251,28 @@ export class SqliteStore implements Store {
     }));
     const last = envelopes[envelopes.length - 1];
     return { envelopes, cursor: last?.cursor ?? afterCursor, more: rows.length > limit };
+  }
+
+  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+    checkAccountId(accountId);
+    checkRecordIds(recordIds);
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const no = this.account(accountId).account_no;
+          let count = 0;
+          let size = 0;
+          for (const recordId of recordIds) {
+            const gone = this.sql.purgeEnvelope.get(no, blob(recordId));
+            if (gone === undefined) continue;
+            count += 1;
+            size += gone.size;
+          }
+          if (count > 0) this.sql.subtractUsage.run(size, count, no);
+          return count;
+        })
+        .immediate(),
+    );
   }
 
   async collectExpired(today: number): Promise<number> {

@@ -163,6 +163,17 @@ export interface Store {
   pullEnvelopes(accountId: Uint8Array, afterCursor: number, limit: number): Promise<PullPage>;
 
   /**
+   * Deletes the envelopes (records and tombstones alike) of the given record ids from the
+   * account, in one transaction, and returns how many were deleted. Unknown ids, and repeats
+   * of an id, are ignored. Nothing is left in their place: no tombstone, no memory of the
+   * version, so a later push of any version of such a record is stored as new. Usage shrinks
+   * by what was deleted; watchers are not woken (nothing new to pull).
+   * @throws StorageError `ACCOUNT_NOT_FOUND`, `INVALID_ARGUMENT` (not an array, over
+   *   `MAX_PURGE_IDS` ids, an id not 16 bytes), `STORE_CLOSED`, `STORE_FAILURE`
+   */
+  purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number>;
+
+  /**
    * Deletes, across all accounts, envelopes with 0 < expiryDay < `today`; returns how many.
    * @throws StorageError `INVALID_ARGUMENT`, `STORE_CLOSED`, `STORE_FAILURE`
    */

@@ -12,6 +12,7 @@ import {
   MAX_DAY,
   MAX_MAILBOX_BYTES,
   MAX_PAGE,
+  MAX_PURGE_IDS,
   MAX_REVISION,
   NONCE_KEY_MAX_BYTES,
   NONCE_KEY_MIN_BYTES,
@@ -88,6 +89,13 @@ export function checkEnvelope(item: EnvelopeInput, position: number): void {
 export function checkEnvelopes(items: readonly EnvelopeInput[]): void {
   if (!Array.isArray(items)) invalid('items must be an array');
   items.forEach(checkEnvelope);
+}
+
+/** The record ids of a purge: an array of at most `MAX_PURGE_IDS` 16-byte ids. */
+export function checkRecordIds(recordIds: unknown): asserts recordIds is readonly Uint8Array[] {
+  if (!Array.isArray(recordIds)) invalid('recordIds must be an array');
+  if (recordIds.length > MAX_PURGE_IDS) invalid(`recordIds must hold at most ${MAX_PURGE_IDS} ids`);
+  recordIds.forEach((id, i) => checkBytes(`recordIds[${i}]`, id, RECORD_ID_BYTES));
 }
 
 /** A mailbox id of 16 to 64 bytes. */

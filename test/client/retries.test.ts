@@ -1,5 +1,5 @@
 /**
- * HttpClient over real HTTP through a fault-injecting proxy: what it retries (GET, push), what
+ * HttpClient over real HTTP through a fault-injecting proxy: what it retries (GET, push, purge), what
  * it never retries (appendChain, mailboxTake, mailboxPut, createAccount), how it waits
  * (Retry-After, backoff), and how every failure surfaces as a RemoteError with code and status.
  */
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/client/httpClient.js';
 import { encodeValue } from '../../src/core/cbor.js';
 import { Device } from '../../src/core/device.js';
+import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { RemoteError } from '../../src/errors.js';
 import { makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from '../server/harness.js';
@@ -53,6 +54,18 @@ describe('retried calls', () => {
     expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes + 5);
   });
 
+  it('a purge whose response was lost is retried; the retry finds nothing left to delete', async () => {
+    const batch = Array.from({ length: 3 }, (_, i) => sealFrom(account, 0, callRecord(50 + i)));
+    await client().push(batch);
+    const before = await h.store.usage(account.accountId);
+    const ids = batch.map((e) => parseEnvelope(e).recordId);
+    proxy.seen.length = 0;
+    proxy.plan = (_, i) => (i === 0 ? { kind: 'drop-after' } : { kind: 'forward' });
+    expect(await client().purge(ids)).toBe(0);
+    expect(proxy.seen).toHaveLength(2);
+    expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes - 3);
+  });
+
   it('429 waits at least Retry-After', async () => {
     proxy.plan = (_, i) => (i === 0 ? { kind: 'respond', status: 429, headers: { ...cbor, 'retry-after': '1' }, body: encodeValue({ code: 'RATE_LIMITED', message: 'slow down' }) } : { kind: 'forward' });
     const started = Date.now();
@@ -67,6 +80,22 @@ describe('retried calls', () => {
     proxy.seen.length = 0;
     await expect(client(0, false).pull(0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(proxy.seen).toHaveLength(1);
+  });
+
+  it('CHAIN_CORRUPT and QUOTA_EXCEEDED are final at once, although 5xx: retrying cannot help', async () => {
+    for (const [code, status] of [['CHAIN_CORRUPT', 500], ['QUOTA_EXCEEDED', 507]] as const) {
+      proxy.seen.length = 0;
+      proxy.plan = () => ({ kind: 'respond', status, body: encodeValue({ code, message: 'x' }), headers: cbor });
+      await expect(client().push([sealFrom(account, 0, callRecord(60))])).rejects.toMatchObject({ code, status });
+      expect(proxy.seen).toHaveLength(1);
+    }
+    // An uncatalogued code, or a catalogued one with another status, is retried by its status.
+    for (const [code, status] of [['SOMETHING_NEW', 500], ['CHAIN_CORRUPT', 503]] as const) {
+      proxy.seen.length = 0;
+      proxy.plan = () => ({ kind: 'respond', status, body: encodeValue({ code, message: 'x' }), headers: cbor });
+      await expect(client().pull(0)).rejects.toMatchObject({ code, status });
+      expect(proxy.seen).toHaveLength(4);
+    }
   });
 
   it('a 4xx is final at once', async () => {

@@ -35,7 +35,7 @@ describe('a ghost device added by the server is rejected', () => {
     writeEntry(env.dbPath, phone.accountId, forged);
 
     // The honest server code replays its own store, fails, and answers nothing about the account.
-    await expect(phone.refresh()).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(phone.refresh()).rejects.toMatchObject({ code: 'CHAIN_CORRUPT' });
     expect(phone.chain.activeDevices()).toHaveLength(before);
 
     // The operator patches the server to serve its tables as they are.

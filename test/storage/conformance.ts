@@ -10,6 +10,7 @@ import { envelopeSuite } from './conformance/envelopes.js';
 import { expirySuite } from './conformance/expiry.js';
 import { lifecycleSuite } from './conformance/lifecycle.js';
 import { modelSuite } from './conformance/model.js';
+import { purgeSuite } from './conformance/purge.js';
 import { quotaSuite } from './conformance/quota.js';
 import { validationSuite } from './conformance/validation.js';
 import { watchSuite } from './conformance/watch.js';
@@ -24,6 +25,7 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
     envelopeSuite(makeStore);
     quotaSuite(makeStore);
     expirySuite(makeStore);
+    purgeSuite(makeStore);
     ephemeralSuite(makeStore);
     watchSuite(makeStore);
     validationSuite(makeStore);

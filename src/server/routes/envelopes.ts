@@ -1,14 +1,17 @@
 /**
  * POST /v1/accounts/:account/envelopes — push {envelopes}: every envelope is bounds-checked
- * (parseEnvelope: version, suite, size, recipient count, padded body) and must name the signing
- * device as its sender; then the whole batch goes to the store in one transaction. Any refusal
- * refuses the batch, so the store is unchanged. Pushing the same envelope again is harmless
- * (`duplicate`), which is why clients may retry a push.
+ * (parseEnvelope: version, suite, size, recipient count, padded body), must name the signing
+ * device as its sender, and must not be sealed for a device the chain removed (a sender that
+ * missed the revocation would otherwise hand the removed device every new record); then the
+ * whole batch goes to the store in one transaction. Any refusal refuses the batch, so the
+ * store is unchanged. Pushing the same envelope again is harmless (`duplicate`), which is why
+ * clients may retry a push.
  * GET  /v1/accounts/:account/envelopes?after=C&limit=N — one page in cursor order.
  */
 import { CodecError } from '../../errors.js';
 import { equalBytes } from '../../crypto/bytes.js';
-import { parseEnvelope } from '../../core/envelopeFormat.js';
+import { DEVICE_ID_BYTES, idKey } from '../../core/devicePublic.js';
+import { parseEnvelope, STANZA_BYTES } from '../../core/envelopeFormat.js';
 import { decodePushRequest, type PushResponse } from '../../http/messages.js';
 import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
 import type { EnvelopeInput } from '../../storage/store.js';
@@ -34,6 +37,9 @@ function toInput(ctx: ServerContext, auth: Authenticated, bytes: Uint8Array, ind
   if (!equalBytes(parsed.sender, auth.deviceId)) {
     throw new HttpError('SENDER_MISMATCH', `envelope ${index} names another sender than the signing device`);
   }
+  if (namesRemovedDevice(parsed.stanzas, parsed.recipientCount, auth.state.removed)) {
+    throw new HttpError('RECIPIENT_REVOKED', `envelope ${index} is sealed for a device removed from the account`);
+  }
   return {
     recordId: parsed.recordId,
     revision: parsed.revision,
@@ -42,6 +48,16 @@ function toInput(ctx: ServerContext, auth: Authenticated, bytes: Uint8Array, ind
     expiryDay: parsed.expiryDay,
     bytes,
   };
+}
+
+/** True when a stanza (recipient id ‖ wrapped key) names an id in `removed`: one Set lookup each. */
+function namesRemovedDevice(stanzas: Uint8Array, count: number, removed: ReadonlySet<string>): boolean {
+  if (removed.size === 0) return false;
+  for (let i = 0; i < count; i++) {
+    const at = i * STANZA_BYTES;
+    if (removed.has(idKey(stanzas.subarray(at, at + DEVICE_ID_BYTES)))) return true;
+  }
+  return false;
 }
 
 /** Registers POST and GET /v1/accounts/:account/envelopes. */

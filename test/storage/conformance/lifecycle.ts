@@ -13,6 +13,7 @@ export function lifecycleSuite(makeStore: MakeStore): void {
       await expectCode(store.hasAccount(id), 'STORE_CLOSED');
       await expectCode(store.pullEnvelopes(id, 0, 10), 'STORE_CLOSED');
       await expectCode(store.putEnvelopes(id, []), 'STORE_CLOSED');
+      await expectCode(store.purgeEnvelopes(id, []), 'STORE_CLOSED');
       await expectCode(store.watch(id, () => undefined), 'STORE_CLOSED');
       await expectCode(store.rememberNonce(bytes(16), 2, 1), 'STORE_CLOSED');
       await cleanup();

@@ -1,0 +1,160 @@
+/**
+ * The library in a browser: a tab in headless Chromium (Debian's `chromium`, driven by
+ * playwright-core) loads the esbuild bundle of the root export, makes a device on the default
+ * libsodium backend, joins a Node phone's account by QR through the real server's mailbox, and
+ * syncs call records with the phone both ways. The page is served from another loopback port,
+ * so every API call crosses origins through the server's CORS option.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Account,
+  Device,
+  HttpClient,
+  MemoryLocalStore,
+  Replica,
+  callLogOptions,
+  fromHex,
+  toHex,
+  type CallRecord,
+  type Collection,
+} from '../../src/index.js';
+import { createServer, type SyncServer } from '../../src/server/createServer.js';
+import { SqliteStore } from '../../src/storage/sqliteStore.js';
+import { buildBrowserBundle, type BrowserBundle } from './browserBundle.js';
+import { startPageServer, type PageServer } from './pageServer.js';
+import type {} from './pageDevice.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// Debian's chromium, never a downloaded build. playwright-core adds --headless and --user-data-dir itself.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+// Pairing polls the mailbox; a short timeout makes a broken page fail fast instead of hanging.
+const PAIRING = { pollMs: 100, timeoutMs: 15_000 };
+
+let bundle: BrowserBundle;
+let dir: string;
+let pages: PageServer | undefined;
+let server: SyncServer | undefined;
+let apiUrl = '';
+let context: BrowserContext | undefined;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the browser tests need Debian's chromium package (apt-get install -y chromium; .ci/run installs it). Do not download a browser build.`,
+    );
+  }
+  bundle = await buildBrowserBundle();
+  dir = mkdtempSync(join(tmpdir(), 'mks-browser-'));
+  pages = await startPageServer(bundle, () => new URL(apiUrl).origin);
+  server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite'), { synchronous: 'NORMAL' }), corsOrigins: [pages.origin] });
+  apiUrl = (await server.listen(0, '127.0.0.1')).url;
+
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !isEmptyMailboxPoll(message.text(), message.location().url)) {
+      pageErrors.push(`console: ${message.text()} (${message.location().url})`);
+    }
+  });
+  page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.stack ?? error.message}`));
+  await page.goto(`${pages.origin}/`);
+  await page.waitForFunction(() => window.mks !== undefined, undefined, { timeout: 10_000 });
+});
+
+/**
+ * Chromium logs every non-2xx fetch as a console error, and the pairing poll's empty mailbox is
+ * answered 404 `MAILBOX_EMPTY` (src/http/wireErrors.ts). That one message is expected; any other
+ * error fails the test. (CORS refusals and unreachable servers are console errors too.)
+ */
+function isEmptyMailboxPoll(text: string, url: string): boolean {
+  return text === 'Failed to load resource: the server responded with a status of 404 (Not Found)' && url.startsWith(`${apiUrl}/v1/mailbox/`);
+}
+
+afterEach(() => {
+  expect(pageErrors, 'errors in the page').toEqual([]);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  await pages?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('in headless Chromium', () => {
+  it('bundles the root export for the browser with libsodium and without Node-only code', () => {
+    expect(bundle.libraryInputs.some((input) => input.includes('node_modules/libsodium/'))).toBe(true);
+    expect(bundle.libraryInputs).toContain('src/sync/memoryLocalStore.ts');
+    expect(bundle.libraryInputs).toContain('src/client/httpClient.ts');
+  });
+
+  it('a browser tab joins a Node phone by QR and they sync a call both ways', async () => {
+    const connect = (device: Device, accountId?: Uint8Array) =>
+      new HttpClient({ baseUrl: apiUrl, device, ...(accountId === undefined ? {} : { accountId }) });
+    const phoneDevice = await Device.generate();
+    const { account: phone } = await Account.create({ device: phoneDevice, transport: connect(phoneDevice) });
+
+    const offer = await page.evaluate(([url, wait]) => window.mks!.makeOffer(url, wait), [apiUrl, PAIRING] as const);
+    expect(offer.backend, 'the page must run the default backend, libsodium in WebAssembly').toBe('sodium');
+    // Both sides at once, so a failure in the page ends the test at once.
+    const [, accountHex] = await Promise.all([
+      phone.approveOffer(offer.uri, { confirm: async () => true, ...PAIRING }),
+      page.evaluate(() => window.mks!.finishJoin()),
+    ]);
+    expect(accountHex).toBe(toHex(phone.accountId));
+    await phone.refresh();
+
+    const phoneReplica = await Replica.open({ account: phone, store: new MemoryLocalStore() });
+    const phoneCalls: Collection<CallRecord> = phoneReplica.collection('calls', callLogOptions());
+    const fromPhone: CallRecord = {
+      service: 'phone',
+      direction: 'incoming',
+      answered: true,
+      peer: '+14155550142',
+      startedAt: Date.now() - 60_000,
+      durationSec: 95,
+    };
+    const phoneCallId = await phoneCalls.put(fromPhone);
+    expect((await phoneReplica.sync()).pushed).toBe(1);
+
+    const pagePull = await page.evaluate(() => window.mks!.sync());
+    expect(pagePull.rejected).toBe(0);
+    expect(await page.evaluate((id) => window.mks!.getCall(id), toHex(phoneCallId))).toEqual(fromPhone);
+
+    const fromTab: CallRecord = {
+      service: 'voip',
+      app: 'net.whatsapp.WhatsApp',
+      direction: 'incoming',
+      answered: false,
+      peer: '+442079460958',
+      startedAt: Date.now() - 30_000,
+      durationSec: 0,
+    };
+    const tabCallId = await page.evaluate((call) => window.mks!.putCall(call), fromTab);
+    expect((await page.evaluate(() => window.mks!.sync())).pushed).toBe(1);
+
+    const phonePull = await phoneReplica.sync();
+    expect(phonePull.rejected).toBe(0);
+    expect(await phoneCalls.get(fromHex(tabCallId))).toEqual(fromTab);
+    expect(await phoneCalls.count()).toBe(2);
+    await phoneReplica.close();
+  });
+});
