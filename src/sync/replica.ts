@@ -33,6 +33,7 @@ import { nextRevision } from './version.js';
 const DAY_MS = 86_400_000;
 const PAGE = 500;
 const GRANTS_PER_BUNDLE = 500;
+const PURGE_BATCH = 1000;
 /** Grant bundles are only useful to a device's first sync; the server may drop them after this. */
 const GRANT_BUNDLE_DAYS = 30;
 const CURSOR_KEY = 'sync/cursor';
@@ -43,6 +44,7 @@ export interface SyncTransport {
   push(envelopes: readonly Uint8Array[]): Promise<readonly string[]>;
   pull(after: number, limit?: number): Promise<{ envelopes: Uint8Array[]; cursor: number; more: boolean }>;
   wait(after: number, timeoutMs: number, signal?: AbortSignal, limit?: number): Promise<unknown>;
+  purge(recordIds: readonly Uint8Array[]): Promise<number>;
 }
 
 /** The verified device chain, as the replica uses it (an enrollment `DeviceChain`). */
@@ -111,6 +113,9 @@ export class Replica {
   #cursor: number;
   #sequence: number;
   #running: Promise<SyncReport> | undefined;
+  /** Devices this replica ran as before a key rotation: their keys still open its own older envelopes. */
+  readonly #pastDevices: Device[] = [];
+  #lastDevice: Device;
   #kick: (() => void) | undefined;
 
   private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
@@ -121,6 +126,7 @@ export class Replica {
     this.#clock = options.clock ?? Date.now;
     this.#cursor = cursor;
     this.#sequence = sequence;
+    this.#lastDevice = options.account.device;
   }
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
@@ -230,7 +236,7 @@ export class Replica {
     let batch: Uint8Array[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const envelope = seal(this.#account.device, this.#accountId, [device], {
+      const envelope = seal(this.#currentDevice(), this.#accountId, [device], {
         body: bodyToWire({ collection: GRANTS_COLLECTION, sortTime: now, grants: batch }),
         revision: 1,
         sequence: await this.#nextSequence(),
@@ -254,6 +260,24 @@ export class Replica {
     }
     await flush();
     return sent;
+  }
+
+  /**
+   * "Delete my server copy": removes every record of `collection` from the server, leaving each
+   * device's local copy alone (no tombstones). Give the collection `sync: false` from then on,
+   * or the next write to it goes back to the server.
+   * @returns how many envelopes the server deleted.
+   */
+  async deleteServerCopy(collection: string): Promise<number> {
+    checkCollectionName(collection);
+    let purged = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.listRecords(collection, { includeDeleted: true, limit: PURGE_BATCH, ...(after === undefined ? {} : { after }) });
+      if (page.records.length > 0) purged += await this.#transport.purge(page.records.map((r) => r.recordId));
+      if (page.next === null) return purged;
+      after = page.next;
+    }
   }
 
   /** Closes the local store. */
@@ -284,7 +308,7 @@ export class Replica {
       collection,
       recordId,
       revision,
-      sender: this.#account.device.id,
+      sender: this.#currentDevice().id,
       deleted,
       value: deleted ? null : checked,
       sortTime,
@@ -294,7 +318,7 @@ export class Replica {
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
-      const bytes = seal(this.#account.device, this.#accountId, this.#recipients(now), {
+      const bytes = seal(this.#currentDevice(), this.#accountId, this.#recipients(now), {
         body: bodyToWire(body),
         kind: deleted ? 'tombstone' : 'record',
         recordId,
@@ -345,10 +369,20 @@ export class Replica {
       if (items.length === 0) return pushed;
       const recipients = this.#recipients(this.#clock());
       const bytes: Uint8Array[] = [];
-      for (const item of items) bytes.push(await this.#resealIfStale(item.bytes, recipients));
-      await this.#transport.push(bytes);
+      for (const item of items) {
+        const current = await this.#resealIfStale(item.bytes, recipients);
+        if (current !== null) bytes.push(current);
+        else {
+          this.#events.emit('rejected', {
+            code: 'OUTBOX_UNSEALABLE',
+            message: 'a queued write sealed for a device list that changed could not be sealed again; it stays on this device only',
+            recordId: item.recordId,
+          });
+        }
+      }
+      if (bytes.length > 0) await this.#transport.push(bytes);
       await this.#store.outboxAck(items.map((i) => i.id));
-      pushed += items.length;
+      pushed += bytes.length;
     }
   }
 
@@ -357,7 +391,7 @@ export class Replica {
    * or miss one added since: seal it again for the devices active now (same record, revision and
    * kind; a new sequence number), so what reaches the server matches the verified chain.
    */
-  async #resealIfStale(bytes: Uint8Array, recipients: DevicePublic[]): Promise<Uint8Array> {
+  async #resealIfStale(bytes: Uint8Array, recipients: DevicePublic[]): Promise<Uint8Array | null> {
     const parsed = parseEnvelope(bytes);
     const head = this.#account.chain.state.head;
     if (equalBytes(parsed.chainHead, head)) return bytes;
@@ -368,16 +402,21 @@ export class Replica {
     }
     if (same) return bytes;
     const index = await this.#headIndex(parsed.chainHead);
-    const device = this.#account.device;
-    // Opening our own envelope needs the key it was sealed with; after a key rotation it is gone
-    // and the envelope goes as it is (the server refuses it if it wraps to a revoked device).
+    const device = this.#currentDevice();
+    const senders = this.#chainHistory().sendersAt(index, this.#clock());
+    // Opening our own envelope needs the key it was sealed with: the current one, or one this
+    // replica ran with before a rotation. Without it the write cannot go out as it is either
+    // (the server would refuse a wrap to a revoked device), so it stays local and is reported.
     let opened: OpenedEnvelope | null = null;
-    try {
-      opened = open(device, this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
-    } catch (error) {
-      if (!(error instanceof MultikeySyncError)) throw error;
+    for (const candidate of [device, ...this.#pastDevices]) {
+      try {
+        opened = open(candidate, this.#accountId, senders, bytes);
+      } catch (error) {
+        if (!(error instanceof MultikeySyncError)) throw error;
+      }
+      if (opened !== null) break;
     }
-    if (opened === null) return bytes;
+    if (opened === null) return null;
     return seal(device, this.#accountId, recipients, {
       body: opened.body,
       kind: opened.kind,
@@ -419,10 +458,10 @@ export class Replica {
       const parsed = parseEnvelope(bytes);
       recordId = parsed.recordId;
       const index = await this.#headIndex(parsed.chainHead);
-      const opened = open(this.#account.device, this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
+      const opened = open(this.#currentDevice(), this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
       if (opened === null) {
         // Sealed before this device joined: keep it until a history grant opens it.
-        const joined = this.#chainHistory().firstIndex(this.#account.device.id) ?? 0;
+        const joined = this.#chainHistory().firstIndex(this.#currentDevice().id) ?? 0;
         if (index < joined) held.push({ recordId: parsed.recordId.slice(), bytes });
         return [];
       }
@@ -440,10 +479,20 @@ export class Replica {
     }
   }
 
+  /** The account's device now, remembering the one before a key rotation. */
+  #currentDevice(): Device {
+    const device = this.#account.device;
+    if (device !== this.#lastDevice) {
+      this.#pastDevices.unshift(this.#lastDevice);
+      this.#lastDevice = device;
+    }
+    return device;
+  }
+
   /** Key timelines of the verified chain, caught up with any entries it verified since. */
   #chainHistory(): ChainHistory {
     const entries = this.#account.chain.entries;
-    if (this.#history.length < entries.length) this.#history.catchUp(this.#account.device.suite, entries);
+    if (this.#history.length < entries.length) this.#history.catchUp(this.#currentDevice().suite, entries);
     return this.#history;
   }
 
@@ -465,7 +514,7 @@ export class Replica {
     const out: LocalRecord[] = [];
     for (const [hex, envelope] of held) {
       try {
-        const opened = openWithGrant(this.#account.device, this.#accountId, grantors, envelope, byId.get(hex)!);
+        const opened = openWithGrant(this.#currentDevice(), this.#accountId, grantors, envelope, byId.get(hex)!);
         out.push(toLocalRecord(opened, bodyFromWire(opened.body)));
       } catch (error) {
         if (!(error instanceof MultikeySyncError)) throw error;
@@ -485,12 +534,12 @@ export class Replica {
       const parsed = parseEnvelope(bytes);
       const senders = this.#chainHistory().sendersAt(await this.#headIndex(parsed.chainHead), now);
       if (since !== undefined) {
-        const opened = open(this.#account.device, this.#accountId, senders, bytes);
+        const opened = open(this.#currentDevice(), this.#accountId, senders, bytes);
         if (opened === null) return null;
         const body = bodyFromWire(opened.body);
         if (body.collection === GRANTS_COLLECTION || body.sortTime < since) return null;
       }
-      return grantEnvelope(this.#account.device, this.#accountId, senders, bytes, to);
+      return grantEnvelope(this.#currentDevice(), this.#accountId, senders, bytes, to);
     } catch (error) {
       if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
       return null;

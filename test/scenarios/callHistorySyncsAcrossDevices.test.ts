@@ -59,6 +59,19 @@ describe('call history syncs across devices', () => {
     expect((await env.store.usage(a!.account.accountId)).envelopes).toBe(0);
   });
 
+  it('"delete my server copy" removes a collection from the server and leaves every device its local copy', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    for (let i = 0; i < 3; i++) await a!.calls.put(call());
+    await a!.replica.sync();
+    await b!.replica.sync();
+    expect(await a!.replica.deleteServerCopy('calls')).toBe(3);
+    expect((await env.store.usage(a!.account.accountId)).envelopes).toBe(0);
+    await b!.replica.sync();
+    expect(await a!.calls.count()).toBe(3);
+    expect(await b!.calls.count()).toBe(3);
+  });
+
   it('two devices editing the same call converge', async () => {
     const { devices } = await accountWith(env, 2);
     const [a, b] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));

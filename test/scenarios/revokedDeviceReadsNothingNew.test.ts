@@ -71,6 +71,20 @@ describe('revocation', () => {
     expect(await phone!.calls.get(offline)).toBeDefined();
   });
 
+  it('a write queued before its device rotated its key is still sealed again after a revocation', async () => {
+    const { devices } = await accountWith(env, 3);
+    const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
+    const queued = await laptop!.calls.put(call());
+    await laptop!.account.rotateKey();
+    await phone!.account.remove(tablet!.account.device.id);
+    const rejected: string[] = [];
+    laptop!.replica.on('rejected', (e) => rejected.push(e.code));
+    await laptop!.replica.sync();
+    expect(rejected).toEqual([]);
+    await phone!.replica.sync();
+    expect(await phone!.calls.get(queued)).toBeDefined();
+  });
+
   it('history is handed only to a device active on the verified chain', async () => {
     const { devices } = await accountWith(env, 2);
     const phone = await syncedDevice(devices[0]!, env.clock.now);
