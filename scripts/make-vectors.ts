@@ -7,14 +7,19 @@
  * disagree, or if a must-fail case does not fail with the code written next to it here.
  *
  * The vectors are a contract: once committed they change only with the wire format. The script
- * refuses to overwrite existing files unless given `--force`; without it, it reports whether the
- * current code still reproduces each file exactly.
+ * writes files that do not exist yet and refuses to overwrite existing ones unless given
+ * `--force`; for each file it keeps, it reports whether the current code still reproduces it
+ * exactly, and exits with status 1 if one no longer does.
+ *
+ *   --check          write nothing; exit 1 if a file is missing or no longer reproduced
+ *   --only a.json,…  consider only these files (e.g. `--force --only chain.json` rewrites one)
+ *   --force          overwrite the files considered
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { concatBytes, equalBytes, fromHex, toHex, utf8 } from '../src/crypto/bytes.js';
-import { labelled } from '../src/crypto/kdf.js';
+import { concatBytes, equalBytes, fromHex, toBase64Url, toHex, utf8 } from '../src/crypto/bytes.js';
+import { deriveKey, labelled, labelledHash } from '../src/crypto/kdf.js';
 import { LABELS } from '../src/crypto/labels.js';
 import type { Argon2Params, BackendName, CryptoProvider } from '../src/crypto/provider.js';
 import type { RandomSource } from '../src/crypto/random.js';
@@ -22,7 +27,7 @@ import { loadSuite } from '../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue, type CborLimits } from '../src/core/cbor.js';
 import { Device } from '../src/core/device.js';
 import { DeviceDirectory } from '../src/core/deviceDirectory.js';
-import { bindingMessage, decodeDevicePublic, deviceIdOf, encodeDevicePublic, type DevicePublic } from '../src/core/devicePublic.js';
+import { bindingMessage, decodeDevicePublic, deviceIdOf, encodeDevicePublic, idKey, type DevicePublic } from '../src/core/devicePublic.js';
 import { HEADER_BYTES, parseEnvelope, STANZA_BYTES, writeHeader, type EnvelopeKind } from '../src/core/envelopeFormat.js';
 import { envelopeHash } from '../src/core/envelopeHash.js';
 import { open, type OpenOptions } from '../src/core/open.js';
@@ -30,9 +35,51 @@ import { isPaddedLength, pad, paddedLength, unpad } from '../src/core/padding.js
 import { openSecretsWithPassphrase } from '../src/core/passphraseBlob.js';
 import { BODY_NONCE, seal, type SealInput } from '../src/core/seal.js';
 import { isMultikeySyncError } from '../src/errors.js';
+import { grantEnvelope, GRANT_BYTES, openWithGrant } from '../src/core/grant.js';
+import {
+  CHAIN_LABELS,
+  consentBytes,
+  decodeEntry,
+  encodeEntry,
+  entrySigningBytes,
+  MAX_ENTRY_BYTES,
+  signEntry,
+  type ChainEntry,
+  type EncodedEntry,
+} from '../src/enrollment/chainEntry.js';
+import { createGenesis, makeAdd, makeRemove, makeRotate, makeVeto, signConsent } from '../src/enrollment/chainOps.js';
+import { encodeChainSnapshot } from '../src/enrollment/chainSnapshot.js';
+import { applyEntry, DEFAULT_RECOVERY_DELAY_MS, genesisState, replayChain, type ChainState } from '../src/enrollment/chainState.js';
+import { DeviceChain } from '../src/enrollment/deviceChain.js';
+import { PAIRING_STEPS, pairingMailboxId, sealPairingMessage, type PairingStep } from '../src/enrollment/pairingChannel.js';
+import { createPairingCode, PAIRING_CODE_LABEL, pairingCodeSecret, parsePairingCode } from '../src/enrollment/pairingCode.js';
+import { openCommit, openConsent, openInvite, openWelcome } from '../src/enrollment/pairingMessages.js';
+import { createPairingOffer, decodePairingOffer, DEFAULT_OFFER_TTL_MS, encodePairingOffer } from '../src/enrollment/pairingOffer.js';
+import { createRecoveryWords, normaliseWords, recoveryDevice } from '../src/enrollment/recoveryWords.js';
+import { checkSasCommitment, sasCode, sasCommitment } from '../src/enrollment/sas.js';
+import {
+  readAuthHeaders,
+  REQUEST_BODY_LABEL,
+  REQUEST_LABEL,
+  requestBodyHash,
+  requestSigningMessage,
+  signRequest,
+  verifyRequestSignature,
+} from '../src/http/signing.js';
+import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from '../src/sync/recordBody.js';
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors');
 const FORCE = process.argv.includes('--force');
+const CHECK = process.argv.includes('--check');
+const ONLY = optionList('--only');
+
+function optionList(flag: string): Set<string> | undefined {
+  const at = process.argv.indexOf(flag);
+  if (at < 0) return undefined;
+  const value = process.argv[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a comma-separated list of file names`);
+  return new Set(value.split(','));
+}
 const BACKENDS: BackendName[] = ['sodium', 'noble'];
 
 // ---------------------------------------------------------------------------------------------
@@ -126,17 +173,27 @@ function writeVectors(name: string, content: object): void {
 }
 
 function flushVectors(): void {
+  for (const name of ONLY ?? []) if (!outputs.has(name)) throw new Error(`--only: no vector file is called ${name}`);
+  let failed = false;
   for (const [name, content] of outputs) {
+    if (ONLY !== undefined && !ONLY.has(name)) continue;
     const path = join(OUT_DIR, name);
     const text = `${JSON.stringify(content, null, 2)}\n`;
-    if (existsSync(path) && !FORCE) {
+    if (existsSync(path) && (CHECK || !FORCE)) {
       const same = readFileSync(path, 'utf8') === text;
+      failed ||= !same;
       console.log(`kept ${name} (${same ? 'the code still reproduces it' : 'THE CODE NO LONGER REPRODUCES IT'})`);
+      continue;
+    }
+    if (CHECK) {
+      failed = true;
+      console.log(`missing ${name}`);
       continue;
     }
     writeFileSync(path, text);
     console.log(`wrote ${name}`);
   }
+  if (failed) process.exitCode = 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1313,6 +1370,1174 @@ function cborVectors(): object {
   };
 }
 
+// =============================================================================================
+// Upper layers (docs/protocol.md §18–§24): the device chain and its snapshot, pairing, recovery
+// words, request signing, record bodies and history grants. These generators only add files;
+// the core files above do not depend on them. Devices are named as in devices.json, plus
+// `phone-rotated` (devices.json #6) and `recovery`, the pseudo-device of recovery.json #0.
+
+type Cast = Record<string, Device>;
+
+const UPPER_T0 = 1_750_000_000_000; // 2025-06-15T15:06:40Z
+const MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+const RECOVERY_DELAY_MS = DAY_MS;
+const SERVER_URL = 'https://sync.example.net';
+const ZERO_ACCOUNT = new Uint8Array(32);
+
+function labelTable(labels: Record<string, string>): Record<string, { text: string; prefix: string }> {
+  return Object.fromEntries(Object.entries(labels).map(([k, text]) => [k, { text, prefix: hex(labelled(text)) }]));
+}
+
+function member(cast: Cast, name: string): Device {
+  const d = cast[name];
+  if (d === undefined) throw new Error(`no device named ${name}`);
+  return d;
+}
+
+/** The named devices on one backend: devices.json's seven (by name) and the recovery device. */
+async function makeCast(set: DeviceSet, backend: BackendName, recoveryWords: string): Promise<Cast> {
+  const names = [...DEVICE_NAMES, 'phone-rotated'];
+  const cast: Cast = {};
+  names.forEach((n, i) => (cast[n] = set.byBackend[backend][i]!));
+  cast.recovery = await recoveryDevice(recoveryWords, { backend });
+  return cast;
+}
+
+// --- recovery words ----------------------------------------------------------------------------
+
+interface RecoveryCase {
+  name: string;
+  entropy: Uint8Array;
+  words: string;
+}
+
+async function recoveryVectors(suite: CryptoProvider): Promise<{ json: object; cases: RecoveryCase[] }> {
+  const rec = recording(drbg(suite, 'recovery/words'));
+  const drawnWords = createRecoveryWords(rec.random);
+  const specs: RecoveryCase[] = [
+    { name: 'entropy from the vector source (the recovery device of chain.json)', entropy: rec.drawn(), words: drawnWords },
+    { name: 'all-zero entropy (BIP39: abandon ×23, art)', entropy: new Uint8Array(32), words: '' },
+    { name: 'all-0xff entropy (BIP39: zoo ×23, vote)', entropy: new Uint8Array(32).fill(0xff), words: '' },
+  ];
+  for (const s of specs) if (s.words === '') s.words = createRecoveryWords(replay(s.entropy));
+  const cases = [];
+  for (const s of specs) {
+    const identityInput = labelled(LABELS.recoveryIdentity);
+    const encryptionInput = labelled(LABELS.recoveryEncryption);
+    const identitySeed = suite.blake2b(32, identityInput, s.entropy);
+    const encryptionSecret = suite.blake2b(32, encryptionInput, s.entropy);
+    const secrets = concatBytes(new Uint8Array([1]), identitySeed, encryptionSecret);
+    const d = await recoveryDevice(s.words, { backend: 'sodium' });
+    sameBytes(d.exportSecrets(), secrets, `recovery secrets of "${s.name}"`);
+    sameBytes(deriveKey(suite, LABELS.recoveryIdentity, s.entropy, 32), identitySeed, 'recovery identity derivation');
+    const n = await recoveryDevice(s.words, { backend: 'noble' });
+    sameBytes(n.exportSecrets(), secrets, `recovery secrets of "${s.name}" on noble`);
+    check(s.words.split(' ').length === 24, 'recovery words are 24');
+    cases.push({
+      name: s.name,
+      entropy: hex(s.entropy),
+      words: s.words,
+      identitySeedInput: hex(identityInput),
+      identitySeed: hex(identitySeed),
+      encryptionSecretInput: hex(encryptionInput),
+      encryptionSecret: hex(encryptionSecret),
+      secrets: hex(secrets),
+      identityKey: hex(d.public.identityKey),
+      encryptionKey: hex(d.public.encryptionKey),
+      deviceId: hex(d.id),
+      card: hex(encodeDevicePublic(d.public)),
+    });
+  }
+
+  const words = specs[0]!.words;
+  const list = words.split(' ');
+  const fullwidth = (w: string) => [...w].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('');
+  const spellings = [
+    { name: 'upper case', typed: words.toUpperCase() },
+    { name: 'line breaks, tabs and surrounding spaces', typed: `  ${list.slice(0, 12).join(' ')}\n${list.slice(12).join('\t ')}\n` },
+    { name: 'first word in full-width letters (NFKD folds them)', typed: [fullwidth(list[0]!), ...list.slice(1)].join(' ') },
+  ];
+  for (const sp of spellings) {
+    check(normaliseWords(sp.typed) === words, `normalising "${sp.name}"`);
+    for (const b of BACKENDS) {
+      sameBytes((await recoveryDevice(sp.typed, { backend: b })).exportSecrets(), fromHex(cases[0]!.secrets), `spelling "${sp.name}" on ${b}`);
+    }
+  }
+  const lastReplaced = [...list.slice(0, 23), list[23] === 'abandon' ? 'ability' : 'abandon'].join(' ');
+  const invalid = [
+    { name: 'empty', typed: '' },
+    { name: '23 words', typed: list.slice(0, 23).join(' ') },
+    { name: '25 words', typed: `${words} ${list[0]}` },
+    { name: 'a valid 12-word mnemonic (128 bits)', typed: `${'abandon '.repeat(11)}about` },
+    { name: 'checksum fails (last word replaced)', typed: lastReplaced },
+    { name: 'a word not on the English list', typed: [...list.slice(0, 5), 'multikey', ...list.slice(6)].join(' ') },
+    { name: 'a word of the French list', typed: [...list.slice(0, 5), 'abaisser', ...list.slice(6)].join(' ') },
+    { name: 'two words run together', typed: [...list.slice(0, 4), `${list[4]}${list[5]}`, ...list.slice(6)].join(' ') },
+  ].map((c) => ({ ...c, error: 'RECOVERY_WORDS_INVALID' }));
+  for (const c of invalid) {
+    for (const b of BACKENDS) {
+      const got = await outcomeAsync(() => recoveryDevice(c.typed, { backend: b }));
+      check(got === c.error, `recovery words "${c.name}" on ${b}: ${got}`);
+    }
+  }
+  return {
+    cases: specs,
+    json: {
+      description:
+        'Recovery words → recovery pseudo-device. words = BIP39 English mnemonic of 32 bytes of entropy (24 words; ' +
+        'no BIP39 passphrase and no PBKDF2 seed: the entropy itself is the secret). identitySeed = BLAKE2b-256(key = ' +
+        'entropy, message = identitySeedInput), encryptionSecret = BLAKE2b-256(key = entropy, message = ' +
+        'encryptionSecretInput); secrets = 0x01 ‖ identitySeed ‖ encryptionSecret are device secrets as in devices.json. ' +
+        'Typed words are normalised (NFKD, lower case, any whitespace run = one space) before checking. `spellings` ' +
+        'must derive case 0; `invalid` must fail with `error`. See docs/protocol.md §21.',
+      version: 1,
+      labels: labelTable({ recoveryIdentity: LABELS.recoveryIdentity, recoveryEncryption: LABELS.recoveryEncryption }),
+      cases,
+      spellings: spellings.map((s) => ({ ...s, normalised: words })),
+      invalid,
+    },
+  };
+}
+
+// --- device chain ------------------------------------------------------------------------------
+
+interface BuiltChain {
+  entries: EncodedEntry[];
+  states: ChainState[];
+  signers: string[];
+  stories: string[];
+  joiners: Array<string | undefined>;
+}
+
+function buildChain(cast: Cast): BuiltChain {
+  const suite = member(cast, 'phone').suite;
+  const genesis = createGenesis(member(cast, 'phone'), {
+    recovery: member(cast, 'recovery').public,
+    recoveryDelayMs: RECOVERY_DELAY_MS,
+    now: UPPER_T0,
+  });
+  const built: BuiltChain = {
+    entries: [genesis],
+    states: [genesisState(suite, genesis)],
+    signers: ['phone'],
+    stories: ['the phone creates the account, naming the recovery device and a 24-hour recovery delay'],
+    joiners: [undefined],
+  };
+  const step = (signer: string, story: string, make: (s: ChainState) => EncodedEntry, joiner?: string) => {
+    const state = built.states[built.states.length - 1]!;
+    const entry = make(state);
+    built.entries.push(entry);
+    built.states.push(applyEntry(suite, state, entry));
+    built.signers.push(signer);
+    built.stories.push(story);
+    built.joiners.push(joiner);
+  };
+  const add = (signer: string, joiner: string, at: number) => (s: ChainState) =>
+    makeAdd(member(cast, signer), s, member(cast, joiner).public, signConsent(member(cast, joiner), s.accountId), { now: at });
+  const phone2 = member(cast, 'phone-rotated');
+  step('phone', 'the phone adds the laptop (the QR pairing of pairing.json)', add('phone', 'laptop', UPPER_T0 + MINUTE), 'laptop');
+  step('phone-rotated', 'the phone rotates its encryption key (devices.json #6: same identity, new key)', (s) => makeRotate(phone2, s, UPPER_T0 + 2 * MINUTE));
+  step('phone-rotated', 'the phone removes the laptop', (s) => makeRemove(phone2, s, member(cast, 'laptop').id, UPPER_T0 + 3 * MINUTE));
+  step('recovery', 'the recovery device adds the tablet: pending for the 24-hour delay', add('recovery', 'tablet', UPPER_T0 + 4 * MINUTE), 'tablet');
+  step('phone-rotated', "the phone vetoes the tablet's pending recovery add", (s) => makeVeto(phone2, s, built.entries[4]!.hash, UPPER_T0 + 5 * MINUTE));
+  step('recovery', 'the recovery device adds the watch: pending for the 24-hour delay', add('recovery', 'watch', UPPER_T0 + 6 * MINUTE), 'watch');
+  step(
+    'watch',
+    'the watch, active from the exact end of its delay, adds the browser',
+    add('watch', 'browser', UPPER_T0 + 6 * MINUTE + RECOVERY_DELAY_MS),
+    'browser',
+  );
+  return built;
+}
+
+function stateVector(s: ChainState): object {
+  const devices = [...s.devices.values()]
+    .map((d) => ({
+      id: hex(d.card.id),
+      role: d.role,
+      addedAt: d.addedAt,
+      effectiveAt: d.effectiveAt,
+      pendingEntry: d.pendingEntry === undefined ? null : hex(d.pendingEntry),
+      card: hex(encodeDevicePublic(d.card)),
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const removed = [...s.removed].map((k) => hex(Uint8Array.from(k, (c) => c.charCodeAt(0)))).sort();
+  return {
+    accountId: hex(s.accountId),
+    head: hex(s.head),
+    length: s.length,
+    lastTs: s.lastTs,
+    recoveryDelayMs: s.recoveryDelayMs,
+    devices,
+    removed,
+  };
+}
+
+function unsignedOf(entry: ChainEntry): Omit<ChainEntry, 'sig'> {
+  const { sig: _sig, ...rest } = entry;
+  return rest;
+}
+
+function entryVector(built: BuiltChain, cast: Cast, k: number): object {
+  const e = built.entries[k]!;
+  const unsigned = unsignedOf(e.entry);
+  const account = k === 0 ? undefined : built.states[0]!.accountId;
+  const signingBytes = entrySigningBytes(account, unsigned);
+  const signer = member(cast, built.signers[k]!);
+  check(signer.suite.ed25519Verify(e.entry.sig, signingBytes, signer.public.identityKey), `entry ${k} signature`);
+  const joiner = built.joiners[k];
+  let consent = {};
+  if (joiner !== undefined) {
+    const bytes = consentBytes(account!, e.entry.dev!);
+    check(signer.suite.ed25519Verify(e.entry.ok!, bytes, member(cast, joiner).public.identityKey), `entry ${k} consent`);
+    consent = { consent: { device: joiner, signedBytes: hex(bytes), signature: hex(e.entry.ok!) } };
+  }
+  return {
+    index: k,
+    type: e.entry.t,
+    signer: built.signers[k],
+    story: built.stories[k],
+    fields: notation(unsigned),
+    unsignedCbor: hex(encodeCanonical(unsigned)),
+    signingAccount: hex(account ?? ZERO_ACCOUNT),
+    signingBytes: hex(signingBytes),
+    ...consent,
+    signature: hex(e.entry.sig),
+    entry: hex(e.bytes),
+    hashInput: hex(labelled(CHAIN_LABELS.entryHash, e.bytes)),
+    hash: hex(e.hash),
+    stateAfter: stateVector(built.states[k]!),
+  };
+}
+
+interface ChainFailCase {
+  name: string;
+  why: string;
+  prefix: number;
+  append: Uint8Array[];
+  error: string;
+}
+
+function chainFailCases(built: BuiltChain, cast: Cast, low: ReturnType<typeof lowOrderCard>): ChainFailCase[] {
+  const suite = member(cast, 'phone').suite;
+  const E = built.entries;
+  const account = built.states[0]!.accountId;
+  const card = (name: string) => encodeDevicePublic(member(cast, name).public);
+  const consentOf = (name: string) => signConsent(member(cast, name), account);
+  /** An entry extending the first `prefix` entries, signed by `signer`; `fields` override the base. */
+  /** `signAccount` null signs with the all-zero account id, as a genesis does. */
+  const next = (prefix: number, signer: string, fields: Record<string, unknown>, signAccount: Uint8Array | null = account) => {
+    const before = built.states[prefix - 1]!;
+    const unsigned = { v: 1, i: prefix, prev: before.head, ts: before.lastTs + MINUTE, by: member(cast, signer).id, ...fields };
+    return signEntry(member(cast, signer), signAccount ?? undefined, stripUndefinedFields(unsigned) as Omit<ChainEntry, 'sig'>).bytes;
+  };
+  const genesisLike = (signer: string, fields: Record<string, unknown>, signAccount?: Uint8Array) =>
+    signEntry(member(cast, signer), signAccount, stripUndefinedFields({ v: 1, t: 'genesis', i: 0, ts: UPPER_T0, dev: card('phone'), ...fields }) as Omit<ChainEntry, 'sig'>).bytes;
+  const withSig = (e: EncodedEntry, sig: Uint8Array) => encodeEntry(suite, { ...e.entry, sig }).bytes;
+  const badBinding = card('laptop');
+  badBinding[128]! ^= 0x01;
+  const e1 = E[1]!.bytes;
+  check(e1[1] === 0x61 && e1[2] === 0x69 && e1[3] === 0x01, 'entry 1 starts with key "i" = 1');
+  const longHead = concatBytes(e1.subarray(0, 3), new Uint8Array([0x18, 0x01]), e1.subarray(4));
+  const watchActive = built.states[6]!.devices.get(idKey(member(cast, 'watch').id))!.effectiveAt;
+
+  return [
+    // genesis
+    { name: 'empty chain', why: 'there is no genesis entry', prefix: 0, append: [], error: 'CHAIN_GENESIS_INVALID' },
+    { name: 'chain starting with an add', why: 'entry 1 alone: the first entry must be a genesis', prefix: 0, append: [E[1]!.bytes], error: 'CHAIN_GENESIS_INVALID' },
+    { name: 'genesis with index 1', why: 'a genesis carries index 0', prefix: 0, append: [genesisLike('phone', { i: 1 })], error: 'CHAIN_GENESIS_INVALID' },
+    { name: 'genesis with prev', why: 'a genesis links to nothing', prefix: 0, append: [genesisLike('phone', { prev: new Uint8Array(32) })], error: 'CHAIN_GENESIS_INVALID' },
+    { name: 'genesis naming a signer', why: 'a genesis is self-signed and carries no `by`', prefix: 0, append: [genesisLike('phone', { by: member(cast, 'phone').id })], error: 'CHAIN_GENESIS_INVALID' },
+    { name: 'genesis with role recovery', why: 'the first device is a real device', prefix: 0, append: [genesisLike('phone', { role: 'recovery' })], error: 'CHAIN_GENESIS_INVALID' },
+    {
+      name: 'genesis whose recovery card is the first device',
+      why: 'the recovery device must differ from the first device',
+      prefix: 0,
+      append: [genesisLike('phone', { rec: card('phone') })],
+      error: 'CHAIN_GENESIS_INVALID',
+    },
+    {
+      name: 'genesis card with a low-order encryption key',
+      why: 'the card is signed correctly but refused when decoded (checked before the signature)',
+      prefix: 0,
+      append: [genesisLike('phone', { dev: low.card })],
+      error: 'CHAIN_CARD_INVALID',
+    },
+    { name: "genesis signed by the laptop's key", why: "the genesis must verify under its own card's identity key", prefix: 0, append: [genesisLike('laptop', {})], error: 'CHAIN_SIGNATURE_INVALID' },
+    {
+      name: 'genesis signed over a non-zero account id',
+      why: 'a genesis signs with the all-zero account id (its hash is the account id)',
+      prefix: 0,
+      append: [genesisLike('phone', {}, account)],
+      error: 'CHAIN_SIGNATURE_INVALID',
+    },
+    { name: 'genesis signature byte flipped', why: 'the signature covers the entry', prefix: 0, append: [withSig(E[0]!, flip(E[0]!.entry.sig, 0))], error: 'CHAIN_SIGNATURE_INVALID' },
+    // encoding
+    { name: 'entry of 2049 bytes', why: 'an entry is at most 2048 bytes (checked before decoding)', prefix: 1, append: [new Uint8Array(2049)], error: 'CHAIN_ENTRY_MALFORMED' },
+    { name: 'entry 1 with a trailing byte', why: 'not one CBOR item: the CBOR code comes through', prefix: 1, append: [concatBytes(e1, new Uint8Array(1))], error: 'CBOR_TRAILING_BYTES' },
+    { name: 'entry that is an array', why: 'an entry is a map', prefix: 1, append: [encodeCanonical([1, 2])], error: 'CHAIN_ENTRY_MALFORMED' },
+    {
+      name: 'entry 1 with the index written as 0x18 0x01',
+      why: 'non-shortest integer head: not canonical, so one entry could have two hashes',
+      prefix: 1,
+      append: [longHead],
+      error: 'CHAIN_ENTRY_MALFORMED',
+    },
+    {
+      name: 'entry 1 written by the compact (record body) encoder',
+      why: 'keys in insertion order and ts as float64: decodes to the same map but is not canonical',
+      prefix: 1,
+      append: [encodeValue(E[1]!.entry)],
+      error: 'CHAIN_ENTRY_MALFORMED',
+    },
+    { name: 'version 2', why: 'v must be 1', prefix: 1, append: [next(1, 'phone', { v: 2, t: 'add', dev: card('laptop'), ok: consentOf('laptop') })], error: 'CHAIN_ENTRY_MALFORMED' },
+    { name: 'unknown type', why: 't must be one of the five types', prefix: 1, append: [next(1, 'phone', { t: 'merge' })], error: 'CHAIN_ENTRY_MALFORMED' },
+    {
+      name: 'unknown field',
+      why: 'only the listed keys may appear (device names never go on the chain)',
+      prefix: 1,
+      append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), name: 'Laptop' })],
+      error: 'CHAIN_ENTRY_MALFORMED',
+    },
+    { name: 'role outside device/recovery', why: 'role is a closed set', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), role: 'admin' })], error: 'CHAIN_ENTRY_MALFORMED' },
+    { name: 'tgt of 20 bytes', why: 'tgt is a 16-byte device id or a 32-byte entry hash', prefix: 2, append: [next(2, 'phone-rotated', { t: 'remove', tgt: new Uint8Array(20) })], error: 'CHAIN_ENTRY_MALFORMED' },
+    { name: 'signature of 63 bytes', why: 'sig is 64 bytes', prefix: 1, append: [withSig(E[1]!, E[1]!.entry.sig.subarray(0, 63))], error: 'CHAIN_ENTRY_MALFORMED' },
+    // links and time
+    { name: 'entry 2 right after entry 0', why: 'its index is 2 and its prev names entry 1', prefix: 1, append: [E[2]!.bytes], error: 'CHAIN_BROKEN_LINK' },
+    { name: 'entry 1 appended twice', why: 'index 1 where 2 is due', prefix: 2, append: [E[1]!.bytes], error: 'CHAIN_BROKEN_LINK' },
+    { name: 'prev names entry 0', why: 'index 2 is right, but prev must be the hash of entry 1', prefix: 2, append: [next(2, 'phone-rotated', { t: 'rotate', dev: card('phone-rotated'), prev: E[0]!.hash })], error: 'CHAIN_BROKEN_LINK' },
+    { name: 'index skips one', why: 'index 3 where 2 is due', prefix: 2, append: [next(2, 'phone-rotated', { t: 'rotate', dev: card('phone-rotated'), i: 3 })], error: 'CHAIN_BROKEN_LINK' },
+    { name: 'second genesis', why: "the laptop's own genesis appended as entry 1", prefix: 1, append: [createGenesis(member(cast, 'laptop'), { now: UPPER_T0 + MINUTE }).bytes], error: 'CHAIN_ENTRY_INVALID' },
+    { name: 'time goes backwards', why: 'ts is 1 ms before the genesis', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), ts: UPPER_T0 - 1 })], error: 'CHAIN_TIME_INVALID' },
+    { name: 'recovery delay outside genesis', why: 'rd is fixed at genesis', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), rd: 1000 })], error: 'CHAIN_ENTRY_INVALID' },
+    { name: 'recovery card outside genesis', why: 'rec appears only in genesis (a new recovery device is an add with role recovery)', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), rec: card('stranger') })], error: 'CHAIN_ENTRY_INVALID' },
+    // signers
+    { name: 'signed by a device never enrolled', why: 'the stranger is not on the list', prefix: 1, append: [next(1, 'stranger', { t: 'add', dev: card('laptop'), ok: consentOf('laptop') })], error: 'CHAIN_SIGNER_NOT_ACTIVE' },
+    { name: 'signed by the removed laptop', why: 'entry 3 removed it', prefix: 4, append: [next(4, 'laptop', { t: 'remove', tgt: member(cast, 'phone').id })], error: 'CHAIN_SIGNER_NOT_ACTIVE' },
+    {
+      name: 'signed by the watch 1 ms before its delay ends',
+      why: 'a device added by the recovery key is not active until ts + rd',
+      prefix: 7,
+      append: [next(7, 'watch', { t: 'add', dev: card('browser'), ok: consentOf('browser'), ts: watchActive - 1 })],
+      error: 'CHAIN_SIGNER_NOT_ACTIVE',
+    },
+    { name: 'the recovery device signs a remove', why: 'the recovery key can only add', prefix: 4, append: [next(4, 'recovery', { t: 'remove', tgt: member(cast, 'phone').id })], error: 'CHAIN_SIGNER_NOT_ACTIVE' },
+    { name: 'signed over the all-zero account id', why: 'every entry after genesis signs with the account id', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('laptop') }, null)], error: 'CHAIN_SIGNATURE_INVALID' },
+    {
+      name: "`by` names the phone, the laptop's key signed",
+      why: 'the signature must verify under the identity key of the device `by` names',
+      prefix: 1,
+      append: [next(1, 'laptop', { t: 'add', dev: card('laptop'), ok: consentOf('laptop'), by: member(cast, 'phone').id })],
+      error: 'CHAIN_SIGNATURE_INVALID',
+    },
+    { name: 'entry 1 with a signature byte flipped', why: 'the signature covers the entry', prefix: 1, append: [withSig(E[1]!, flip(E[1]!.entry.sig, 63, 0x40))], error: 'CHAIN_SIGNATURE_INVALID' },
+    // add
+    { name: 'add without a card', why: 'an add carries dev', prefix: 1, append: [next(1, 'phone', { t: 'add', ok: consentOf('laptop') })], error: 'CHAIN_ENTRY_INVALID' },
+    { name: 'add of a card whose binding fails', why: 'every card in the chain must verify', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: badBinding, ok: consentOf('laptop') })], error: 'CHAIN_CARD_INVALID' },
+    { name: 'add without consent', why: 'ok is required', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop') })], error: 'CHAIN_CONSENT_INVALID' },
+    {
+      name: 'consent for another account',
+      why: "the laptop consented to joining a different account id (chain.json's account with its last byte flipped)",
+      prefix: 1,
+      append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: signConsent(member(cast, 'laptop'), flip(account, 31)) })],
+      error: 'CHAIN_CONSENT_INVALID',
+    },
+    { name: 'consent signed by the approver', why: 'the consent must be the new device\'s own signature', prefix: 1, append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: consentOf('phone') })], error: 'CHAIN_CONSENT_INVALID' },
+    {
+      name: "the laptop's consent for the tablet's card",
+      why: 'the consent covers the exact card added',
+      prefix: 1,
+      append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: member(cast, 'laptop').sign(CHAIN_LABELS.consent, concatBytes(account, card('tablet'))) })],
+      error: 'CHAIN_CONSENT_INVALID',
+    },
+    { name: 'add of a device already on the list', why: 'the laptop is active after entry 1', prefix: 2, append: [next(2, 'phone-rotated', { t: 'add', dev: card('laptop'), ok: consentOf('laptop') })], error: 'CHAIN_DEVICE_EXISTS' },
+    { name: 'the removed laptop returns', why: 'a removed id can never be added again', prefix: 4, append: [next(4, 'phone-rotated', { t: 'add', dev: card('laptop'), ok: consentOf('laptop') })], error: 'CHAIN_DEVICE_REMOVED' },
+    { name: 'the vetoed tablet returns', why: 'a vetoed id can never be added again', prefix: 6, append: [next(6, 'phone-rotated', { t: 'add', dev: card('tablet'), ok: consentOf('tablet') })], error: 'CHAIN_DEVICE_REMOVED' },
+    {
+      name: 'the recovery device adds a recovery device',
+      why: 'the recovery key adds real devices only',
+      prefix: 4,
+      append: [next(4, 'recovery', { t: 'add', dev: card('stranger'), ok: consentOf('stranger'), role: 'recovery' })],
+      error: 'CHAIN_ENTRY_INVALID',
+    },
+    // remove, rotate, veto
+    { name: 'remove of a device not on the list', why: 'the stranger was never added', prefix: 2, append: [next(2, 'phone-rotated', { t: 'remove', tgt: member(cast, 'stranger').id })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'remove of the laptop twice', why: 'entry 3 already removed it', prefix: 4, append: [next(4, 'phone-rotated', { t: 'remove', tgt: member(cast, 'laptop').id })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'remove naming an entry hash', why: 'remove names a 16-byte device id', prefix: 2, append: [next(2, 'phone-rotated', { t: 'remove', tgt: E[1]!.hash })], error: 'CHAIN_TARGET_INVALID' },
+    { name: "rotate to the laptop's card", why: 'a device rotates only its own key (same identity key)', prefix: 2, append: [next(2, 'phone', { t: 'rotate', dev: card('laptop') })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'rotate to the same key', why: 'a rotation must change the encryption key', prefix: 2, append: [next(2, 'phone', { t: 'rotate', dev: card('phone') })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'veto of an ordinary add', why: 'entry 1 was not signed by the recovery key', prefix: 2, append: [next(2, 'phone', { t: 'veto', tgt: E[1]!.hash })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'veto naming a device id', why: 'a veto names the 32-byte hash of the pending add', prefix: 5, append: [next(5, 'phone-rotated', { t: 'veto', tgt: member(cast, 'tablet').id })], error: 'CHAIN_TARGET_INVALID' },
+    { name: "veto of the watch's add after its delay", why: 'entry 7 is dated at the end of the delay: nothing is pending any more', prefix: 8, append: [next(8, 'phone-rotated', { t: 'veto', tgt: E[6]!.hash })], error: 'CHAIN_TARGET_INVALID' },
+    { name: 'the recovery device vetoes', why: 'the recovery key can only add', prefix: 7, append: [next(7, 'recovery', { t: 'veto', tgt: E[6]!.hash })], error: 'CHAIN_SIGNER_NOT_ACTIVE' },
+  ];
+}
+
+function stripUndefinedFields(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function chainVectors(casts: Record<BackendName, Cast>, low: ReturnType<typeof lowOrderCard>): { json: object; built: BuiltChain } {
+  const built = buildChain(casts.sodium);
+  const again = buildChain(casts.noble);
+  built.entries.forEach((e, k) => sameBytes(again.entries[k]!.bytes, e.bytes, `chain entry ${k} on noble`));
+  const bytes = built.entries.map((e) => e.bytes);
+  for (const b of BACKENDS) {
+    const suite = member(casts[b], 'phone').suite;
+    for (let k = 0; k < bytes.length; k++) {
+      const state = replayChain(suite, bytes.slice(0, k + 1));
+      check(JSON.stringify(stateVector(state)) === JSON.stringify(stateVector(built.states[k]!)), `replayed state ${k} on ${b}`);
+      sameBytes(decodeEntry(suite, bytes[k]!).hash, built.entries[k]!.hash, `decoded hash ${k} on ${b}`);
+    }
+  }
+  const fails = chainFailCases(built, casts.sodium, low);
+  for (const c of fails) {
+    for (const b of BACKENDS) {
+      const suite = member(casts[b], 'phone').suite;
+      const got = outcome(() => replayChain(suite, [...bytes.slice(0, c.prefix), ...c.append]));
+      check(got === c.error, `chain must-fail "${c.name}" on ${b}: expected ${c.error}, got ${got}`);
+    }
+  }
+  const names = new Set(fails.map((c) => c.name));
+  check(names.size === fails.length, 'chain must-fail names are unique');
+
+  // Snapshots: the phone's saved copy, with and without an alarm.
+  const phoneId = member(casts.sodium, 'phone').id;
+  const lastTs = built.states[built.states.length - 1]!.lastTs;
+  const snapshotSpecs = [
+    { name: 'the whole chain, no alarm', self: 'phone', verifiedAt: lastTs + MINUTE, entries: bytes.length },
+    { name: 'the first two entries, with an unacknowledged alarm', self: 'phone', verifiedAt: UPPER_T0 + 90_000, entries: 2, alarm: 'backdated' as const },
+  ];
+  const snapshots = snapshotSpecs.map((s) => {
+    const encoded = encodeChainSnapshot({
+      self: phoneId,
+      verifiedAt: s.verifiedAt,
+      entries: bytes.slice(0, s.entries),
+      ...(s.alarm === undefined ? {} : { alarm: s.alarm }),
+    });
+    for (const b of BACKENDS) {
+      const chain = DeviceChain.fromBytes(member(casts[b], 'phone').suite, encoded);
+      sameBytes(chain.toBytes(), encoded, `snapshot "${s.name}" round trip on ${b}`);
+      check(chain.length === s.entries && chain.forkAlarm === s.alarm && chain.verifiedAt === s.verifiedAt, `snapshot "${s.name}" fields`);
+    }
+    return { ...s, alarm: s.alarm ?? null, head: hex(built.states[s.entries - 1]!.head), snapshot: hex(encoded) };
+  });
+  const good = { v: 1, self: phoneId, at: lastTs, e: bytes.slice(0, 2) };
+  const invalidSnapshots = [
+    { name: 'version 2', value: { ...good, v: 2 } },
+    { name: 'no `at`', value: { v: 1, self: phoneId, e: good.e } },
+    { name: 'an extra key', value: { ...good, name: 'phone' } },
+    { name: 'self of 15 bytes', value: { ...good, self: phoneId.subarray(0, 15) } },
+    { name: 'negative `at`', value: { ...good, at: -1 } },
+    { name: 'no entries', value: { ...good, e: [] } },
+    { name: 'an entry that is not a byte string', value: { ...good, e: [bytes[0]!, 'entry'] } },
+    { name: 'an unknown alarm reason', value: { ...good, fa: 'lost' } },
+    { name: 'entries that do not replay', value: { ...good, e: [bytes[0]!, bytes[2]!] } },
+    { name: 'an array', value: [1, phoneId, lastTs, good.e] },
+  ].map((c) => ({ name: c.name, snapshot: hex(encodeCanonical(c.value)), error: 'DEVICE_CHAIN_MALFORMED' }));
+  invalidSnapshots.push({ name: 'not CBOR (a truncated snapshot)', snapshot: snapshots[0]!.snapshot.slice(0, 200), error: 'DEVICE_CHAIN_MALFORMED' });
+  for (const c of invalidSnapshots) {
+    for (const b of BACKENDS) {
+      const got = outcome(() => DeviceChain.fromBytes(member(casts[b], 'phone').suite, fromHex(c.snapshot)));
+      check(got === c.error, `snapshot "${c.name}" on ${b}: ${got}`);
+    }
+  }
+
+  return {
+    built,
+    json: {
+      description:
+        'A device chain of 8 entries (genesis with a recovery card and a 24-hour delay, add, rotate, remove, recovery ' +
+        'add, veto, recovery add, add by the recovered device) with every intermediate value and the state after each ' +
+        'entry. Devices are named as in devices.json ("phone-rotated" is devices.json #6); "recovery" is the recovery ' +
+        'device of recovery.json case 0. Entry fields use the cbor.json notation ({"$bytes": hex}). signingBytes = ' +
+        'len(label) ‖ label ‖ signingAccount ‖ unsignedCbor (the all-zero account for genesis); signature = ' +
+        'Ed25519(signer, signingBytes); entry = canonical CBOR of fields plus sig; hash = BLAKE2b-256(hashInput); the ' +
+        'account id is the genesis hash. A state lists devices sorted by id. `invalid`: replay the first `prefix` ' +
+        'entries of `entries`, then `append`; replay must fail with `error`. `snapshots`: the saved form of a chain. ' +
+        'See docs/protocol.md §18–§19.',
+      version: 1,
+      labels: labelTable(CHAIN_LABELS),
+      defaultRecoveryDelayMs: DEFAULT_RECOVERY_DELAY_MS,
+      maxEntryBytes: MAX_ENTRY_BYTES,
+      accountId: hex(built.states[0]!.accountId),
+      entries: built.entries.map((_, k) => entryVector(built, casts.sodium, k)),
+      invalid: fails.map((c) => ({ name: c.name, why: c.why, prefix: c.prefix, append: c.append.map(hex), error: c.error })),
+      snapshots,
+      invalidSnapshots,
+    },
+  };
+}
+
+// --- pairing -----------------------------------------------------------------------------------
+
+type Opener = 'commit' | 'invite-qr' | 'invite-code' | 'consent-qr' | 'consent-code' | 'welcome';
+
+function openAs(suite: CryptoProvider, opener: Opener, secret: Uint8Array, bytes: Uint8Array): unknown {
+  switch (opener) {
+    case 'commit':
+      return openCommit(suite, secret, bytes);
+    case 'invite-qr':
+      return openInvite(suite, secret, bytes, false);
+    case 'invite-code':
+      return openInvite(suite, secret, bytes, true);
+    case 'consent-qr':
+      return openConsent(suite, secret, bytes, false);
+    case 'consent-code':
+      return openConsent(suite, secret, bytes, true);
+    case 'welcome':
+      return openWelcome(suite, secret, bytes);
+  }
+}
+
+const STEP_OF: Record<Opener, PairingStep> = {
+  commit: PAIRING_STEPS.commit,
+  'invite-qr': PAIRING_STEPS.invite,
+  'invite-code': PAIRING_STEPS.invite,
+  'consent-qr': PAIRING_STEPS.consent,
+  'consent-code': PAIRING_STEPS.consent,
+  welcome: PAIRING_STEPS.welcome,
+};
+
+function pairingVectors(casts: Record<BackendName, Cast>, suite: CryptoProvider, built: BuiltChain, low: ReturnType<typeof lowOrderCard>): object {
+  const cast = casts.sodium;
+  const account = built.states[0]!.accountId;
+  const card = (name: string) => encodeDevicePublic(member(cast, name).public);
+
+  // The offer the laptop shows before entry 1.
+  const offerAt = UPPER_T0 + 30_000;
+  const offerRec = recording(drbg(suite, 'pairing/offer'));
+  const offer = createPairingOffer(member(cast, 'laptop'), SERVER_URL, { now: offerAt, random: offerRec.random });
+  const uri = encodePairingOffer(offer);
+  const offerCbor = encodeCanonical({ v: 1, dev: card('laptop'), s: offer.secret, exp: offer.expiresAt, url: SERVER_URL });
+  check(uri === `multikey-sync:pair?o=${toBase64Url(offerCbor)}`, 'offer URI layout');
+  for (const b of BACKENDS) {
+    const s = member(casts[b], 'laptop').suite;
+    const decoded = decodePairingOffer(s, uri, offerAt);
+    check(decoded.expiresAt === offer.expiresAt && equalBytes(decoded.secret, offer.secret) && decoded.serverUrl === SERVER_URL, `offer decodes on ${b}`);
+  }
+  const uriOf = (value: unknown) => `multikey-sync:pair?o=${toBase64Url(encodeCanonical(value))}`;
+  const offerMap = { v: 1, dev: card('laptop'), s: offer.secret, exp: offer.expiresAt, url: SERVER_URL };
+  const payload = uri.slice('multikey-sync:pair?o='.length);
+  const offerDecodes = [
+    { name: 'as shown', uri, now: offerAt, error: null },
+    { name: 'one millisecond before it expires', uri, now: offer.expiresAt - 1, error: null },
+    {
+      name: 'written by a non-canonical encoder (keys in insertion order, exp as float64)',
+      uri: `multikey-sync:pair?o=${toBase64Url(encodeValue(offerMap))}`,
+      now: offerAt,
+      error: null,
+    },
+    { name: 'at its expiry', uri, now: offer.expiresAt, error: 'PAIRING_OFFER_EXPIRED' },
+    { name: 'scheme in upper case', uri: `MULTIKEY-SYNC:pair?o=${payload}`, now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'no payload', uri: 'multikey-sync:pair?o=', now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'payload with base64 padding', uri: `${uri}==`, now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'one payload character dropped', uri: uri.slice(0, -1), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'version 2', uri: uriOf({ ...offerMap, v: 2 }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'secret of 31 bytes', uri: uriOf({ ...offerMap, s: offer.secret.subarray(0, 31) }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'an extra key', uri: uriOf({ ...offerMap, name: 'Laptop' }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'no url', uri: uriOf({ v: 1, dev: offerMap.dev, s: offerMap.s, exp: offerMap.exp }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'ftp url', uri: uriOf({ ...offerMap, url: 'ftp://sync.example.net' }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'exp as text', uri: uriOf({ ...offerMap, exp: String(offer.expiresAt) }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'card binding fails', uri: uriOf({ ...offerMap, dev: flip(offerMap.dev, 128) }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'card with a low-order encryption key', uri: uriOf({ ...offerMap, dev: low.card }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+    { name: 'over 1024 characters', uri: uriOf({ ...offerMap, url: `${SERVER_URL}/${'x'.repeat(600)}` }), now: offerAt, error: 'PAIRING_OFFER_INVALID' },
+  ];
+  check(offerDecodes.find((c) => c.name === 'over 1024 characters')!.uri.length > 1024, 'the long offer is over 1024 characters');
+  for (const c of offerDecodes) {
+    for (const b of BACKENDS) {
+      const got = outcome(() => decodePairingOffer(member(casts[b], 'laptop').suite, c.uri, c.now));
+      check(got === (c.error ?? 'ok'), `offer "${c.name}" on ${b}: ${got}`);
+    }
+  }
+
+  // The code pairing's rendezvous code.
+  const codeRec = recording(drbg(suite, 'pairing/code'));
+  const code = createPairingCode(codeRec.random);
+  const digits = parsePairingCode(code);
+  const codeSecret = pairingCodeSecret(suite, code);
+  sameBytes(codeSecret, suite.blake2b(32, labelled(PAIRING_CODE_LABEL, utf8(digits))), 'code secret');
+  const typo = `${digits.slice(0, 3)}${(Number(digits[3]) + 1) % 10}${digits.slice(4)}`;
+  const swapped = `${digits.slice(0, 5)}${digits[6]}${digits[5]}${digits.slice(7)}`;
+  check(digits[5] !== digits[6], 'the swap changes the code');
+  const codeParses = [
+    { name: 'as shown', typed: code, digits },
+    { name: 'without separators', typed: digits, digits },
+    { name: 'spaces and dots', typed: ` ${digits.slice(0, 3)} ${digits.slice(3, 6)}.${digits.slice(6)} `, digits },
+    { name: 'en and em dashes', typed: `${digits.slice(0, 4)}\u2013${digits.slice(4, 8)}\u2014${digits.slice(8)}`, digits },
+    { name: 'all zeros (check digit 0)', typed: '0000-0000-00', digits: '0000000000' },
+    { name: 'one digit mistyped', typed: typo, digits: null },
+    { name: 'neighbours swapped', typed: swapped, digits: null },
+    { name: 'nine digits', typed: digits.slice(0, 9), digits: null },
+    { name: 'eleven digits', typed: `${digits}0`, digits: null },
+    { name: 'letter O for zero', typed: digits.replace(/0/g, 'O').replace(/^(\d)/, 'O'), digits: null },
+    { name: 'Arabic-Indic digits', typed: [...digits].map((c) => String.fromCharCode(0x0660 + Number(c))).join(''), digits: null },
+  ].map((c) => ({ ...c, error: c.digits === null ? 'PAIRING_CODE_INVALID' : null }));
+  for (const c of codeParses) {
+    const got = outcome(() => parsePairingCode(c.typed));
+    check(got === (c.error ?? 'ok'), `code "${c.name}": ${got}`);
+    if (c.digits !== null) check(parsePairingCode(c.typed) === c.digits, `code "${c.name}" digits`);
+  }
+
+  // Messages. QR: the phone approves the laptop (chain entry 1). Code: the rotated phone
+  // approves the tablet on the chain after entry 3 (an alternative to entry 4).
+  const qrSecret = offer.secret;
+  const consentEntry = built.entries[1]!.entry;
+  const state3 = built.states[3]!;
+  const approverNonce = drbg(suite, 'pairing/code/approver-nonce')(32);
+  const joinerNonce = drbg(suite, 'pairing/code/joiner-nonce')(32);
+  const codeAdd = makeAdd(member(cast, 'phone-rotated'), state3, member(cast, 'tablet').public, signConsent(member(cast, 'tablet'), account), {
+    now: UPPER_T0 + 4 * MINUTE,
+  });
+  const commitment = sasCommitment(suite, card('tablet'), joinerNonce);
+  const specs: Array<{ name: string; flow: 'qr' | 'code'; secret: Uint8Array; opener: Opener | 'used'; message: Record<string, unknown> }> = [
+    { name: 'QR invite: phone → laptop', flow: 'qr', secret: qrSecret, opener: 'invite-qr', message: { a: account, h: built.states[0]!.head, dev: card('phone') } },
+    { name: 'QR used marker: laptop → invite slot', flow: 'qr', secret: qrSecret, opener: 'used', message: { used: 1 } },
+    { name: 'QR consent: laptop → phone (the ok of chain entry 1)', flow: 'qr', secret: qrSecret, opener: 'consent-qr', message: { ok: consentEntry.ok! } },
+    { name: 'QR welcome: phone → laptop (head and length after entry 1)', flow: 'qr', secret: qrSecret, opener: 'welcome', message: { h: built.entries[1]!.hash, l: 2 } },
+    { name: 'code commit: tablet → phone', flow: 'code', secret: codeSecret, opener: 'commit', message: { c: commitment } },
+    {
+      name: 'code invite: phone → tablet (chain after entry 3, approver nonce)',
+      flow: 'code',
+      secret: codeSecret,
+      opener: 'invite-code',
+      message: { a: account, h: state3.head, dev: card('phone-rotated'), n: approverNonce },
+    },
+    {
+      name: 'code consent: tablet → phone (the reveal)',
+      flow: 'code',
+      secret: codeSecret,
+      opener: 'consent-code',
+      message: { dev: card('tablet'), n: joinerNonce, ok: signConsent(member(cast, 'tablet'), account) },
+    },
+    { name: 'code welcome: phone → tablet (the add in `codePairingAdd`)', flow: 'code', secret: codeSecret, opener: 'welcome', message: { h: codeAdd.hash, l: 5 } },
+  ];
+  const sealedMessages = specs.map((m, k) => {
+    const step = m.opener === 'used' ? PAIRING_STEPS.invite : STEP_OF[m.opener];
+    const nonce = drbg(suite, `pairing/message/${k}`)(24);
+    const sealed = sealPairingMessage(suite, m.secret, step, m.message, replay(nonce));
+    const id = pairingMailboxId(suite, m.secret, step);
+    const plaintext = encodeCanonical(m.message);
+    const key = deriveKey(suite, LABELS.pairingKey, m.secret, 32);
+    sameBytes(sealed, concatBytes(nonce, suite.aeadEncrypt(key, nonce, plaintext, concatBytes(new Uint8Array([step]), id))), 'pairing message layout');
+    for (const b of BACKENDS) {
+      const s = member(casts[b], 'phone').suite;
+      sameBytes(sealPairingMessage(s, m.secret, step, m.message, replay(nonce)), sealed, `pairing message ${k} on ${b}`);
+      const opened = m.opener === 'used' ? openInvite(s, m.secret, sealed, false) : openAs(s, m.opener, m.secret, sealed);
+      check(m.opener === 'used' ? opened === 'used' : opened !== null, `pairing message ${k} opens on ${b}`);
+    }
+    return {
+      name: m.name,
+      flow: m.flow,
+      step,
+      open: m.opener,
+      mailboxId: hex(id),
+      message: notation(m.message),
+      plaintext: hex(plaintext),
+      nonce: hex(nonce),
+      aad: hex(concatBytes(new Uint8Array([step]), id)),
+      sealed: hex(sealed),
+    };
+  });
+
+  const channel = (name: string, secret: Uint8Array) => ({
+    name,
+    secret: hex(secret),
+    keyInput: hex(labelled(LABELS.pairingKey)),
+    key: hex(deriveKey(suite, LABELS.pairingKey, secret, 32)),
+    mailboxes: Object.entries(PAIRING_STEPS).map(([stepName, step]) => ({
+      step: stepName,
+      byte: step,
+      idInput: hex(labelled(LABELS.pairingMailbox, secret, new Uint8Array([step]))),
+      id: hex(pairingMailboxId(suite, secret, step)),
+    })),
+  });
+
+  // Must-fail messages.
+  const msg = (k: number) => fromHex(sealedMessages[k]!.sealed);
+  const sealAs = (secret: Uint8Array, step: PairingStep, message: Record<string, unknown>, k: number) =>
+    sealPairingMessage(suite, secret, step, message, drbg(suite, `pairing/invalid/${k}`));
+  const qrInvite = specs[0]!.message;
+  const codeInvite = specs[5]!.message;
+  const rawSealed = (secret: Uint8Array, step: PairingStep, plaintext: Uint8Array, k: number) => {
+    const nonce = drbg(suite, `pairing/invalid/raw/${k}`)(24);
+    const key = deriveKey(suite, LABELS.pairingKey, secret, 32);
+    return concatBytes(nonce, suite.aeadEncrypt(key, nonce, plaintext, concatBytes(new Uint8Array([step]), pairingMailboxId(suite, secret, step))));
+  };
+  const invalidMessages: Array<{ name: string; why: string; secret: 'qr' | 'code'; open: Opener; sealed: Uint8Array }> = [
+    { name: 'invite opened as a consent', why: 'the step byte and mailbox id are the AAD: a message cannot move to another slot', secret: 'qr', open: 'consent-qr', sealed: msg(0) },
+    { name: 'QR invite opened with the code secret', why: 'another pairing, another key', secret: 'code', open: 'invite-qr', sealed: msg(0) },
+    { name: 'ciphertext byte flipped', why: 'the AEAD fails', secret: 'qr', open: 'invite-qr', sealed: flip(msg(0), 30) },
+    { name: 'nonce byte flipped', why: 'the nonce is part of the AEAD input', secret: 'qr', open: 'invite-qr', sealed: flip(msg(0), 0) },
+    { name: 'tag byte flipped', why: 'the AEAD fails', secret: 'qr', open: 'welcome', sealed: flip(msg(3), msg(3).length - 1) },
+    { name: '39 bytes', why: 'shorter than nonce and tag', secret: 'qr', open: 'invite-qr', sealed: msg(0).subarray(0, 39) },
+    { name: 'QR invite opened as a code invite', why: 'a code invite also carries n', secret: 'qr', open: 'invite-code', sealed: msg(0) },
+    { name: 'code invite opened as a QR invite', why: 'a QR invite has exactly a, h, dev', secret: 'code', open: 'invite-qr', sealed: msg(5) },
+    { name: 'invite with a 31-byte account', why: 'a is 32 bytes', secret: 'qr', open: 'invite-qr', sealed: sealAs(qrSecret, PAIRING_STEPS.invite, { ...qrInvite, a: account.subarray(0, 31) }, 0) },
+    { name: 'invite with an extra field', why: 'exactly the listed keys', secret: 'qr', open: 'invite-qr', sealed: sealAs(qrSecret, PAIRING_STEPS.invite, { ...qrInvite, name: 'Phone' }, 1) },
+    {
+      name: "invite whose approver card fails to verify",
+      why: 'the card is checked on opening',
+      secret: 'code',
+      open: 'invite-code',
+      sealed: sealAs(codeSecret, PAIRING_STEPS.invite, { ...codeInvite, dev: flip(card('phone-rotated'), 100) }, 2),
+    },
+    { name: 'consent of 63 bytes', why: 'ok is 64 bytes', secret: 'qr', open: 'consent-qr', sealed: sealAs(qrSecret, PAIRING_STEPS.consent, { ok: consentEntry.ok!.subarray(0, 63) }, 3) },
+    { name: 'code consent without the nonce', why: 'the reveal is dev, n and ok', secret: 'code', open: 'consent-code', sealed: sealAs(codeSecret, PAIRING_STEPS.consent, { dev: card('tablet'), ok: consentEntry.ok! }, 4) },
+    { name: 'welcome with a negative length', why: 'l is a non-negative integer', secret: 'qr', open: 'welcome', sealed: sealAs(qrSecret, PAIRING_STEPS.welcome, { h: built.entries[1]!.hash, l: -2 }, 5) },
+    { name: 'welcome with a fractional length', why: 'l is an integer', secret: 'qr', open: 'welcome', sealed: sealAs(qrSecret, PAIRING_STEPS.welcome, { h: built.entries[1]!.hash, l: 2.5 }, 6) },
+    { name: 'commitment of 16 bytes', why: 'c is 32 bytes', secret: 'code', open: 'commit', sealed: sealAs(codeSecret, PAIRING_STEPS.commit, { c: commitment.subarray(0, 16) }, 7) },
+    { name: 'plaintext is an array', why: 'every message is a map', secret: 'qr', open: 'welcome', sealed: rawSealed(qrSecret, PAIRING_STEPS.welcome, encodeCanonical([built.entries[1]!.hash, 2]), 0) },
+    { name: 'plaintext is not one CBOR item', why: 'a byte after the map', secret: 'qr', open: 'welcome', sealed: rawSealed(qrSecret, PAIRING_STEPS.welcome, concatBytes(fromHex(sealedMessages[3]!.plaintext), new Uint8Array(1)), 1) },
+  ];
+  const secretOf = { qr: qrSecret, code: codeSecret };
+  for (const c of invalidMessages) {
+    for (const b of BACKENDS) {
+      const got = outcome(() => openAs(member(casts[b], 'phone').suite, c.open, secretOf[c.secret], c.sealed));
+      check(got === 'PAIRING_MESSAGE_INVALID', `pairing must-fail "${c.name}" on ${b}: ${got}`);
+    }
+  }
+
+  // SAS: the honest pairing, and a server that put the stranger's card in place of the tablet's.
+  const sasCase = (name: string, newCard: string, approverCard: string, nNew: Uint8Array, nApprover: Uint8Array) => {
+    const newBytes = card(newCard);
+    const approverBytes = card(approverCard);
+    const input = labelled(LABELS.sasCode, newBytes, approverBytes, nNew, nApprover);
+    const h = suite.blake2b(16, input);
+    const n40 = h[0]! * 2 ** 32 + h[1]! * 2 ** 24 + h[2]! * 2 ** 16 + h[3]! * 2 ** 8 + h[4]!;
+    const value = n40 % 1_000_000;
+    const shown = String(value).padStart(6, '0');
+    const sas = `${shown.slice(0, 3)} ${shown.slice(3)}`;
+    for (const b of BACKENDS) {
+      check(sasCode(member(casts[b], 'phone').suite, newBytes, approverBytes, nNew, nApprover) === sas, `SAS "${name}" on ${b}`);
+    }
+    return { name, newDevice: newCard, approver: approverCard, newNonce: hex(nNew), approverNonce: hex(nApprover), input: hex(input), hash: hex(h), first40Bits: n40, value, sas };
+  };
+  const mitmNonce = drbg(suite, 'pairing/code/server-nonce')(32);
+  const sas = {
+    commitment: {
+      device: 'tablet',
+      nonce: hex(joinerNonce),
+      input: hex(labelled(LABELS.sasCommit, card('tablet'), joinerNonce)),
+      commitment: hex(commitment),
+    },
+    codes: [
+      sasCase('the code both devices show', 'tablet', 'phone-rotated', joinerNonce, approverNonce),
+      sasCase("what the phone shows when the server swapped in the stranger's card and nonce", 'stranger', 'phone-rotated', mitmNonce, approverNonce),
+      sasCase('all-zero nonces', 'laptop', 'phone', new Uint8Array(32), new Uint8Array(32)),
+    ],
+    commitmentMismatch: [
+      { name: "the stranger's card revealed", device: 'stranger', nonce: hex(joinerNonce), error: 'SAS_COMMITMENT_MISMATCH' },
+      { name: 'another nonce revealed', device: 'tablet', nonce: hex(mitmNonce), error: 'SAS_COMMITMENT_MISMATCH' },
+    ],
+  };
+  check(sas.codes[0]!.sas !== sas.codes[1]!.sas, 'the substituted card changes the SAS');
+  for (const c of sas.commitmentMismatch) {
+    check(outcome(() => checkSasCommitment(suite, commitment, card(c.device), fromHex(c.nonce))) === c.error, `SAS mismatch "${c.name}"`);
+  }
+
+  return {
+    description:
+      'Pairing. `offer`: the QR offer the laptop shows (random = the 32-byte secret it drew) and how decoding it at ' +
+      '`now` must end (`error` null = accepted). `channels`: for the offer secret and the code secret, the message ' +
+      'key (BLAKE2b-256, key = secret, message = keyInput) and the mailbox id of each step (BLAKE2b-256 of idInput). ' +
+      '`messages`: each step of both flows, sealed = nonce ‖ XChaCha20-Poly1305(key, nonce, plaintext, aad = step ‖ ' +
+      'mailboxId), plaintext = canonical CBOR of `message`; `open` names the reader\'s shape (the used marker opens as ' +
+      'a QR invite and yields "used"). `invalidMessages` must fail with PAIRING_MESSAGE_INVALID. `code`: the ' +
+      'rendezvous code (random = bytes drawn, 16 at a time) and typed spellings. `sas`: the commitment and 6-digit ' +
+      'codes. Devices are named as in chain.json; account, heads and hashes are chain.json\'s. See docs/protocol.md §20.',
+    version: 1,
+    labels: labelTable({ pairingMailbox: LABELS.pairingMailbox, pairingKey: LABELS.pairingKey, pairingCode: PAIRING_CODE_LABEL, sasCommit: LABELS.sasCommit, sasCode: LABELS.sasCode }),
+    steps: PAIRING_STEPS,
+    offer: {
+      device: 'laptop',
+      serverUrl: SERVER_URL,
+      createdAt: offerAt,
+      ttlMs: DEFAULT_OFFER_TTL_MS,
+      random: hex(offerRec.drawn()),
+      secret: hex(offer.secret),
+      expiresAt: offer.expiresAt,
+      cbor: hex(offerCbor),
+      uri,
+      decode: offerDecodes,
+    },
+    code: {
+      random: hex(codeRec.drawn()),
+      digits,
+      checkDigit: Number(digits[9]),
+      display: code,
+      secretInput: hex(labelled(PAIRING_CODE_LABEL, utf8(digits))),
+      secret: hex(codeSecret),
+      parse: codeParses,
+    },
+    channels: [channel('offer secret (QR pairing)', qrSecret), channel('code secret (code pairing)', codeSecret)],
+    codePairingAdd: { entry: hex(codeAdd.bytes), hash: hex(codeAdd.hash) },
+    messages: sealedMessages,
+    invalidMessages: invalidMessages.map((c) => ({ ...c, sealed: hex(c.sealed), error: 'PAIRING_MESSAGE_INVALID' })),
+    sas,
+  };
+}
+
+// --- request signing ---------------------------------------------------------------------------
+
+function requestVectors(casts: Record<BackendName, Cast>, suite: CryptoProvider, built: BuiltChain): object {
+  const cast = casts.sodium;
+  const account = built.states[0]!.accountId;
+  const accountHex = hex(account);
+  const specs = [
+    {
+      name: 'GET a page of envelopes (empty body)',
+      signer: 'phone',
+      method: 'GET',
+      pathAndQuery: `/v1/accounts/${accountHex}/envelopes?after=0&limit=500`,
+      body: new Uint8Array(0),
+      time: UPPER_T0 + 150_000,
+    },
+    {
+      name: 'POST chain entry 2 (the rotation) with the head it extends; the rotated phone signs with the unchanged identity key',
+      signer: 'phone-rotated',
+      method: 'POST',
+      pathAndQuery: `/v1/accounts/${accountHex}/chain`,
+      body: encodeValue({ entry: built.entries[2]!.bytes, head: built.entries[1]!.hash }),
+      time: UPPER_T0 + 2 * MINUTE + 250,
+    },
+  ];
+  const requests = specs.map((r, k) => {
+    const device = member(cast, r.signer);
+    const rec = recording(drbg(suite, `request/${k}`));
+    const headers = signRequest(device, { method: r.method, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, rec.random);
+    const nonce = rec.drawn();
+    const bodyHash = requestBodyHash(suite, r.body);
+    const fields = { method: r.method, pathAndQuery: r.pathAndQuery, bodyHash, accountId: account, deviceId: device.id, time: r.time, nonce };
+    const message = requestSigningMessage(fields);
+    const signed = labelled(REQUEST_LABEL, message);
+    const signature = fromHex(headers['mks-signature']!);
+    check(suite.ed25519Verify(signature, signed, device.public.identityKey), `request ${k} signature`);
+    for (const b of BACKENDS) {
+      const again = signRequest(member(casts[b], r.signer), { method: r.method, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, replay(nonce));
+      check(JSON.stringify(again) === JSON.stringify(headers), `request ${k} on ${b}`);
+    }
+    return {
+      name: r.name,
+      signer: r.signer,
+      method: r.method,
+      pathAndQuery: r.pathAndQuery,
+      body: hex(r.body),
+      bodyHashInput: hex(labelled(REQUEST_BODY_LABEL, r.body)),
+      bodyHash: hex(bodyHash),
+      accountId: accountHex,
+      deviceId: hex(device.id),
+      time: r.time,
+      random: hex(nonce),
+      nonce: hex(nonce),
+      signingMessage: hex(message),
+      signedBytes: hex(signed),
+      signature: hex(signature),
+      headers,
+    };
+  });
+
+  // Verification: what a changed field does to request 0's signature.
+  const r0 = requests[0]!;
+  const base = {
+    method: r0.method,
+    pathAndQuery: r0.pathAndQuery,
+    bodyHash: r0.bodyHash,
+    accountId: r0.accountId,
+    deviceId: r0.deviceId,
+    time: r0.time,
+    nonce: r0.nonce,
+    identityKey: hex(member(cast, 'phone').public.identityKey),
+    signature: r0.signature,
+  };
+  const verify = [
+    { name: 'as signed', ...base, valid: true },
+    { name: 'method in lower case (upper-cased before signing and verifying)', ...base, method: 'get', valid: true },
+    { name: 'method changed', ...base, method: 'POST', valid: false },
+    { name: 'query changed', ...base, pathAndQuery: r0.pathAndQuery.replace('after=0', 'after=1'), valid: false },
+    { name: 'query dropped', ...base, pathAndQuery: r0.pathAndQuery.split('?')[0]!, valid: false },
+    { name: 'a prefix kept in front of /v1', ...base, pathAndQuery: `/sync${r0.pathAndQuery}`, valid: false },
+    { name: 'a body added', ...base, bodyHash: hex(requestBodyHash(suite, new Uint8Array([0xa0]))), valid: false },
+    { name: 'time one millisecond later', ...base, time: r0.time + 1, valid: false },
+    { name: 'another nonce', ...base, nonce: hex(flip(fromHex(r0.nonce), 0)), valid: false },
+    { name: 'another account', ...base, accountId: hex(flip(account, 0)), valid: false },
+    { name: "the laptop's device id", ...base, deviceId: hex(member(cast, 'laptop').id), valid: false },
+    { name: "checked against the laptop's identity key", ...base, identityKey: hex(member(cast, 'laptop').public.identityKey), valid: false },
+    { name: 'signature byte flipped', ...base, signature: hex(flip(fromHex(r0.signature), 10)), valid: false },
+  ];
+  for (const v of verify) {
+    for (const b of BACKENDS) {
+      const s = member(casts[b], 'phone').suite;
+      const ok = verifyRequestSignature(
+        s,
+        fromHex(v.identityKey),
+        { method: v.method, pathAndQuery: v.pathAndQuery, bodyHash: fromHex(v.bodyHash), accountId: fromHex(v.accountId), deviceId: fromHex(v.deviceId), time: v.time, nonce: fromHex(v.nonce) },
+        fromHex(v.signature),
+      );
+      check(ok === v.valid, `request verify "${v.name}" on ${b}`);
+    }
+  }
+
+  const h0: Record<string, string | undefined> = r0.headers;
+  const headerCases: Array<{ name: string; headers: Record<string, string | undefined>; result: string }> = [
+    { name: 'as sent', headers: h0, result: 'ok' },
+    { name: 'no mks-nonce', headers: { ...h0, 'mks-nonce': undefined }, result: 'missing' },
+    { name: 'no headers at all', headers: {}, result: 'missing' },
+    { name: 'account in upper-case hex', headers: { ...h0, 'mks-account': h0['mks-account']!.toUpperCase() }, result: 'malformed' },
+    { name: 'device id of 15 bytes', headers: { ...h0, 'mks-device': h0['mks-device']!.slice(2) }, result: 'malformed' },
+    { name: 'nonce of 15 bytes', headers: { ...h0, 'mks-nonce': h0['mks-nonce']!.slice(2) }, result: 'malformed' },
+    { name: 'signature of 63 bytes', headers: { ...h0, 'mks-signature': h0['mks-signature']!.slice(2) }, result: 'malformed' },
+    { name: 'time with a leading zero', headers: { ...h0, 'mks-time': `0${h0['mks-time']}` }, result: 'malformed' },
+    { name: 'negative time', headers: { ...h0, 'mks-time': `-${h0['mks-time']}` }, result: 'malformed' },
+    { name: 'time in seconds with a fraction', headers: { ...h0, 'mks-time': `${Math.floor(r0.time / 1000)}.5` }, result: 'malformed' },
+    { name: 'time of 17 digits', headers: { ...h0, 'mks-time': '10000000000000000' }, result: 'malformed' },
+  ].map((c) => ({
+    name: c.name,
+    headers: Object.fromEntries(Object.entries(c.headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    result: c.result,
+    serverError: c.result === 'missing' ? 'AUTH_REQUIRED' : c.result === 'malformed' ? 'BAD_REQUEST' : null,
+  }));
+  for (const c of headerCases) check(readAuthHeaders((n) => c.headers[n]).kind === c.result, `headers "${c.name}"`);
+
+  return {
+    description:
+      'Signed HTTP requests. bodyHash = BLAKE2b-256(bodyHashInput = len(l) ‖ l ‖ body), l = "multikey-sync/v1/request-body"; ' +
+      'signingMessage = canonical CBOR [METHOD, pathAndQuery, bodyHash, accountId, deviceId, time, nonce] (text, text, ' +
+      'bytes, bytes, bytes, integer, bytes); signature = Ed25519(identity seed of `signer`, signedBytes = len(label) ‖ ' +
+      'label ‖ signingMessage); random = the 16-byte nonce drawn. `verify`: fields, key and signature, and whether it ' +
+      'verifies (a server answers 401 SIGNATURE_INVALID when not). `headers`: what the header parser makes of them ' +
+      '(missing → AUTH_REQUIRED, malformed → BAD_REQUEST). Devices are named as in chain.json. See docs/protocol.md ' +
+      '§22 and docs/server.md "Signing".',
+    version: 1,
+    labels: labelTable({ request: REQUEST_LABEL, requestBody: REQUEST_BODY_LABEL }),
+    requests,
+    verify,
+    headers: headerCases,
+  };
+}
+
+// --- record bodies and grants ------------------------------------------------------------------
+
+function recordVectors(casts: Record<BackendName, Cast>, suite: CryptoProvider, built: BuiltChain): object {
+  const cast = casts.sodium;
+  const account = built.states[0]!.accountId;
+  const chainHead = built.entries[1]!.hash;
+  const phone = member(cast, 'phone');
+  const laptop = member(cast, 'laptop');
+  const tablet = member(cast, 'tablet');
+  const directory = new DeviceDirectory(['phone', 'laptop', 'tablet', 'watch'].map((n) => member(cast, n).public));
+  const writtenAt = UPPER_T0 + 2 * DAY_MS + 17_000;
+  const retentionDays = 90;
+  const sortTime = CALL.startedAt;
+
+  const record: RecordBody = { collection: 'calls', value: CALL, sortTime, expiresAt: sortTime + retentionDays * DAY_MS };
+  const tombstone: RecordBody = { collection: 'calls', sortTime, expiresAt: sortTime + retentionDays * DAY_MS };
+  const bodyVector = (name: string, body: RecordBody) => {
+    const wire = bodyToWire(body);
+    const compact = encodeValue(wire);
+    const canonical = encodeCanonical(wire);
+    check(sameValue(bodyFromWire(decodeValue(compact)), body) && sameValue(bodyFromWire(decodeValue(canonical)), body), `body "${name}" round trip`);
+    return { name, body: notation({ ...body }), wire: notation(wire), compact: hex(compact), canonical: hex(canonical) };
+  };
+
+  const sealOne = (name: string, senderName: string, to: string[], body: RecordBody, input: Omit<SealInput, 'body' | 'chainHead'>, index: number) => {
+    const rec = recording(drbg(suite, `records/seal/${index}`));
+    const full: SealInput = { body: bodyToWire(body), chainHead, ...input };
+    const recipients = to.map((n) => member(cast, n).public);
+    const envelope = seal(member(cast, senderName), account, recipients, full, { random: rec.random });
+    const random = rec.drawn();
+    for (const b of BACKENDS) {
+      sameBytes(seal(member(casts[b], senderName), account, to.map((n) => member(casts[b], n).public), full, { random: replay(random) }), envelope, `records envelope "${name}" on ${b}`);
+    }
+    return { name, envelope, random, senderName, to, input };
+  };
+
+  const recordEnv = sealOne('the call record: phone → phone, laptop', 'phone', ['phone', 'laptop'], record, {
+    kind: 'record',
+    revision: 1,
+    sequence: 1,
+    expiryDay: Math.floor(writtenAt / DAY_MS) + retentionDays + 1,
+  }, 0);
+  const recordIdOf = parseEnvelope(recordEnv.envelope).recordId;
+  const tombstoneEnv = sealOne('its deletion: a tombstone at revision 2, same record id', 'laptop', ['phone', 'laptop'], tombstone, {
+    kind: 'tombstone',
+    recordId: recordIdOf,
+    revision: 2,
+    sequence: 1,
+    expiryDay: Math.floor((writtenAt + DAY_MS) / DAY_MS) + retentionDays + 1,
+  }, 1);
+
+  // The laptop hands the record's history to the tablet.
+  const handoffAt = UPPER_T0 + 3 * DAY_MS;
+  const grant = grantEnvelope(laptop, account, directory, recordEnv.envelope, tablet.public)!;
+  check(grant !== null && grant.length === GRANT_BYTES, 'grant made');
+  const h = envelopeHash(suite, account, parseEnvelope(recordEnv.envelope).headerAndBody);
+  const grantNonce = labelledHash(suite, LABELS.grantNonce, 24, h);
+  const kek = laptop.pairwiseKey(tablet.public, 'to').slice();
+  const contentKey = recordEnv.random.subarray(0, 32);
+  sameBytes(grant, concatBytes(new Uint8Array([1]), recordIdOf, h, laptop.id, suite.aeadEncrypt(kek, grantNonce, contentKey, h)), 'grant layout');
+  for (const b of BACKENDS) {
+    const dir = new DeviceDirectory(['phone', 'laptop', 'tablet', 'watch'].map((n) => member(casts[b], n).public));
+    sameBytes(grantEnvelope(member(casts[b], 'laptop'), account, dir, recordEnv.envelope, member(casts[b], 'tablet').public)!, grant, `grant on ${b}`);
+    const opened = openWithGrant(member(casts[b], 'tablet'), account, dir, recordEnv.envelope, grant);
+    check(sameValue(bodyFromWire(opened.body), record), `grant opens on ${b}`);
+  }
+  const bundle: RecordBody = { collection: GRANTS_COLLECTION, sortTime: handoffAt, grants: [grant] };
+  const bundleEnv = sealOne('the grant bundle: laptop → tablet alone', 'laptop', ['tablet'], bundle, {
+    kind: 'record',
+    revision: 1,
+    sequence: 2,
+    expiryDay: Math.floor(handoffAt / DAY_MS) + 30,
+  }, 2);
+  for (const b of BACKENDS) {
+    const dir = new DeviceDirectory(['phone', 'laptop', 'tablet', 'watch'].map((n) => member(casts[b], n).public));
+    const opened = open(member(casts[b], 'tablet'), account, dir, bundleEnv.envelope)!;
+    check(sameValue(bodyFromWire(opened.body), bundle), `bundle opens on ${b}`);
+    check(open(member(casts[b], 'tablet'), account, dir, recordEnv.envelope) === null, `the tablet has no stanza of its own on ${b}`);
+  }
+
+  const envelopeVectorOf = (e: ReturnType<typeof sealOne>, body: RecordBody) => {
+    const parsed = parseEnvelope(e.envelope);
+    return {
+      name: e.name,
+      sender: e.senderName,
+      recipients: e.to,
+      input: { ...e.input, recordId: e.input.recordId === undefined ? null : hex(e.input.recordId), chainHead: hex(chainHead) },
+      bodyCbor: hex(encodeValue(bodyToWire(body))),
+      random: hex(e.random),
+      recordId: hex(parsed.recordId),
+      hash: hex(envelopeHash(suite, account, parsed.headerAndBody)),
+      envelope: hex(e.envelope),
+    };
+  };
+
+  // Bodies that must be refused, as the CBOR that arrives inside an envelope.
+  const bodyDecodes: Array<{ name: string; cbor: Uint8Array; error: string | null }> = [
+    { name: 'sort time as a CBOR integer', cbor: encodeCanonical({ c: 'calls', t: sortTime }), error: null },
+    { name: 'sort time as an integral float64 (what the compact encoder writes)', cbor: encodeValue({ c: 'calls', t: sortTime }), error: null },
+    { name: 'v present and null', cbor: encodeCanonical({ c: 'calls', t: 0, v: null }), error: null },
+    { name: 'a grant bundle with no grants', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: handoffAt, g: [] }), error: null },
+    { name: 'a 64-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(64), t: 0 }), error: null },
+    { name: 'an array', cbor: encodeCanonical(['calls', sortTime]), error: 'RECORD_BODY_INVALID' },
+    { name: 'an unknown one-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, y: 1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a two-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, cv: 1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'no collection', cbor: encodeCanonical({ t: 0, v: 1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'empty collection name', cbor: encodeCanonical({ c: '', t: 0 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a 65-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(65), t: 0 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'collection name as bytes', cbor: encodeCanonical({ c: utf8('calls'), t: 0 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'no sort time', cbor: encodeCanonical({ c: 'calls', v: 1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'negative sort time', cbor: encodeCanonical({ c: 'calls', t: -1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'fractional sort time', cbor: encodeCanonical({ c: 'calls', t: 1.5 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'sort time 2^53 as a float64', cbor: fromHex('a261636563616c6c736174fb4340000000000000'), error: 'RECORD_BODY_INVALID' },
+    { name: 'expiry as text', cbor: encodeCanonical({ c: 'calls', t: 0, x: 'soon' }), error: 'RECORD_BODY_INVALID' },
+    { name: 'grants outside $grants', cbor: encodeCanonical({ c: 'calls', t: 0, g: [grant] }), error: 'RECORD_BODY_INVALID' },
+    { name: 'grants not an array', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: 0, g: grant }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a grant that is text', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: 0, g: ['grant'] }), error: 'RECORD_BODY_INVALID' },
+  ];
+  for (const c of bodyDecodes) {
+    const got = outcome(() => bodyFromWire(decodeValue(c.cbor)));
+    check(got === (c.error ?? 'ok'), `body "${c.name}": ${got}`);
+  }
+  const collectionNames = [
+    { name: 'calls', error: null },
+    { name: 'c'.repeat(64), error: null },
+    { name: '', error: 'COLLECTION_NAME_INVALID' },
+    { name: 'c'.repeat(65), error: 'COLLECTION_NAME_INVALID' },
+    { name: GRANTS_COLLECTION, error: 'COLLECTION_NAME_INVALID' },
+    { name: '$calls', error: 'COLLECTION_NAME_INVALID' },
+  ];
+  for (const c of collectionNames) check(outcome(() => checkCollectionName(c.name)) === (c.error ?? 'ok'), `collection name "${c.name}"`);
+
+  // Grants that must be refused when the tablet opens the record envelope with them.
+  const grantCases = [
+    { name: 'one byte short', why: 'a grant is 113 bytes', opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'record', grant: grant.subarray(0, 112), error: 'GRANT_MALFORMED' },
+    { name: 'version 2', why: 'byte 0 is 0x01', opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'record', grant: withByte(grant, 0, 2), error: 'GRANT_MALFORMED' },
+    { name: 'hash byte flipped', why: "the grant's H must equal the envelope's", opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'record', grant: flip(grant, 20), error: 'GRANT_MISMATCH' },
+    { name: 'used with the tombstone', why: 'another envelope of the same record: another H', opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'tombstone', grant, error: 'GRANT_MISMATCH' },
+    {
+      name: 'grantor not in the directory',
+      why: "the tablet's directory lacks the laptop",
+      opener: 'tablet',
+      directory: ['phone', 'tablet'],
+      envelope: 'record',
+      grant,
+      error: 'GRANT_UNKNOWN_GRANTOR',
+    },
+    {
+      name: "grantor id replaced by the stranger's",
+      why: 'the stranger is on no list',
+      opener: 'tablet',
+      directory: ['phone', 'laptop', 'tablet'],
+      envelope: 'record',
+      grant: concatBytes(grant.subarray(0, 49), member(cast, 'stranger').id, grant.subarray(65)),
+      error: 'GRANT_UNKNOWN_GRANTOR',
+    },
+    {
+      name: "grantor id replaced by the phone's",
+      why: 'the wrap was made under kek(laptop→tablet); kek(phone→tablet) does not open it',
+      opener: 'tablet',
+      directory: ['phone', 'laptop', 'tablet'],
+      envelope: 'record',
+      grant: concatBytes(grant.subarray(0, 49), phone.id, grant.subarray(65)),
+      error: 'GRANT_TAMPERED',
+    },
+    { name: 'wrapped key byte flipped', why: 'the AEAD fails', opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'record', grant: flip(grant, 70), error: 'GRANT_TAMPERED' },
+    { name: 'tag byte flipped', why: 'the AEAD fails', opener: 'tablet', directory: ['phone', 'laptop', 'tablet'], envelope: 'record', grant: flip(grant, 112), error: 'GRANT_TAMPERED' },
+    {
+      name: 'opened by the watch',
+      why: 'the grant is wrapped to the tablet; the watch derives kek(laptop→watch)',
+      opener: 'watch',
+      directory: ['phone', 'laptop', 'tablet', 'watch'],
+      envelope: 'record',
+      grant,
+      error: 'GRANT_TAMPERED',
+    },
+  ];
+  const envelopes = { record: recordEnv.envelope, tombstone: tombstoneEnv.envelope };
+  for (const c of grantCases) {
+    for (const b of BACKENDS) {
+      const dir = new DeviceDirectory(c.directory.map((n) => member(casts[b], n).public));
+      const got = outcome(() => openWithGrant(member(casts[b], c.opener), account, dir, envelopes[c.envelope as 'record' | 'tombstone'], c.grant));
+      check(got === c.error, `grant must-fail "${c.name}" on ${b}: ${got}`);
+    }
+  }
+
+  return {
+    description:
+      'Record bodies and history grants. `bodies`: a RecordBody, its wire map (c collection, t sort time, v value, x ' +
+      'local expiry, g grants) and its CBOR as seal writes it (`compact`) and canonically. `envelopes`: envelopes ' +
+      'sealed with such bodies (reproduce from bodyCbor and random as in envelopes.json; the account is chain.json\'s ' +
+      'account id, the chain head its entry 1). `grant`: the laptop grants the call record\'s content key to the ' +
+      'tablet: 0x01 ‖ record id ‖ H ‖ grantor id ‖ XChaCha20-Poly1305(kek(laptop→tablet), nonce, K, aad = H), nonce = ' +
+      'BLAKE2b-192(nonceInput). The bundle envelope carries it in the $grants collection. `bodyDecodes` and ' +
+      '`collectionNames`: what readers and writers accept (error null) or refuse. `invalidGrants`: the opener opens ' +
+      'the named envelope with `grant` and a directory of the named devices, and must fail with `error`. See ' +
+      'docs/protocol.md §9 and §23.',
+    version: 1,
+    grantsCollection: GRANTS_COLLECTION,
+    bodies: [bodyVector('a call record, kept 90 days', record), bodyVector('its tombstone', tombstone), bodyVector('a grant bundle of one grant', bundle)],
+    envelopes: [envelopeVectorOf(recordEnv, record), envelopeVectorOf(tombstoneEnv, tombstone), envelopeVectorOf(bundleEnv, bundle)],
+    grant: {
+      grantor: 'laptop',
+      recipient: 'tablet',
+      envelope: 0,
+      recordId: hex(recordIdOf),
+      hash: hex(h),
+      grantorId: hex(laptop.id),
+      contentKey: hex(contentKey),
+      kek: hex(kek),
+      nonceInput: hex(labelled(LABELS.grantNonce, h)),
+      nonce: hex(grantNonce),
+      wrappedKey: hex(grant.subarray(65)),
+      grant: hex(grant),
+    },
+    bodyDecodes: bodyDecodes.map((c) => ({ name: c.name, cbor: hex(c.cbor), error: c.error })),
+    collectionNames,
+    invalidGrants: grantCases.map((c) => ({ ...c, grant: hex(c.grant) })),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -1396,6 +2621,17 @@ async function main(): Promise<void> {
   writeVectors('padding.json', paddingVectors());
   writeVectors('passphrase.json', await passphraseVectors(set, suite));
   writeVectors('cbor.json', cborVectors());
+
+  // The upper layers' files reuse these devices; nothing above depends on them.
+  const recovery = await recoveryVectors(suite);
+  const words = recovery.cases[0]!.words;
+  const casts = { sodium: await makeCast(withRotated, 'sodium', words), noble: await makeCast(withRotated, 'noble', words) };
+  const chain = chainVectors(casts, low);
+  writeVectors('chain.json', chain.json);
+  writeVectors('pairing.json', pairingVectors(casts, suite, chain.built, low));
+  writeVectors('recovery.json', recovery.json);
+  writeVectors('requests.json', requestVectors(casts, suite, chain.built));
+  writeVectors('records.json', recordVectors(casts, suite, chain.built));
   flushVectors();
 }
 

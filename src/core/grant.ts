@@ -77,7 +77,9 @@ export function openWithGrant<T = unknown>(
   const suite = recipient.suite;
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
   const hash = envelopeHash(suite, account, parsed.headerAndBody);
-  if (!equalBytes(hash, grant.subarray(17, 49))) throw new CryptoError('GRANT_MISMATCH', 'the grant is for another envelope');
+  if (!equalBytes(hash, grant.subarray(17, 49)) || !equalBytes(parsed.recordId, grant.subarray(1, 17))) {
+    throw new CryptoError('GRANT_MISMATCH', 'the grant is for another envelope');
+  }
   const grantor = devices.get(grant.subarray(49, 65));
   if (grantor === undefined) throw new CryptoError('GRANT_UNKNOWN_GRANTOR', 'the grant names a device that is not in this device list');
   const nonce = labelledHash(suite, LABELS.grantNonce, 24, hash);

@@ -71,7 +71,7 @@ export function decodePairingOffer(suite: CryptoProvider, uri: string, now: numb
   const o = value as Record<string, unknown>;
   if (
     typeof o !== 'object' || o === null || o.v !== 1 || !(o.dev instanceof Uint8Array) ||
-    !(o.s instanceof Uint8Array) || o.s.length !== 32 || typeof o.exp !== 'number' ||
+    !(o.s instanceof Uint8Array) || o.s.length !== 32 || !Number.isSafeInteger(o.exp) || (o.exp as number) < 0 ||
     typeof o.url !== 'string' || !/^https?:\/\//.test(o.url) || Object.keys(o).length !== 5
   ) {
     throw bad();
@@ -82,6 +82,7 @@ export function decodePairingOffer(suite: CryptoProvider, uri: string, now: numb
   } catch {
     throw bad();
   }
-  if (now >= o.exp) throw new ValidationError('PAIRING_OFFER_EXPIRED', 'this pairing code has expired: make a new one');
-  return { device, secret: o.s, expiresAt: o.exp, serverUrl: o.url };
+  const expiresAt = o.exp as number;
+  if (now >= expiresAt) throw new ValidationError('PAIRING_OFFER_EXPIRED', 'this pairing code has expired: make a new one');
+  return { device, secret: o.s, expiresAt, serverUrl: o.url };
 }

@@ -36,6 +36,9 @@ export function normaliseWords(words: string): string {
  * @throws {ValidationError} `RECOVERY_WORDS_INVALID` for a wrong count, unknown word or bad checksum.
  */
 export async function recoveryDevice(words: string, options: { backend?: BackendName } = {}): Promise<Device> {
+  if (typeof words !== 'string') {
+    throw new ValidationError('RECOVERY_WORDS_INVALID', 'recovery words must be 24 BIP39 English words with a valid checksum');
+  }
   const normalised = normaliseWords(words);
   if (normalised.split(' ').length !== 24 || !validateMnemonic(normalised, wordlist)) {
     throw new ValidationError('RECOVERY_WORDS_INVALID', 'recovery words must be 24 BIP39 English words with a valid checksum');

@@ -515,7 +515,10 @@ export class Replica {
     for (const [hex, envelope] of held) {
       try {
         const opened = openWithGrant(this.#currentDevice(), this.#accountId, grantors, envelope, byId.get(hex)!);
-        out.push(toLocalRecord(opened, bodyFromWire(opened.body)));
+        const body = bodyFromWire(opened.body);
+        // A grantor may pass on a bundle it once received itself: its grants were for records this
+        // device is being granted directly, so the bundle carries nothing to store.
+        if (body.collection !== GRANTS_COLLECTION) out.push(toLocalRecord(opened, body));
       } catch (error) {
         if (!(error instanceof MultikeySyncError)) throw error;
         this.#events.emit('rejected', { code: error.code, message: error.message });
