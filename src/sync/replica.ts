@@ -16,7 +16,7 @@ import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import type { DeviceLookup } from '../core/deviceDirectory.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
-import { grantEnvelope, grantRecordId, openWithGrant } from '../core/grant.js';
+import { grantRecordId, openWithGrant } from '../core/grant.js';
 import { open, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
@@ -26,16 +26,15 @@ import type { EnrollmentTransport } from '../enrollment/transport.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
+import { handOffHistory } from './historyHandoff.js';
+import { startLiveLoop, type LiveSync } from './liveLoop.js';
 import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
 import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
 
 const DAY_MS = 86_400_000;
 const PAGE = 500;
-const GRANTS_PER_BUNDLE = 500;
 const PURGE_BATCH = 1000;
-/** Grant bundles are only useful to a device's first sync; the server may drop them after this. */
-const GRANT_BUNDLE_DAYS = 30;
 const CURSOR_KEY = 'sync/cursor';
 const SEQUENCE_KEY = 'sync/sequence';
 
@@ -94,11 +93,6 @@ export interface SyncReport {
   expired: number;
 }
 
-/** A running live sync. */
-export interface LiveSync {
-  /** Stops after the current step; resolves when the loop has ended. */
-  stop(): Promise<void>;
-}
 
 /** A device's replica of the account's records. */
 export class Replica {
@@ -182,38 +176,17 @@ export class Replica {
    * stops the loop (and goes to `onError`).
    */
   live(options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
-    const waitMs = options.waitMs ?? 25_000;
-    let stopped = false;
-    let wake: AbortController | undefined;
-    this.#kick = () => wake?.abort();
-    const loop = async () => {
-      let delay = 250;
-      while (!stopped) {
-        wake = new AbortController();
-        try {
-          await this.sync();
-          delay = 250;
-          if (stopped) break;
-          if ((await this.#store.outboxSize()) === 0) await this.#transport.wait(this.#cursor, waitMs, wake.signal);
-        } catch (error) {
-          if (stopped) break;
-          if (wake.signal.aborted) continue; // woken by a local write, not an error
-          options.onError?.(error);
-          if (isMultikeySyncError(error, 'FORK_ALARM') || isMultikeySyncError(error, 'DEVICE_REVOKED')) break;
-          await sleep(delay * (0.5 + Math.random() / 2), wake.signal);
-          delay = Math.min(delay * 2, 30_000);
-        }
-      }
-    };
-    const done = loop();
-    return {
-      stop: async () => {
-        stopped = true;
-        wake?.abort();
-        await done;
-        this.#kick = undefined;
+    return startLiveLoop(
+      {
+        sync: () => this.sync(),
+        hasPending: async () => (await this.#store.outboxSize()) > 0,
+        wait: (timeoutMs, signal) => this.#transport.wait(this.#cursor, timeoutMs, signal),
+        setWake: (wake) => {
+          this.#kick = wake;
+        },
       },
-    };
+      options,
+    );
   }
 
   /**
@@ -230,36 +203,20 @@ export class Replica {
     if (onChain === undefined || onChain.effectiveAt > now || !equalBytes(onChain.card.encryptionKey, device.encryptionKey)) {
       throw new UsageError('HANDOFF_NOT_ON_CHAIN', 'history is handed only to a device active on the verified chain: refresh first');
     }
-    const since = options.sinceDays === undefined ? undefined : now - options.sinceDays * DAY_MS;
-    let cursor = 0;
-    let sent = 0;
-    let batch: Uint8Array[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const envelope = seal(this.#currentDevice(), this.#accountId, [device], {
-        body: bodyToWire({ collection: GRANTS_COLLECTION, sortTime: now, grants: batch }),
-        revision: 1,
-        sequence: await this.#nextSequence(),
-        chainHead: this.#account.chain.state.head,
-        expiryDay: Math.floor(now / DAY_MS) + GRANT_BUNDLE_DAYS,
-      });
-      await this.#transport.push([envelope]);
-      sent += batch.length;
-      batch = [];
-    };
-    for (;;) {
-      const page = await this.#transport.pull(cursor, PAGE);
-      for (const bytes of page.envelopes) {
-        const grant = await this.#grantOne(bytes, device, since, now);
-        if (grant === null) continue;
-        batch.push(grant);
-        if (batch.length >= GRANTS_PER_BUNDLE) await flush();
-      }
-      cursor = page.cursor;
-      if (!page.more) break;
-    }
-    await flush();
-    return sent;
+    return handOffHistory(
+      {
+        device: () => this.#currentDevice(),
+        accountId: this.#accountId,
+        chainHead: () => this.#account.chain.state.head,
+        sendersAt: async (head) => this.#chainHistory().sendersAt(await this.#headIndex(head), this.#clock()),
+        pull: (after, limit) => this.#transport.pull(after, limit),
+        push: (envelopes) => this.#transport.push(envelopes),
+        nextSequence: () => this.#nextSequence(),
+        clock: this.#clock,
+      },
+      device,
+      options.sinceDays,
+    );
   }
 
   /**
@@ -531,23 +488,6 @@ export class Replica {
     const devices = this.#account.chain.state.devices;
     return { get: (id) => devices.get(idKey(id))?.card };
   }
-
-  async #grantOne(bytes: Uint8Array, to: DevicePublic, since: number | undefined, now: number): Promise<Uint8Array | null> {
-    try {
-      const parsed = parseEnvelope(bytes);
-      const senders = this.#chainHistory().sendersAt(await this.#headIndex(parsed.chainHead), now);
-      if (since !== undefined) {
-        const opened = open(this.#currentDevice(), this.#accountId, senders, bytes);
-        if (opened === null) return null;
-        const body = bodyFromWire(opened.body);
-        if (body.collection === GRANTS_COLLECTION || body.sortTime < since) return null;
-      }
-      return grantEnvelope(this.#currentDevice(), this.#accountId, senders, bytes, to);
-    } catch (error) {
-      if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
-      return null;
-    }
-  }
 }
 
 function toLocalRecord(opened: OpenedEnvelope, body: RecordBody): LocalRecord {
@@ -573,11 +513,4 @@ function writeUint(n: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setFloat64(0, n);
   return out;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

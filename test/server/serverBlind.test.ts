@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../../src/client/httpClient.js';
 import { encodeCanonical } from '../../src/core/cbor.js';
 import { open } from '../../src/core/open.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
