@@ -10,9 +10,12 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coreSection } from './core.js';
+import { e2eSection } from './e2e.js';
+import { enrollmentSection } from './enrollment.js';
+import { syncSection } from './sync.js';
 import { sinkValue, type BenchCase, type Clock, type Section, type Target } from './harness.js';
 
-const SECTIONS: Section[] = [coreSection];
+const SECTIONS: Section[] = [coreSection, syncSection, e2eSection, enrollmentSection];
 
 interface Args {
   quick: boolean;
