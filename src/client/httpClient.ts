@@ -12,7 +12,7 @@
  * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
  * a stale request had no effect.
  */
-import { RemoteError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { toHex } from '../crypto/bytes.js';
 import type { Device } from '../core/device.js';
 import {
@@ -254,18 +254,13 @@ export class HttpClient {
    * @throws {RemoteError} `RATE_LIMITED`, `NETWORK_ERROR`, ….
    */
   async mailboxTake(id: Uint8Array): Promise<Uint8Array | null> {
-    try {
-      const taken = await this.#requests.run({
-        method: 'GET',
-        path: paths.mailbox(toHex(bytesArg(id, 'id', 32))),
-        retry: false,
-        decode: decodeMailboxTakeResponse,
-      });
-      return taken.message;
-    } catch (error) {
-      if (error instanceof RemoteError && error.code === 'MAILBOX_EMPTY') return null;
-      throw error;
-    }
+    const taken = await this.#requests.run({
+      method: 'GET',
+      path: paths.mailbox(toHex(bytesArg(id, 'id', 32))),
+      retry: false,
+      decode: decodeMailboxTakeResponse,
+    });
+    return taken.message;
   }
 
   #account(): string {

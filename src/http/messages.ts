@@ -93,7 +93,8 @@ export interface MailboxPutRequest {
   message: Uint8Array;
 }
 export interface MailboxTakeResponse {
-  message: Uint8Array;
+  /** The message, or null when none is waiting (an empty poll is a normal answer, not an error). */
+  message: Uint8Array | null;
 }
 
 const SMALL = { maxDepth: 2, maxItems: 16, maxStringBytes: 4096, maxBytes: 8192 };
@@ -292,5 +293,5 @@ export function decodeMailboxTakeResponse(bytes: Uint8Array): MailboxTakeRespons
     { maxDepth: 1, maxItems: 8, maxStringBytes: MAX_MAILBOX_MESSAGE_BYTES, maxBytes: MAX_MAILBOX_MESSAGE_BYTES + 256 },
     'mailbox message',
   );
-  return { message: bytesField(map, 'message') };
+  return { message: map.message === null ? null : bytesField(map, 'message') };
 }

@@ -27,7 +27,6 @@ export const WIRE_ERRORS = {
   SENDER_MISMATCH: spec(403, 'a pushed envelope names another sender than the signing device'),
   ACCOUNT_NOT_FOUND: spec(404, 'no account with this id'),
   NOT_FOUND: spec(404, 'no such route'),
-  MAILBOX_EMPTY: spec(404, 'no live message under this mailbox id'),
   ACCOUNT_EXISTS: spec(409, 'an account with this genesis already exists'),
   CHAIN_CONFLICT: spec(409, 'the chain head moved; re-read the chain and rebuild the entry'),
   MAILBOX_FULL: spec(409, 'a live message already sits under this mailbox id'),

@@ -70,7 +70,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
-    if (message.type() === 'error' && !isEmptyMailboxPoll(message.text(), message.location().url)) {
+    if (message.type() === 'error') {
       pageErrors.push(`console: ${message.text()} (${message.location().url})`);
     }
   });
@@ -78,15 +78,6 @@ beforeAll(async () => {
   await page.goto(`${pages.origin}/`);
   await page.waitForFunction(() => window.mks !== undefined, undefined, { timeout: 10_000 });
 });
-
-/**
- * Chromium logs every non-2xx fetch as a console error, and the pairing poll's empty mailbox is
- * answered 404 `MAILBOX_EMPTY` (src/http/wireErrors.ts). That one message is expected; any other
- * error fails the test. (CORS refusals and unreachable servers are console errors too.)
- */
-function isEmptyMailboxPoll(text: string, url: string): boolean {
-  return text === 'Failed to load resource: the server responded with a status of 404 (Not Found)' && url.startsWith(`${apiUrl}/v1/mailbox/`);
-}
 
 afterEach(() => {
   expect(pageErrors, 'errors in the page').toEqual([]);

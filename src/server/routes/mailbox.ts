@@ -1,6 +1,7 @@
 /**
  * PUT /v1/mailbox/:id?ttl=MS {message} — leave one message (≤ 64 KiB) for up to 15 minutes.
- * GET /v1/mailbox/:id                  — take it: the message is deleted as it is returned.
+ * GET /v1/mailbox/:id                  — take it: the message is deleted as it is returned;
+ *                                        {message: null} when there is none.
  * Unsigned: the id (32 bytes, hex) is itself the secret, derived from a pairing secret by both
  * devices, and the message is sealed under that secret. The first message under an id stays
  * until taken or expired (409 `MAILBOX_FULL`), so learning an id does not let anyone swap it.
@@ -46,7 +47,8 @@ export function registerMailboxRoutes(app: App, ctx: ServerContext): void {
     const id = mailboxId(c.req.param('id'));
     parseQuery(new URL(c.req.url), {});
     const message = await ctx.store.mailboxTake(id, now);
-    if (message === null) throw new HttpError('MAILBOX_EMPTY', 'no message under this id');
+    // Pairing polls until a message arrives: "nothing yet" is a 200, not an error status that
+    // browsers log on every poll.
     const body: MailboxTakeResponse = { message };
     return cborResponse(body);
   });
