@@ -33,8 +33,8 @@ import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type 
 import { nextRevision } from './version.js';
 
 const DAY_MS = 86_400_000;
-/** Envelopes per pull request and per push batch. */
-const PAGE = 500;
+/** Envelopes per pull request and per push batch: the server's default maximum for both. */
+const PAGE = 1000;
 const PURGE_BATCH = 1000;
 const CURSOR_KEY = 'sync/cursor';
 const SEQUENCE_KEY = 'sync/sequence';
