@@ -90,4 +90,5 @@ export type { CollectionOptions, Entry, ListFilter } from './sync/collection.js'
 export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } from './sync/callLog.js';
 export type { CallFilter } from './sync/callLog.js';
 export { MemoryLocalStore } from './sync/memoryLocalStore.js';
+export { saveDevice, loadDevice, VAULT_KEYS } from './sync/deviceVault.js';
 export type { LocalStore, LocalRecord } from './sync/localStore.js';

@@ -26,6 +26,7 @@ import type { EnrollmentTransport } from '../enrollment/transport.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
+import { VAULT_KEYS } from './deviceVault.js';
 import { handOffHistory } from './historyHandoff.js';
 import { startLiveLoop, type LiveSync } from './liveLoop.js';
 import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
@@ -56,6 +57,8 @@ export interface SyncChain {
   refresh(transport: EnrollmentTransport): Promise<unknown>;
   /** Makes sure `head` is part of the verified chain; throws `FORK_ALARM` when it cannot be. */
   checkHead(head: Uint8Array, transport: EnrollmentTransport): Promise<unknown>;
+  /** The chain's saved form (DeviceChain has it): kept in the local store after each change. */
+  toBytes?(): Uint8Array;
 }
 
 /** What the replica needs of an enrollment `Account` (an `Account<HttpClient>` fits). */
@@ -111,6 +114,7 @@ export class Replica {
   /** Devices this replica ran as before a key rotation: their keys still open its own older envelopes. */
   readonly #pastDevices: Device[] = [];
   #lastDevice: Device;
+  #keptChainLength = 0;
   #kick: (() => void) | undefined;
 
   private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
@@ -313,6 +317,7 @@ export class Replica {
   async #round(): Promise<SyncReport> {
     const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0 };
     await this.#account.chain.refresh(this.#transport);
+    await this.#keepChain();
     report.pushed = await this.#push();
     await this.#pull(report);
     report.expired = await this.#store.expire(this.#clock());
@@ -435,6 +440,14 @@ export class Replica {
       this.#events.emit('rejected', { code: error.code, message: error.message, ...(recordId === undefined ? {} : { recordId }) });
       return null;
     }
+  }
+
+  /** Saves the verified chain when it grew, so a restart notices a server that rolls it back. */
+  async #keepChain(): Promise<void> {
+    const chain = this.#account.chain;
+    if (chain.toBytes === undefined || chain.entries.length === this.#keptChainLength) return;
+    await this.#store.setMeta(VAULT_KEYS.chain, chain.toBytes());
+    this.#keptChainLength = chain.entries.length;
   }
 
   /** The account's device now, remembering the one before a key rotation. */
