@@ -5,13 +5,11 @@
  * must-fail case must fail with exactly its code. scripts/make-vectors.ts made them once;
  * docs/protocol.md §18–§24 explains their bytes.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes, equalBytes, fromHex, toBase64Url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { deriveKey, labelled } from '../../src/crypto/kdf.js';
 import { LABELS } from '../../src/crypto/labels.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
-import type { RandomSource } from '../../src/crypto/random.js';
 import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../../src/core/cbor.js';
 import { Device } from '../../src/core/device.js';
@@ -50,17 +48,13 @@ import {
   signRequest,
   verifyRequestSignature,
 } from '../../src/http/signing.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from '../../src/sync/recordBody.js';
 import { BACKENDS } from '../support/devices.js';
+import { expectHex, load, outcome, outcomeAsync, replay, revive, type Versioned } from '../support/vectorFiles.js';
 
 // ---------------------------------------------------------------------------------------------
 // The files' shapes
 
-interface Versioned {
-  description: string;
-  version: 1;
-}
 type Labels = Record<string, { text: string; prefix: string }>;
 
 interface StateVector {
@@ -250,12 +244,6 @@ interface DevicesFile extends Versioned {
   devices: Array<{ name: string; identitySeed: string; encryptionSecret: string }>;
 }
 
-function load<T extends Versioned>(name: string): T {
-  const parsed = JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as T;
-  if (parsed.version !== 1 || typeof parsed.description !== 'string') throw new Error(`${name}: not a version-1 vector file`);
-  return parsed;
-}
-
 const devicesFile = load<DevicesFile>('devices.json');
 const chainFile = load<ChainFile>('chain.json');
 const pairingFile = load<PairingFile>('pairing.json');
@@ -264,55 +252,7 @@ const requestsFile = load<RequestsFile>('requests.json');
 const recordsFile = load<RecordsFile>('records.json');
 
 // ---------------------------------------------------------------------------------------------
-// Helpers
-
-function replay(hex: string): { random: RandomSource; exhausted: () => boolean } {
-  const bytes = fromHex(hex);
-  let offset = 0;
-  return {
-    random: (length) => {
-      if (offset + length > bytes.length) throw new Error(`vector randomness exhausted (${bytes.length} bytes)`);
-      const out = bytes.slice(offset, offset + length);
-      offset += length;
-      return out;
-    },
-    exhausted: () => offset === bytes.length,
-  };
-}
-
-function outcome(fn: () => unknown): string | null {
-  try {
-    return fn() === null ? null : 'ok';
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
-
-async function outcomeAsync(fn: () => Promise<unknown>): Promise<string | null> {
-  try {
-    return (await fn()) === null ? null : 'ok';
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
-
-/** cbor.json's notation: {"$bytes": hex} is a byte string. */
-function revive(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(revive);
-  if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && typeof o.$bytes === 'string') return fromHex(o.$bytes);
-    return Object.fromEntries(keys.map((k) => [k, revive(o[k])]));
-  }
-  return value;
-}
-
-function expectHex(actual: Uint8Array, expected: string, what?: string): void {
-  expect(toHex(actual), what).toBe(expected);
-}
+// Helpers (the shared ones are in test/support/vectorFiles.ts)
 
 /** A chain state in the vectors' form: devices sorted by id, removed ids sorted. */
 function stateVector(s: ChainState): StateVector {

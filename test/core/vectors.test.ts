@@ -4,13 +4,11 @@
  * compared byte for byte; every must-fail case must fail with exactly its code. The vectors are
  * read only; scripts/make-vectors.ts made them once.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equalBytes, fromHex, toHex } from '../../src/crypto/bytes.js';
 import { labelled } from '../../src/crypto/kdf.js';
 import { LABELS } from '../../src/crypto/labels.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
-import type { RandomSource } from '../../src/crypto/random.js';
 import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue, type CborLimits } from '../../src/core/cbor.js';
 import { Device } from '../../src/core/device.js';
@@ -27,16 +25,12 @@ import { envelopeHash } from '../../src/core/envelopeHash.js';
 import { open, type OpenOptions } from '../../src/core/open.js';
 import { isPaddedLength, pad, paddedLength, unpad } from '../../src/core/padding.js';
 import { seal } from '../../src/core/seal.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { BACKENDS } from '../support/devices.js';
+import { expectHex, load, outcome, outcomeAsync, replay, revive, type Versioned } from '../support/vectorFiles.js';
 
 // ---------------------------------------------------------------------------------------------
 // The vector files' shapes
 
-interface Versioned {
-  description: string;
-  version: 1;
-}
 
 interface DeviceVector {
   name: string;
@@ -155,12 +149,6 @@ interface CborFile extends Versioned {
   encodeRejects: Array<{ name: string; value: unknown; error: string }>;
 }
 
-function load<T extends Versioned>(name: string): T {
-  const parsed = JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as T;
-  if (parsed.version !== 1 || typeof parsed.description !== 'string') throw new Error(`${name}: not a version-1 vector file`);
-  return parsed;
-}
-
 const devicesFile = load<DevicesFile>('devices.json');
 const pairwiseFile = load<PairwiseFile>('pairwise.json');
 const envelopesFile = load<EnvelopesFile>('envelopes.json');
@@ -170,55 +158,7 @@ const passphraseFile = load<PassphraseFile>('passphrase.json');
 const cborFile = load<CborFile>('cbor.json');
 
 // ---------------------------------------------------------------------------------------------
-// Helpers
-
-/** A RandomSource that hands out exactly `bytes`, in order, and reports whether all were used. */
-function replay(hex: string): { random: RandomSource; exhausted: () => boolean } {
-  const bytes = fromHex(hex);
-  let offset = 0;
-  return {
-    random: (length) => {
-      if (offset + length > bytes.length) throw new Error(`vector randomness exhausted (${bytes.length} bytes)`);
-      const out = bytes.slice(offset, offset + length);
-      offset += length;
-      return out;
-    },
-    exhausted: () => offset === bytes.length,
-  };
-}
-
-function outcome(fn: () => unknown): string | null {
-  try {
-    return fn() === null ? null : 'ok';
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
-
-async function outcomeAsync(fn: () => Promise<unknown>): Promise<string | null> {
-  try {
-    return (await fn()) === null ? null : 'ok';
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
-
-/** The vectors' JSON notation for CBOR values: {"$bytes": hex} and {"$float": name}. */
-function revive(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(revive);
-  if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && typeof o.$bytes === 'string') return fromHex(o.$bytes);
-    if (keys.length === 1 && typeof o.$float === 'string') {
-      return { NaN, Infinity, '-Infinity': -Infinity, '-0': -0 }[o.$float];
-    }
-    return Object.fromEntries(keys.map((k) => [k, revive(o[k])]));
-  }
-  return value;
-}
+// Helpers (the shared ones are in test/support/vectorFiles.ts)
 
 /** Deep equality for decoded values; numbers compare with Object.is so -0 and NaN are exact. */
 function sameValue(a: unknown, b: unknown): boolean {
@@ -237,11 +177,6 @@ function sameValue(a: unknown, b: unknown): boolean {
     return sameValue(ka, kb) && ka.every((k) => sameValue(ra[k], rb[k]));
   }
   return a === b;
-}
-
-/** Compares as hex so a failure prints the bytes. */
-function expectHex(actual: Uint8Array, expected: string): void {
-  expect(toHex(actual)).toBe(expected);
 }
 
 // ---------------------------------------------------------------------------------------------
