@@ -14,18 +14,15 @@ import { isMultikeySyncError, MultikeySyncError, UsageError } from '../errors.js
 import { systemRandom } from '../crypto/random.js';
 import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
-import type { DeviceLookup } from '../core/deviceDirectory.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
 import { grantRecordId, openWithGrant } from '../core/grant.js';
 import { open, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { ChainHistory } from '../enrollment/chainHistory.js';
-import { ForkAlarm } from '../enrollment/forkAlarm.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
-import type { ChainState } from '../enrollment/chainState.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
+import { AccountView, type SyncChain } from './accountView.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { handOffHistory } from './historyHandoff.js';
 import { startLiveLoop, type LiveSync } from './liveLoop.js';
@@ -48,18 +45,7 @@ export interface SyncTransport {
   purge(recordIds: readonly Uint8Array[]): Promise<number>;
 }
 
-/** The verified device chain, as the replica uses it (an enrollment `DeviceChain`). */
-export interface SyncChain {
-  readonly state: ChainState;
-  /** The verified chain's encoded entries, genesis first. */
-  readonly entries: readonly Uint8Array[];
-  /** Fetches and verifies new chain entries. */
-  refresh(transport: EnrollmentTransport): Promise<unknown>;
-  /** Makes sure `head` is part of the verified chain; throws `FORK_ALARM` when it cannot be. */
-  checkHead(head: Uint8Array, transport: EnrollmentTransport): Promise<unknown>;
-  /** The chain's saved form (DeviceChain has it): kept in the local store after each change. */
-  toBytes?(): Uint8Array;
-}
+export type { SyncChain } from './accountView.js';
 
 /** What the replica needs of an enrollment `Account` (an `Account<HttpClient>` fits). */
 export interface SyncAccount {
@@ -103,7 +89,7 @@ export class Replica {
   readonly #account: SyncAccount;
   readonly #accountId: Uint8Array;
   readonly #transport: SyncTransport & EnrollmentTransport;
-  readonly #history = new ChainHistory();
+  readonly #view: AccountView;
   readonly #store: LocalStore;
   readonly #clock: () => number;
   readonly #events = new Emitter<ReplicaEvents>();
@@ -111,9 +97,6 @@ export class Replica {
   #cursor: number;
   #sequence: number;
   #running: Promise<SyncReport> | undefined;
-  /** Devices this replica ran as before a key rotation: their keys still open its own older envelopes. */
-  readonly #pastDevices: Device[] = [];
-  #lastDevice: Device;
   #keptChainLength = 0;
   #kick: (() => void) | undefined;
 
@@ -125,7 +108,7 @@ export class Replica {
     this.#clock = options.clock ?? Date.now;
     this.#cursor = cursor;
     this.#sequence = sequence;
-    this.#lastDevice = options.account.device;
+    this.#view = new AccountView(options.account, this.#clock);
   }
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
@@ -210,10 +193,10 @@ export class Replica {
     }
     return handOffHistory(
       {
-        device: () => this.#currentDevice(),
+        device: () => this.#view.device(),
         accountId: this.#accountId,
         chainHead: () => this.#account.chain.state.head,
-        sendersAt: async (head) => this.#chainHistory().sendersAt(await this.#headIndex(head), this.#clock()),
+        sendersAt: async (head) => this.#view.sendersAt(await this.#view.headIndex(head)),
         pull: (after, limit) => this.#transport.pull(after, limit),
         push: (envelopes) => this.#transport.push(envelopes),
         nextSequence: () => this.#nextSequence(),
@@ -270,7 +253,7 @@ export class Replica {
       collection,
       recordId,
       revision,
-      sender: this.#currentDevice().id,
+      sender: this.#view.device().id,
       deleted,
       value: deleted ? null : checked,
       sortTime,
@@ -280,7 +263,7 @@ export class Replica {
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
-      const bytes = seal(this.#currentDevice(), this.#accountId, this.#recipients(now), {
+      const bytes = seal(this.#view.device(), this.#accountId, this.#recipients(), {
         body: bodyToWire(body),
         kind: deleted ? 'tombstone' : 'record',
         recordId,
@@ -299,9 +282,8 @@ export class Replica {
     return recordId;
   }
 
-  #recipients(now: number): DevicePublic[] {
-    const out: DevicePublic[] = [];
-    for (const d of this.#account.chain.state.devices.values()) if (d.effectiveAt <= now) out.push(d.card);
+  #recipients(): DevicePublic[] {
+    const out = this.#view.recipients();
     if (out.length === 0) throw new UsageError('NO_RECIPIENTS', 'the account has no active device to seal for');
     return out;
   }
@@ -330,7 +312,7 @@ export class Replica {
     for (;;) {
       const items = await this.#store.outboxPeek(PAGE);
       if (items.length === 0) return pushed;
-      const recipients = this.#recipients(this.#clock());
+      const recipients = this.#recipients();
       const bytes: Uint8Array[] = [];
       for (const item of items) {
         const current = await this.#resealIfStale(item.bytes, recipients);
@@ -364,14 +346,14 @@ export class Replica {
       same = wanted.has(idKey(parsed.stanzas.subarray(at, at + DEVICE_ID_BYTES)));
     }
     if (same) return bytes;
-    const index = await this.#headIndex(parsed.chainHead);
-    const device = this.#currentDevice();
-    const senders = this.#chainHistory().sendersAt(index, this.#clock());
+    const index = await this.#view.headIndex(parsed.chainHead);
+    const device = this.#view.device();
+    const senders = this.#view.sendersAt(index);
     // Opening our own envelope needs the key it was sealed with: the current one, or one this
     // replica ran with before a rotation. Without it the write cannot go out as it is either
     // (the server would refuse a wrap to a revoked device), so it stays local and is reported.
     let opened: OpenedEnvelope | null = null;
-    for (const candidate of [device, ...this.#pastDevices]) {
+    for (const candidate of this.#view.devicesNewestFirst()) {
       try {
         opened = open(candidate, this.#accountId, senders, bytes);
       } catch (error) {
@@ -420,11 +402,11 @@ export class Replica {
     try {
       const parsed = parseEnvelope(bytes);
       recordId = parsed.recordId;
-      const index = await this.#headIndex(parsed.chainHead);
-      const opened = open(this.#currentDevice(), this.#accountId, this.#chainHistory().sendersAt(index, this.#clock()), bytes);
+      const index = await this.#view.headIndex(parsed.chainHead);
+      const opened = open(this.#view.device(), this.#accountId, this.#view.sendersAt(index), bytes);
       if (opened === null) {
         // Sealed before this device joined: keep it until a history grant opens it.
-        const joined = this.#chainHistory().firstIndex(this.#currentDevice().id) ?? 0;
+        const joined = this.#view.joinedAt();
         if (index < joined) held.push({ recordId: parsed.recordId.slice(), bytes });
         return [];
       }
@@ -450,42 +432,15 @@ export class Replica {
     this.#keptChainLength = chain.entries.length;
   }
 
-  /** The account's device now, remembering the one before a key rotation. */
-  #currentDevice(): Device {
-    const device = this.#account.device;
-    if (device !== this.#lastDevice) {
-      this.#pastDevices.unshift(this.#lastDevice);
-      this.#lastDevice = device;
-    }
-    return device;
-  }
-
-  /** Key timelines of the verified chain, caught up with any entries it verified since. */
-  #chainHistory(): ChainHistory {
-    const entries = this.#account.chain.entries;
-    if (this.#history.length < entries.length) this.#history.catchUp(this.#currentDevice().suite, entries);
-    return this.#history;
-  }
-
-  async #headIndex(head: Uint8Array): Promise<number> {
-    let index = this.#chainHistory().headIndex(head);
-    if (index === undefined) {
-      await this.#account.chain.checkHead(head, this.#transport);
-      index = this.#chainHistory().headIndex(head);
-    }
-    if (index === undefined) throw new ForkAlarm('unknown-head', 'the envelope names a chain head this device cannot verify');
-    return index;
-  }
-
   async #applyGrants(grants: Uint8Array[]): Promise<LocalRecord[]> {
     const byId = new Map<string, Uint8Array>();
     for (const g of grants) byId.set(toHex(grantRecordId(g)), g);
     const held = await this.#store.takeHeld([...byId.values()].map((g) => grantRecordId(g)));
-    const grantors = this.#currentDevices();
+    const grantors = this.#view.currentDevices();
     const out: LocalRecord[] = [];
     for (const [hex, envelope] of held) {
       try {
-        const opened = openWithGrant(this.#currentDevice(), this.#accountId, grantors, envelope, byId.get(hex)!);
+        const opened = openWithGrant(this.#view.device(), this.#accountId, grantors, envelope, byId.get(hex)!);
         const body = bodyFromWire(opened.body);
         // A grantor may pass on a bundle it once received itself: its grants were for records this
         // device is being granted directly, so the bundle carries nothing to store.
@@ -496,11 +451,6 @@ export class Replica {
       }
     }
     return out;
-  }
-
-  #currentDevices(): DeviceLookup {
-    const devices = this.#account.chain.state.devices;
-    return { get: (id) => devices.get(idKey(id))?.card };
   }
 }
 
