@@ -55,6 +55,11 @@ export interface ChainState {
   readonly devices: ReadonlyMap<string, ChainDevice>;
   /** Ids (as `idKey`) that were removed or vetoed and can never return. */
   readonly removed: ReadonlySet<string>;
+  /**
+   * The cards removed devices had when they were removed, by `idKey`: enough for the server to
+   * check a removed device's request to read the chain, so it can verify its own removal.
+   */
+  readonly removedCards: ReadonlyMap<string, DevicePublic>;
 }
 
 function fail(code: string, message: string): never {
@@ -104,6 +109,7 @@ export function genesisState(suite: CryptoProvider, encoded: EncodedEntry): Chai
     recoveryDelayMs: e.rd ?? DEFAULT_RECOVERY_DELAY_MS,
     devices,
     removed: new Set(),
+    removedCards: new Map(),
   };
 }
 
@@ -130,6 +136,7 @@ export function applyEntry(suite: CryptoProvider, state: ChainState, encoded: En
 
   const devices = new Map(state.devices);
   let removed = state.removed;
+  let removedCards = state.removedCards;
   switch (e.t) {
     case 'add': {
       const added = card(suite, e.dev);
@@ -154,6 +161,7 @@ export function applyEntry(suite: CryptoProvider, state: ChainState, encoded: En
     case 'remove': {
       const key = e.tgt !== undefined && e.tgt.length === 16 ? idKey(e.tgt) : undefined;
       if (key === undefined || !devices.has(key)) fail('CHAIN_TARGET_INVALID', 'remove names no device on the list');
+      removedCards = new Map(removedCards).set(key, devices.get(key)!.card);
       devices.delete(key);
       removed = new Set(removed).add(key);
       break;
@@ -174,12 +182,13 @@ export function applyEntry(suite: CryptoProvider, state: ChainState, encoded: En
         }
       }
       if (vetoed === undefined) fail('CHAIN_TARGET_INVALID', 'veto names no pending recovery');
+      removedCards = new Map(removedCards).set(vetoed, devices.get(vetoed)!.card);
       devices.delete(vetoed);
       removed = new Set(removed).add(vetoed);
       break;
     }
   }
-  return { ...state, head: encoded.hash, length: state.length + 1, lastTs: e.ts, devices, removed };
+  return { ...state, head: encoded.hash, length: state.length + 1, lastTs: e.ts, devices, removed, removedCards };
 }
 
 /**

@@ -47,6 +47,7 @@ export async function authenticate(
   url: URL,
   accountHex: string | undefined,
   bodyLimit: number | null,
+  options: { allowRemoved?: boolean } = {},
 ): Promise<Authenticated> {
   if (accountHex === undefined || !ACCOUNT_HEX.test(accountHex)) throw new HttpError('BAD_REQUEST', 'the account id must be 64 lower-case hex characters');
   const parsed = readAuthHeaders((name) => request.headers.get(name));
@@ -63,8 +64,16 @@ export async function authenticate(
   }
 
   const state = await ctx.chains.current(h.accountId);
-  if (state.removed.has(idKey(h.deviceId))) throw new HttpError('DEVICE_REVOKED', 'this device was removed from the account');
-  const device = activeDevice(state, h.deviceId, now);
+  // A removed device may still read the chain (allowRemoved), so it can verify its own removal
+  // instead of taking the server's word for it; every other route refuses it.
+  const removedCard = state.removedCards.get(idKey(h.deviceId));
+  if (removedCard === undefined && state.removed.has(idKey(h.deviceId))) {
+    throw new HttpError('DEVICE_REVOKED', 'this device was removed from the account');
+  }
+  if (removedCard !== undefined && options.allowRemoved !== true) {
+    throw new HttpError('DEVICE_REVOKED', 'this device was removed from the account');
+  }
+  const device = removedCard === undefined ? activeDevice(state, h.deviceId, now) : { card: removedCard };
   if (device === undefined) throw new HttpError('DEVICE_UNKNOWN', 'this device is not active in the account');
 
   const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit);

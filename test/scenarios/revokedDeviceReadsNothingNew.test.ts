@@ -27,7 +27,10 @@ describe('revocation', () => {
     await laptop!.replica.sync();
     expect(await laptop!.calls.get(after)).toBeDefined();
 
-    // The server refuses the tablet outright...
+    // The tablet may still read the chain, so it verifies its own removal rather than trusting the
+    // server's word; everything else the server refuses it...
+    const events = await tablet!.account.refresh();
+    expect(events).toContainEqual(expect.objectContaining({ type: 'device-removed', self: true }));
     await expect(tablet!.replica.sync()).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
     // ...and even with the raw envelope in hand (a copy of the server's database), it has no stanza.
     const page = await env.store.pullEnvelopes(phone!.account.accountId, 0, 100);

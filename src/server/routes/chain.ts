@@ -30,7 +30,7 @@ export const ENTRY_MAX_SKEW_MS = 10 * 60_000;
 export function registerChainRoutes(app: App, ctx: ServerContext): void {
   route(app, 'GET', ROUTES.chain, async (c) => {
     const url = new URL(c.req.url);
-    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), null);
+    const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), null, { allowRemoved: true });
     const { from } = parseQuery(url, { from: { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 } });
     const { state } = auth;
     const wanted = Math.min(MAX_PAGE_LIMIT, Math.max(0, state.length - from));
