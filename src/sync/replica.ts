@@ -67,7 +67,14 @@ export interface ReplicaOptions {
 /** Events a replica raises. */
 export interface ReplicaEvents extends Record<string, unknown> {
   /** A record changed here, by a local write or by sync. */
-  change: { collection: string; id: Uint8Array; deleted: boolean; origin: 'local' | 'remote' };
+  change: {
+    collection: string;
+    id: Uint8Array;
+    deleted: boolean;
+    origin: 'local' | 'remote';
+    /** The record's new value (null when deleted), so a listener need not read it back. */
+    value: unknown;
+  };
   /** An envelope from the server was refused and skipped. */
   rejected: { code: string; message: string; recordId?: Uint8Array };
   /** A sync round finished. */
@@ -277,7 +284,7 @@ export class Replica {
       outbox = { recordId, bytes };
     }
     await this.#store.applyLocal(record, outbox);
-    this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local' });
+    this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
     this.#kick?.();
     return recordId;
   }
@@ -390,7 +397,7 @@ export class Replica {
       records.forEach((r, i) => {
         if (!applied[i]) return;
         report.applied++;
-        this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote' });
+        this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
       if (!page.more) return;
     }

@@ -10,12 +10,12 @@ afterEach(async () => {
   await env.stop();
 });
 
-function nextRemoteChange(d: SyncedDevice): Promise<Uint8Array> {
+function nextRemoteChange(d: SyncedDevice): Promise<{ id: Uint8Array; value: unknown }> {
   return new Promise((resolve) => {
     const off = d.replica.on('change', (e) => {
       if (e.origin !== 'remote') return;
       off();
-      resolve(e.id);
+      resolve({ id: e.id, value: e.value });
     });
   });
 }
@@ -30,11 +30,12 @@ describe('live sync', () => {
     try {
       const arriving = nextRemoteChange(laptop!);
       // No sync() call: the phone's live loop pushes on the local write, the laptop's wakes on the feed.
-      const id = await phone!.calls.put(call());
-      expect(await arriving).toEqual(id);
+      const written = call();
+      const id = await phone!.calls.put(written);
+      expect(await arriving).toEqual({ id, value: written }); // the event carries the value
       const back = nextRemoteChange(phone!);
       const reply = await laptop!.calls.put(call({ direction: 'outgoing' }));
-      expect(await back).toEqual(reply);
+      expect((await back).id).toEqual(reply);
     } finally {
       await phoneLive.stop();
       await laptopLive.stop();
