@@ -16,7 +16,7 @@ import { LABELS } from '../crypto/labels.js';
 import type { Device } from './device.js';
 import type { DeviceLookup } from './deviceDirectory.js';
 import type { DevicePublic } from './devicePublic.js';
-import { ACCOUNT_ID_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, parseEnvelope } from './envelopeFormat.js';
+import { ACCOUNT_ID_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, parseEnvelope, type ParsedEnvelope } from './envelopeFormat.js';
 import { envelopeHash } from './envelopeHash.js';
 import { decryptBody, unwrapContentKey, type OpenedEnvelope, type OpenOptions } from './open.js';
 
@@ -35,7 +35,17 @@ export function grantEnvelope(
   envelope: Uint8Array,
   recipient: DevicePublic,
 ): Uint8Array | null {
-  const parsed = parseEnvelope(envelope);
+  return grantParsed(grantor, account, senders, parseEnvelope(envelope), recipient);
+}
+
+/** {@link grantEnvelope} for an envelope already parsed by `parseEnvelope` (package-internal). */
+export function grantParsed(
+  grantor: Device,
+  account: Uint8Array,
+  senders: DeviceLookup,
+  parsed: ParsedEnvelope,
+  recipient: DevicePublic,
+): Uint8Array | null {
   const unwrapped = unwrapContentKey(grantor, account, senders, parsed);
   if (unwrapped === null) return null;
   const suite = grantor.suite;

@@ -52,8 +52,22 @@ export function open<T = unknown>(
   envelope: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> | null {
+  return openParsed<T>(recipient, account, senders, parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES), options);
+}
+
+/**
+ * {@link open} for an envelope the caller has already parsed with `parseEnvelope` (the sync
+ * engine reads the header first to find the chain head), so the bytes are not parsed twice.
+ * Not exported from the package: a hand-built `ParsedEnvelope` would skip the bounds checks.
+ */
+export function openParsed<T = unknown>(
+  recipient: Device,
+  account: Uint8Array,
+  senders: DeviceLookup,
+  parsed: ParsedEnvelope,
+  options: OpenOptions = {},
+): OpenedEnvelope<T> | null {
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
-  const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
   const unwrapped = unwrapContentKey(recipient, account, senders, parsed);
   if (unwrapped === null) return null;
   try {

@@ -9,8 +9,8 @@ import type { Device } from '../core/device.js';
 import type { DeviceLookup } from '../core/deviceDirectory.js';
 import type { DevicePublic } from '../core/devicePublic.js';
 import { parseEnvelope } from '../core/envelopeFormat.js';
-import { grantEnvelope } from '../core/grant.js';
-import { open } from '../core/open.js';
+import { grantParsed } from '../core/grant.js';
+import { openParsed } from '../core/open.js';
 import { seal } from '../core/seal.js';
 import { bodyFromWire, bodyToWire, GRANTS_COLLECTION } from './recordBody.js';
 
@@ -72,14 +72,15 @@ export async function handOffHistory(host: HandoffHost, to: DevicePublic, sinceD
 /** A grant of one envelope, or null when this device cannot open it (or it is out of range). */
 async function grantOne(host: HandoffHost, bytes: Uint8Array, to: DevicePublic, since: number | undefined): Promise<Uint8Array | null> {
   try {
-    const senders = await host.sendersAt(parseEnvelope(bytes).chainHead);
+    const parsed = parseEnvelope(bytes);
+    const senders = await host.sendersAt(parsed.chainHead);
     if (since !== undefined) {
-      const opened = open(host.device(), host.accountId, senders, bytes);
+      const opened = openParsed(host.device(), host.accountId, senders, parsed);
       if (opened === null) return null;
       const body = bodyFromWire(opened.body);
       if (body.collection === GRANTS_COLLECTION || body.sortTime < since) return null;
     }
-    return grantEnvelope(host.device(), host.accountId, senders, bytes, to);
+    return grantParsed(host.device(), host.accountId, senders, parsed, to);
   } catch (error) {
     // An envelope this device cannot vouch for is simply not granted; a fork alarm stops all.
     if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;

@@ -16,7 +16,7 @@ import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
 import { grantRecordId, openWithGrant } from '../core/grant.js';
-import { open, type OpenedEnvelope } from '../core/open.js';
+import { openParsed, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
@@ -362,7 +362,7 @@ export class Replica {
     let opened: OpenedEnvelope | null = null;
     for (const candidate of this.#view.devicesNewestFirst()) {
       try {
-        opened = open(candidate, this.#accountId, senders, bytes);
+        opened = openParsed(candidate, this.#accountId, senders, parsed);
       } catch (error) {
         if (!(error instanceof MultikeySyncError)) throw error;
       }
@@ -410,7 +410,7 @@ export class Replica {
       const parsed = parseEnvelope(bytes);
       recordId = parsed.recordId;
       const index = await this.#view.headIndex(parsed.chainHead);
-      const opened = open(this.#view.device(), this.#accountId, this.#view.sendersAt(index), bytes);
+      const opened = openParsed(this.#view.device(), this.#accountId, this.#view.sendersAt(index), parsed);
       if (opened === null) {
         // Sealed before this device joined: keep it until a history grant opens it.
         const joined = this.#view.joinedAt();
