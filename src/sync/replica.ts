@@ -10,24 +10,24 @@
  * fails to open is reported as a `rejected` event and skipped ("log and ignore"): it can only
  * come from a faulty or hostile party, and one bad envelope must not stop the account.
  */
-import { isMultikeySyncError, MultikeySyncError, UsageError } from '../errors.js';
+import { MultikeySyncError, UsageError } from '../errors.js';
 import { systemRandom } from '../crypto/random.js';
 import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
-import { grantRecordId, openWithGrant } from '../core/grant.js';
 import { openParsed, type OpenedEnvelope } from '../core/open.js';
 import { seal } from '../core/seal.js';
-import { equalBytes, toHex } from '../crypto/bytes.js';
+import { equalBytes } from '../crypto/bytes.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { Emitter } from './emitter.js';
 import { AccountView, type SyncChain } from './accountView.js';
+import { Inbound, type Rejection } from './inbound.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { handOffHistory } from './historyHandoff.js';
 import { startLiveLoop, type LiveSync } from './liveLoop.js';
 import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
-import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
+import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
 
 const DAY_MS = 86_400_000;
@@ -76,7 +76,7 @@ export interface ReplicaEvents extends Record<string, unknown> {
     value: unknown;
   };
   /** An envelope from the server was refused and skipped. */
-  rejected: { code: string; message: string; recordId?: Uint8Array };
+  rejected: Rejection;
   /** A sync round finished. */
   synced: SyncReport;
 }
@@ -97,6 +97,7 @@ export class Replica {
   readonly #accountId: Uint8Array;
   readonly #transport: SyncTransport & EnrollmentTransport;
   readonly #view: AccountView;
+  readonly #inbound: Inbound;
   readonly #store: LocalStore;
   readonly #clock: () => number;
   readonly #events = new Emitter<ReplicaEvents>();
@@ -116,6 +117,7 @@ export class Replica {
     this.#cursor = cursor;
     this.#sequence = sequence;
     this.#view = new AccountView(options.account, this.#clock);
+    this.#inbound = new Inbound(this.#view, this.#store, this.#accountId, (event) => this.#events.emit('rejected', event));
   }
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
@@ -386,7 +388,7 @@ export class Replica {
       const records: LocalRecord[] = [];
       const held: { recordId: Uint8Array; bytes: Uint8Array }[] = [];
       for (const bytes of page.envelopes) {
-        const got = await this.#receive(bytes, held);
+        const got = await this.#inbound.receive(bytes, held);
         if (got === null) report.rejected++;
         else records.push(...got);
       }
@@ -403,34 +405,6 @@ export class Replica {
     }
   }
 
-  /** Opens one pulled envelope: its records (several for a grant bundle), or null if refused. */
-  async #receive(bytes: Uint8Array, held: { recordId: Uint8Array; bytes: Uint8Array }[]): Promise<LocalRecord[] | null> {
-    let recordId: Uint8Array | undefined;
-    try {
-      const parsed = parseEnvelope(bytes);
-      recordId = parsed.recordId;
-      const index = await this.#view.headIndex(parsed.chainHead);
-      const opened = openParsed(this.#view.device(), this.#accountId, this.#view.sendersAt(index), parsed);
-      if (opened === null) {
-        // Sealed before this device joined: keep it until a history grant opens it.
-        const joined = this.#view.joinedAt();
-        if (index < joined) held.push({ recordId: parsed.recordId.slice(), bytes });
-        return [];
-      }
-      const body = bodyFromWire(opened.body);
-      if (body.collection === GRANTS_COLLECTION) {
-        // Envelopes held earlier in this page must be stored before the grants look for them.
-        if (held.length > 0) await this.#store.holdEnvelopes(held.splice(0));
-        return await this.#applyGrants(body.grants ?? []);
-      }
-      return [toLocalRecord(opened, body)];
-    } catch (error) {
-      if (isMultikeySyncError(error, 'FORK_ALARM') || !(error instanceof MultikeySyncError)) throw error;
-      this.#events.emit('rejected', { code: error.code, message: error.message, ...(recordId === undefined ? {} : { recordId }) });
-      return null;
-    }
-  }
-
   /** Saves the verified chain when it grew, so a restart notices a server that rolls it back. */
   async #keepChain(): Promise<void> {
     const chain = this.#account.chain;
@@ -438,42 +412,8 @@ export class Replica {
     await this.#store.setMeta(VAULT_KEYS.chain, chain.toBytes());
     this.#keptChainLength = chain.entries.length;
   }
-
-  async #applyGrants(grants: Uint8Array[]): Promise<LocalRecord[]> {
-    const byId = new Map<string, Uint8Array>();
-    for (const g of grants) byId.set(toHex(grantRecordId(g)), g);
-    const held = await this.#store.takeHeld([...byId.values()].map((g) => grantRecordId(g)));
-    const grantors = this.#view.currentDevices();
-    const out: LocalRecord[] = [];
-    for (const [hex, envelope] of held) {
-      try {
-        const opened = openWithGrant(this.#view.device(), this.#accountId, grantors, envelope, byId.get(hex)!);
-        const body = bodyFromWire(opened.body);
-        // A grantor may pass on a bundle it once received itself: its grants were for records this
-        // device is being granted directly, so the bundle carries nothing to store.
-        if (body.collection !== GRANTS_COLLECTION) out.push(toLocalRecord(opened, body));
-      } catch (error) {
-        if (!(error instanceof MultikeySyncError)) throw error;
-        this.#events.emit('rejected', { code: error.code, message: error.message });
-      }
-    }
-    return out;
-  }
 }
 
-function toLocalRecord(opened: OpenedEnvelope, body: RecordBody): LocalRecord {
-  const deleted = opened.kind === 'tombstone';
-  return {
-    collection: body.collection,
-    recordId: opened.recordId,
-    revision: opened.revision,
-    sender: opened.sender,
-    deleted,
-    value: deleted ? null : (body.value ?? null),
-    sortTime: body.sortTime,
-    expiresAt: body.expiresAt ?? null,
-  };
-}
 
 function readUint(bytes: Uint8Array | null): number {
   if (bytes === null) return 0;
