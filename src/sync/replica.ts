@@ -36,6 +36,8 @@ const PAGE = 1000;
 const PURGE_BATCH = 1000;
 const CURSOR_KEY = 'sync/cursor';
 const SEQUENCE_KEY = 'sync/sequence';
+/** Sequence numbers reserved per store write. */
+const SEQUENCE_BLOCK = 256;
 
 /** The server calls the replica needs (HttpClient provides them). */
 export interface SyncTransport {
@@ -104,6 +106,7 @@ export class Replica {
   readonly #collections = new Map<string, Collection<unknown>>();
   #cursor: number;
   #sequence: number;
+  #sequenceReserved: number;
   #running: Promise<SyncReport> | undefined;
   #keptChainLength = 0;
   #kick: (() => void) | undefined;
@@ -116,6 +119,7 @@ export class Replica {
     this.#clock = options.clock ?? Date.now;
     this.#cursor = cursor;
     this.#sequence = sequence;
+    this.#sequenceReserved = sequence;
     this.#view = new AccountView(options.account, this.#clock);
     this.#inbound = new Inbound(this.#view, this.#store, this.#accountId, (event) => this.#events.emit('rejected', event));
   }
@@ -298,9 +302,14 @@ export class Replica {
   }
 
   async #nextSequence(): Promise<number> {
-    // Persisted before use: a crash can leave a gap in the sequence, never a repeat.
+    // Numbers are reserved in blocks and the reservation is stored before any is used: a restart
+    // resumes after the block (a gap, never a repeat) and a write costs no extra store round trip.
     const next = this.#sequence + 1;
-    await this.#store.setMeta(SEQUENCE_KEY, writeUint(next));
+    if (next > this.#sequenceReserved) {
+      const reserved = next + SEQUENCE_BLOCK - 1;
+      await this.#store.setMeta(SEQUENCE_KEY, writeUint(reserved));
+      this.#sequenceReserved = reserved;
+    }
     this.#sequence = next;
     return next;
   }

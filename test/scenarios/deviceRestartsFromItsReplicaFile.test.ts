@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { Account } from '../../src/enrollment/account.js';
 import { callLogOptions } from '../../src/sync/callLog.js';
 import { loadDevice, saveDevice } from '../../src/sync/deviceVault.js';
@@ -33,6 +34,7 @@ describe('a device restarts from its replica file', () => {
     await phone.calls.put(call());
     await phone.calls.put(call());
     await phone.replica.sync();
+    const before = await laptop.calls.put(call());
     await laptop.replica.sync();
     await laptop.replica.close();
 
@@ -44,13 +46,20 @@ describe('a device restarts from its replica file', () => {
     const account = Account.restore({ ...kept, transport: env.connect(kept.device, kept.chain.accountId), clock: env.clock.now });
     const replica = await Replica.open({ account, store: reopened, clock: env.clock.now });
     const calls = replica.collection('calls', callLogOptions());
-    expect(await calls.count()).toBe(2);
+    expect(await calls.count()).toBe(3);
 
     await phone.calls.put(call());
     await phone.replica.sync();
     const report = await replica.sync();
     expect(report.pulled).toBe(1); // the cursor survived the restart
-    expect(await calls.count()).toBe(3);
+    expect(await calls.count()).toBe(4);
+
+    // Sequence numbers go on after the restart: never one the device already used.
+    const after = await calls.put(call());
+    await replica.sync();
+    const stored = (await env.store.pullEnvelopes(account.accountId, 0, 100)).envelopes;
+    const sequenceOf = (id: Uint8Array) => parseEnvelope(stored.find((e) => Buffer.from(e.recordId).equals(Buffer.from(id)))!.bytes).sequence;
+    expect(sequenceOf(after)).toBeGreaterThan(sequenceOf(before));
     await replica.close();
   });
 });
