@@ -126,8 +126,8 @@ export class Replica {
 
   /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
   static async open(options: ReplicaOptions): Promise<Replica> {
-    const cursor = readUint(await options.store.getMeta(CURSOR_KEY));
-    const sequence = readUint(await options.store.getMeta(SEQUENCE_KEY));
+    const cursor = readCounter(await options.store.getMeta(CURSOR_KEY));
+    const sequence = readCounter(await options.store.getMeta(SEQUENCE_KEY));
     return new Replica(options, cursor, sequence);
   }
 
@@ -307,7 +307,7 @@ export class Replica {
     const next = this.#sequence + 1;
     if (next > this.#sequenceReserved) {
       const reserved = next + SEQUENCE_BLOCK - 1;
-      await this.#store.setMeta(SEQUENCE_KEY, writeUint(reserved));
+      await this.#store.setMeta(SEQUENCE_KEY, writeCounter(reserved));
       this.#sequenceReserved = reserved;
     }
     this.#sequence = next;
@@ -403,7 +403,7 @@ export class Replica {
       }
       report.pulled += page.envelopes.length;
       if (held.length > 0) await this.#store.holdEnvelopes(held);
-      const applied = await this.#store.applyRemote(records, CURSOR_KEY, writeUint(page.cursor));
+      const applied = await this.#store.applyRemote(records, CURSOR_KEY, writeCounter(page.cursor));
       this.#cursor = page.cursor;
       records.forEach((r, i) => {
         if (!applied[i]) return;
@@ -424,12 +424,13 @@ export class Replica {
 }
 
 
-function readUint(bytes: Uint8Array | null): number {
+/** A stored counter (cursor, sequence reservation): a safe integer kept as a float64, 0 when absent. */
+function readCounter(bytes: Uint8Array | null): number {
   if (bytes === null) return 0;
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
 }
 
-function writeUint(n: number): Uint8Array {
+function writeCounter(n: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setFloat64(0, n);
   return out;
