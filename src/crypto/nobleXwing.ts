@@ -12,11 +12,11 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { mlkemKeyIsCanonical } from './xwingKeyCheck.js';
 import { XWING_CIPHERTEXT_BYTES, XWING_ESEED_BYTES, XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './xwingSizes.js';
 
 const MLKEM_PUBLIC_KEY_BYTES = 1184;
 const MLKEM_CIPHERTEXT_BYTES = 1088;
-const MLKEM_Q = 3329;
 /** The 6-byte X-Wing label, "\.//^\". */
 const LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c);
 
@@ -61,20 +61,6 @@ function dh(secret: Uint8Array, peer: Uint8Array): Uint8Array | null {
   } catch {
     return null;
   }
-}
-
-/**
- * FIPS 203 §7.2's modulus check: every 12-bit coefficient of the encoded vector t̂ (the first
- * 1152 bytes of the ML-KEM-768 key) is below q. noble's ML-KEM does not check it; libsodium does.
- */
-function mlkemKeyIsCanonical(publicKey: Uint8Array): boolean {
-  for (let i = 0; i < 1152; i += 3) {
-    const b0 = publicKey[i]!;
-    const b1 = publicKey[i + 1]!;
-    const b2 = publicKey[i + 2]!;
-    if ((b0 | ((b1 & 0x0f) << 8)) >= MLKEM_Q || ((b1 >> 4) | (b2 << 4)) >= MLKEM_Q) return false;
-  }
-  return true;
 }
 
 /** X-Wing public key of a 32-byte seed. */
