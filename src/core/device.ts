@@ -1,25 +1,27 @@
 /**
- * A device's secrets and the operations that need them. A device has two keys: an Ed25519
- * identity key (it names the device and signs) and an X25519 encryption key (it receives
- * records), bound together by the identity key's signature. The pairwise wrap keys this device
- * shares with each peer are derived once and cached, so sealing and opening records never do
+ * A device's secrets and the operations that need them. A device has an Ed25519 identity key
+ * (it names the device and signs), a static X25519 encryption key (bound to the identity key by
+ * its signature), and an X-Wing key per key epoch (`epochs`). The pair keys it shares with each
+ * peer mix the static X25519 secret with an X-Wing shared secret (pairKey.ts); they are derived
+ * once per pair and epoch and cached by the caller, so sealing and opening records never do
  * public-key work.
  */
-import { CodecError, CryptoError, UsageError } from '../errors.js';
+import { CodecError, CryptoError, UsageError, ValidationError } from '../errors.js';
 import { equalBytes, expectBytes, wipe } from '../crypto/bytes.js';
-import { deriveKey, labelled } from '../crypto/kdf.js';
-import { LABELS } from '../crypto/labels.js';
+import { labelled } from '../crypto/kdf.js';
 import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provider.js';
+import { XWING_ESEED_BYTES } from '../crypto/xwingSizes.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
 import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } from './passphraseBlob.js';
 import { EpochKeys } from './epochKeys.js';
-import { bindingMessage, cardKey, deviceIdOf, type DevicePublic } from './devicePublic.js';
+import { bindingMessage, deviceIdOf, type DevicePublic } from './devicePublic.js';
+import type { KeyStatement } from './keyStatement.js';
+import { checkPairKeyContext, derivePairKey } from './pairKey.js';
 
 /** Bytes in {@link Device.exportSecrets}' output. */
 export const DEVICE_SECRET_BYTES = 65;
 const SECRET_VERSION = 0x01;
-const PAIRWISE_CACHE_LIMIT = 4096;
 
 /** Options of the async device factories. */
 export interface DeviceOptions {
@@ -31,13 +33,15 @@ export interface DeviceOptions {
   now?: number;
 }
 
-interface PairwiseEntry {
-  peerKey: Uint8Array;
-  key: Uint8Array;
+/** A pair key this device established toward a recipient, and what to publish for it. */
+export interface EstablishedPairKey {
+  /** kek(this→recipient, ref), 32 bytes: keep it secret, wipe it when forgotten. */
+  readonly key: Uint8Array;
+  /** The X-Wing ciphertext (1120 bytes) to publish at log position `ref`. */
+  readonly ciphertext: Uint8Array;
+  /** The recipient's epoch it was made for. */
+  readonly epoch: number;
 }
-
-/** Which way a pairwise key protects: records this device writes to the peer, or reads from it. */
-export type PairwiseDirection = 'to' | 'from';
 
 /** A device that holds its secrets. Create one with {@link Device.generate} or an import. */
 export class Device {
@@ -47,10 +51,6 @@ export class Device {
   readonly public: DevicePublic;
   #identitySeed: Uint8Array;
   #encryptionSecret: Uint8Array;
-  #pairwise = new Map<string, PairwiseEntry>();
-  // Fast path keyed by the card object itself: seal and open hand in the same cards each time.
-  #toByCard = new WeakMap<DevicePublic, PairwiseEntry>();
-  #fromByCard = new WeakMap<DevicePublic, PairwiseEntry>();
   #epochs: EpochKeys;
   #wiped = false;
 
@@ -183,56 +183,64 @@ export class Device {
   }
 
   /**
-   * The 32-byte key that wraps content keys between this device and `peer`:
-   * kek(S→R) = BLAKE2b-256(key = X25519(S, R); label ‖ S.id ‖ R.id ‖ S.encKey ‖ R.encKey).
-   * Cached per peer and direction; recomputed when the peer's encryption key changes. The
-   * returned array is the cached key itself: use it at once and do not keep it, since cache
-   * eviction and {@link Device.wipe} overwrite it.
-   * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order peer key.
+   * Establishes a pair key toward `recipient`: encapsulates to its key statement (which the
+   * caller has verified) and derives kek(this→recipient, ref). `ref` is the position of this
+   * device's log checkpoint that will carry the returned ciphertext.
+   * @throws {ValidationError} `PAIR_KEY_INPUT_INVALID` (a statement of another device, a ref
+   *   outside 1..2^32−1, an eseed that is not 64 bytes).
+   * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order X25519 key or an X-Wing key that
+   *   cannot be encapsulated to.
    */
-  pairwiseKey(peer: DevicePublic, direction: PairwiseDirection): Uint8Array {
-    const byCard = direction === 'to' ? this.#toByCard : this.#fromByCard;
-    const fast = byCard.get(peer);
-    if (fast !== undefined && fast.peerKey === peer.encryptionKey) return fast.key;
-    const cacheKey = cardKey(peer) + (direction === 'to' ? '>' : '<');
-    const hit = this.#pairwise.get(cacheKey);
-    if (hit !== undefined && (hit.peerKey === peer.encryptionKey || equalBytes(hit.peerKey, peer.encryptionKey))) {
-      byCard.set(peer, hit);
-      return hit.key;
-    }
+  establishPairKey(recipient: DevicePublic, statement: KeyStatement, ref: number, eseed?: Uint8Array): EstablishedPairKey {
     this.#assertLive();
-    expectBytes(peer.encryptionKey, 32, 'peer encryption key');
-    const shared = this.suite.x25519(this.#encryptionSecret, peer.encryptionKey);
-    if (shared === null) throw new CryptoError('PEER_KEY_INVALID', 'peer encryption key is a low-order point');
-    const me = this.public;
-    const key =
-      direction === 'to'
-        ? deriveKey(this.suite, LABELS.pairwiseKey, shared, 32, me.id, peer.id, me.encryptionKey, peer.encryptionKey)
-        : deriveKey(this.suite, LABELS.pairwiseKey, shared, 32, peer.id, me.id, peer.encryptionKey, me.encryptionKey);
-    wipe(shared);
-    if (this.#pairwise.size >= PAIRWISE_CACHE_LIMIT) this.#clearPairwise();
-    const entry = { peerKey: peer.encryptionKey, key };
-    this.#pairwise.set(cacheKey, entry);
-    byCard.set(peer, entry);
-    return key;
+    if (!equalBytes(statement.deviceId, recipient.id)) {
+      throw new ValidationError('PAIR_KEY_INPUT_INVALID', 'the key statement is not the recipient\'s');
+    }
+    const randomness = eseed ?? systemRandom(XWING_ESEED_BYTES);
+    if (!(randomness instanceof Uint8Array) || randomness.length !== XWING_ESEED_BYTES) {
+      throw new ValidationError('PAIR_KEY_INPUT_INVALID', 'encapsulation randomness is 64 bytes');
+    }
+    const kem = this.suite.xwingEncapsulate(statement.publicKey, randomness);
+    if (eseed === undefined) randomness.fill(0);
+    if (kem === null) throw new CryptoError('PEER_KEY_INVALID', 'the recipient\'s X-Wing key cannot be encapsulated to');
+    const context = { sender: this.public, recipient, epoch: statement.epoch, ref, ciphertext: kem.ciphertext };
+    checkPairKeyContext(context);
+    const key = derivePairKey(this.suite, this.#x25519(recipient), kem.sharedSecret, context);
+    return { key, ciphertext: kem.ciphertext, epoch: statement.epoch };
   }
 
   /**
-   * Overwrites the secrets and cached keys held by this object. JavaScript gives no guarantee
+   * Derives kek(sender→this, ref) from the ciphertext `sender` published at log position `ref`
+   * for this device's epoch `epoch`.
+   * @throws {ValidationError} `PAIR_KEY_INPUT_INVALID`.
+   * @throws {CryptoError} `EPOCH_KEY_UNKNOWN` when this device no longer keeps (or never had)
+   *   that epoch's secret; `PEER_KEY_INVALID` for a low-order key in the card or ciphertext.
+   */
+  acceptPairKey(sender: DevicePublic, epoch: number, ref: number, ciphertext: Uint8Array): Uint8Array {
+    this.#assertLive();
+    const context = { sender, recipient: this.public, epoch, ref, ciphertext };
+    checkPairKeyContext(context);
+    const own = this.#epochs.get(epoch);
+    if (own === undefined) throw new CryptoError('EPOCH_KEY_UNKNOWN', `this device does not keep the secret of its key epoch ${epoch}`);
+    const kemShared = this.suite.xwingDecapsulate(ciphertext, own.seed);
+    if (kemShared === null) throw new CryptoError('PEER_KEY_INVALID', 'the pair-key ciphertext carries a low-order X25519 point');
+    return derivePairKey(this.suite, this.#x25519(sender), kemShared, context);
+  }
+
+  /** X25519 of this device's static secret and `peer`'s static key; null for a low-order key. */
+  #x25519(peer: DevicePublic): Uint8Array | null {
+    expectBytes(peer.encryptionKey, 32, 'peer encryption key');
+    return this.suite.x25519(this.#encryptionSecret, peer.encryptionKey);
+  }
+
+  /**
+   * Overwrites the secrets held by this object, its epoch secrets included. JavaScript gives no guarantee
    * that no copy survives elsewhere in memory; this only shortens their lifetime.
    */
   wipe(): void {
     wipe(this.#identitySeed, this.#encryptionSecret);
     this.#epochs.wipe();
-    this.#clearPairwise();
     this.#wiped = true;
-  }
-
-  #clearPairwise(): void {
-    for (const entry of this.#pairwise.values()) wipe(entry.key);
-    this.#pairwise.clear();
-    this.#toByCard = new WeakMap();
-    this.#fromByCard = new WeakMap();
   }
 
   #assertLive(): void {

@@ -1,41 +1,51 @@
 /**
- * The envelope's fixed binary layout (suite 1, format version 1). All integers big-endian.
+ * The envelope's fixed binary layout (format version 2, suite 2). All integers big-endian.
  *
- * | offset | bytes | field                                                      |
- * |--------|-------|------------------------------------------------------------|
- * | 0      | 1     | format version = 0x01                                      |
- * | 1      | 1     | suite = 0x01                                               |
- * | 2      | 1     | kind: 0x00 record, 0x01 tombstone                          |
- * | 3      | 16    | record id (random; the same across revisions)              |
- * | 19     | 4     | revision (u32)                                             |
- * | 23     | 16    | sender device id                                           |
- * | 39     | 4     | sender's sequence number (u32)                             |
- * | 43     | 32    | chain head the sender had verified                         |
- * | 75     | 2     | expiry day (u16 days since 1970-01-01; 0 = none)           |
- * | 77     | 2     | recipient count n (u16, 1..1024)                           |
- * | 79     | L     | body: XChaCha20-Poly1305(content key, zero nonce, padded CBOR) |
- * | 79+L   | 64·n  | stanzas: recipient id (16) ‖ wrapped content key (48)      |
+ * | offset | bytes | field                                                            |
+ * |--------|-------|------------------------------------------------------------------|
+ * | 0      | 1     | format version = 0x02                                            |
+ * | 1      | 1     | suite = 0x02                                                     |
+ * | 2      | 1     | kind: 0x00 record, 0x01 tombstone                                |
+ * | 3      | 16    | record id (random; the same across revisions)                    |
+ * | 19     | 4     | revision (u32)                                                   |
+ * | 23     | 16    | sender device id                                                 |
+ * | 39     | 32    | key commitment: keyed BLAKE2b-256 of a label under the content key |
+ * | 71     | 2     | expiry day (u16 days since 1970-01-01; 0 = none)                 |
+ * | 73     | 2     | recipient count n (u16, 1..1024)                                 |
+ * | 75     | L     | body: XChaCha20-Poly1305(content key, zero nonce, padded CBOR)   |
+ * | 75+L   | 68·n  | stanzas: recipient id (16) ‖ key ref (u32) ‖ wrapped content key (48) |
  *
  * L is implied by the total length. The account id is not on the wire: it is bound into the
- * body's AAD and the envelope hash, so an envelope moved to another account does not open.
- * Parsing here is pure bounds-checking, shared by the server (which never decrypts) and `open`.
+ * body's AAD and the envelope hash. Where and when the sender wrote the envelope (its log
+ * position, the chain head it had seen) is in the sender's log, not here. Parsing is pure
+ * bounds-checking, shared by the server (which never decrypts) and `open`.
  */
 import { CodecError } from '../errors.js';
 import { isPaddedLength } from './padding.js';
 
-export const ENVELOPE_VERSION = 0x01;
-export const SUITE_1 = 0x01;
-export const HEADER_BYTES = 79;
-export const STANZA_BYTES = 64;
+export const ENVELOPE_VERSION = 0x02;
+export const SUITE_2 = 0x02;
+export const HEADER_BYTES = 75;
+export const STANZA_BYTES = 68;
+/** Bytes of a stanza that the envelope hash covers: recipient id ‖ key ref. */
+export const STANZA_LABEL_BYTES = 20;
 export const TAG_BYTES = 16;
 export const CONTENT_KEY_BYTES = 32;
+export const KEY_COMMITMENT_BYTES = 32;
 export const RECORD_ID_BYTES = 16;
-export const CHAIN_HEAD_BYTES = 32;
 export const ACCOUNT_ID_BYTES = 32;
 /** Most recipients one envelope may name. */
 export const MAX_RECIPIENTS = 1024;
 /** Default ceiling on a whole envelope, checked before anything else is read. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
+
+const KIND_AT = 2;
+const RECORD_ID_AT = 3;
+const REVISION_AT = 19;
+const SENDER_AT = 23;
+const COMMITMENT_AT = 39;
+const EXPIRY_AT = 71;
+const COUNT_AT = 73;
 
 /** The two kinds of envelope. */
 export type EnvelopeKind = 'record' | 'tombstone';
@@ -46,8 +56,8 @@ export interface EnvelopeHeader {
   recordId: Uint8Array;
   revision: number;
   sender: Uint8Array;
-  sequence: number;
-  chainHead: Uint8Array;
+  /** Commitment to the content key (32 bytes): every recipient that opens it gets the same key. */
+  keyCommitment: Uint8Array;
   /** Days since 1970-01-01 after which the record may be collected; 0 = never. */
   expiryDay: number;
   recipientCount: number;
@@ -74,11 +84,11 @@ export function parseEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOPE
   if (bytes[0] !== ENVELOPE_VERSION) {
     throw new CodecError('ENVELOPE_VERSION_UNSUPPORTED', `envelope format version ${bytes[0]} is not supported`);
   }
-  if (bytes[1] !== SUITE_1) throw new CodecError('ENVELOPE_SUITE_UNSUPPORTED', `crypto suite ${bytes[1]} is not supported`);
-  const kindByte = bytes[2];
+  if (bytes[1] !== SUITE_2) throw new CodecError('ENVELOPE_SUITE_UNSUPPORTED', `crypto suite ${bytes[1]} is not supported`);
+  const kindByte = bytes[KIND_AT];
   if (kindByte !== 0 && kindByte !== 1) throw new CodecError('ENVELOPE_MALFORMED', 'unknown envelope kind');
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  const recipientCount = view.getUint16(77);
+  const recipientCount = view.getUint16(COUNT_AT);
   if (recipientCount === 0 || recipientCount > MAX_RECIPIENTS) {
     throw new CodecError('ENVELOPE_MALFORMED', `recipient count must be 1..${MAX_RECIPIENTS}`);
   }
@@ -90,12 +100,11 @@ export function parseEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOPE
   const stanzaStart = HEADER_BYTES + bodyLength;
   return {
     kind: kindByte === 0 ? 'record' : 'tombstone',
-    recordId: bytes.subarray(3, 19),
-    revision: view.getUint32(19),
-    sender: bytes.subarray(23, 39),
-    sequence: view.getUint32(39),
-    chainHead: bytes.subarray(43, 75),
-    expiryDay: view.getUint16(75),
+    recordId: bytes.subarray(RECORD_ID_AT, RECORD_ID_AT + RECORD_ID_BYTES),
+    revision: view.getUint32(REVISION_AT),
+    sender: bytes.subarray(SENDER_AT, SENDER_AT + 16),
+    keyCommitment: bytes.subarray(COMMITMENT_AT, COMMITMENT_AT + KEY_COMMITMENT_BYTES),
+    expiryDay: view.getUint16(EXPIRY_AT),
     recipientCount,
     headerBytes: bytes.subarray(0, HEADER_BYTES),
     body: bytes.subarray(HEADER_BYTES, stanzaStart),
@@ -104,23 +113,28 @@ export function parseEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOPE
   };
 }
 
-/** Writes the header fields into `out[0..79)`. Values must already be validated. */
+/** Writes the header fields into `out[0..75)`. Values must already be validated. */
 export function writeHeader(out: Uint8Array, header: EnvelopeHeader): void {
   out[0] = ENVELOPE_VERSION;
-  out[1] = SUITE_1;
-  out[2] = header.kind === 'record' ? 0 : 1;
-  out.set(header.recordId, 3);
-  writeU32(out, 19, header.revision);
-  out.set(header.sender, 23);
-  writeU32(out, 39, header.sequence);
-  out.set(header.chainHead, 43);
-  out[75] = header.expiryDay >>> 8;
-  out[76] = header.expiryDay & 0xff;
-  out[77] = header.recipientCount >>> 8;
-  out[78] = header.recipientCount & 0xff;
+  out[1] = SUITE_2;
+  out[KIND_AT] = header.kind === 'record' ? 0 : 1;
+  out.set(header.recordId, RECORD_ID_AT);
+  writeU32(out, REVISION_AT, header.revision);
+  out.set(header.sender, SENDER_AT);
+  out.set(header.keyCommitment, COMMITMENT_AT);
+  out[EXPIRY_AT] = header.expiryDay >>> 8;
+  out[EXPIRY_AT + 1] = header.expiryDay & 0xff;
+  out[COUNT_AT] = header.recipientCount >>> 8;
+  out[COUNT_AT + 1] = header.recipientCount & 0xff;
 }
 
-function writeU32(out: Uint8Array, at: number, value: number): void {
+/** The key reference of the stanza at byte `offset` of `stanzas`. */
+export function stanzaRef(stanzas: Uint8Array, offset: number): number {
+  return ((stanzas[offset + 16]! << 24) | (stanzas[offset + 17]! << 16) | (stanzas[offset + 18]! << 8) | stanzas[offset + 19]!) >>> 0;
+}
+
+/** Writes a u32 big-endian at `at`. */
+export function writeU32(out: Uint8Array, at: number, value: number): void {
   out[at] = value >>> 24;
   out[at + 1] = (value >>> 16) & 0xff;
   out[at + 2] = (value >>> 8) & 0xff;

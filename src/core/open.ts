@@ -1,32 +1,40 @@
 /**
- * open: find this device's stanza, unwrap the content key with the pairwise key of the named
- * sender, decrypt and decode. A stanza that unwraps proves the named sender wrote exactly these
- * header and body bytes (only sender and recipient can derive that pairwise key, and the wrap is
- * bound to the envelope hash). "Not addressed to me" is `null`; everything else is a typed error.
+ * open: find this device's stanza, unwrap the content key with the pair key the named sender
+ * established toward this device, check the key commitment, decrypt and decode. A stanza that
+ * unwraps proves the holder of kek(sender→me, ref) — the sender, since only it and this device
+ * can derive that key — wrapped this content key for exactly this envelope hash; the key
+ * commitment proves every other recipient gets the same key. "Not addressed to me" is `null`;
+ * everything else is a typed error.
  */
 import { CryptoError } from '../errors.js';
-import { expectBytes } from '../crypto/bytes.js';
+import { equalBytes, expectBytes } from '../crypto/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodeValue, type CborLimits } from './cbor.js';
 import type { Device } from './device.js';
-import type { DeviceLookup } from './deviceDirectory.js';
 import { DEVICE_ID_BYTES } from './devicePublic.js';
 import {
   ACCOUNT_ID_BYTES,
   DEFAULT_MAX_ENVELOPE_BYTES,
   parseEnvelope,
   STANZA_BYTES,
+  stanzaRef,
   type EnvelopeHeader,
   type ParsedEnvelope,
 } from './envelopeFormat.js';
-import { envelopeHash, WRAP_NONCE_BYTES } from './envelopeHash.js';
+import { envelopeHash, keyCommitment, WRAP_NONCE_BYTES } from './envelopeHash.js';
 import { unpad } from './padding.js';
 import { BODY_NONCE, bodyAad } from './seal.js';
+
+/** Finds the pair key kek(sender→me, ref) a recipient derived earlier. */
+export interface PairKeyLookup {
+  /** The key `sender` established toward this device at log position `ref`, if known. */
+  get(sender: Uint8Array, ref: number): Uint8Array | undefined;
+}
 
 /** An opened envelope: its public header fields and the decoded body. */
 export interface OpenedEnvelope<T = unknown> extends EnvelopeHeader {
   body: T;
-  /** H, the envelope hash every wrap and grant is bound to. */
+  /** H, the envelope hash every wrap and grant is bound to and the sender's log names. */
   hash: Uint8Array;
 }
 
@@ -42,61 +50,69 @@ export interface OpenOptions {
  * Opens an envelope addressed to `recipient` in `account`; returns null when it has no stanza
  * for this device.
  * @throws {CodecError} `ENVELOPE_*` for malformed bytes, `PADDING_INVALID`, `CBOR_*`.
- * @throws {CryptoError} `ENVELOPE_UNKNOWN_SENDER` when `senders` does not know the sender;
- *   `ENVELOPE_TAMPERED` when the wrap or body fails authentication.
+ * @throws {CryptoError} `ENVELOPE_KEY_UNKNOWN` when `keys` has no pair key for the stanza's
+ *   sender and reference; `ENVELOPE_TAMPERED` when the wrap or body fails authentication;
+ *   `ENVELOPE_KEY_COMMITMENT` when the unwrapped key is not the one the header commits to.
  */
 export function open<T = unknown>(
   recipient: Device,
   account: Uint8Array,
-  senders: DeviceLookup,
+  keys: PairKeyLookup,
   envelope: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> | null {
-  return openParsed<T>(recipient, account, senders, parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES), options);
+  const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
+  const opened = openParsed<T>(recipient, account, keys, parsed, options);
+  if (opened === null) return null;
+  opened.contentKey.fill(0);
+  const { contentKey: _key, ...rest } = opened;
+  return rest;
 }
 
 /**
- * {@link open} for an envelope the caller has already parsed with `parseEnvelope` (the sync
- * engine reads the header first to find the chain head), so the bytes are not parsed twice.
- * Not exported from the package: a hand-built `ParsedEnvelope` would skip the bounds checks.
+ * {@link open} for an envelope the caller has already parsed with `parseEnvelope`, also
+ * returning the content key, which the caller keeps with its copy (for grants) or wipes. Not
+ * exported from the package: a hand-built `ParsedEnvelope` would skip the bounds checks.
  */
 export function openParsed<T = unknown>(
   recipient: Device,
   account: Uint8Array,
-  senders: DeviceLookup,
+  keys: PairKeyLookup,
   parsed: ParsedEnvelope,
   options: OpenOptions = {},
-): OpenedEnvelope<T> | null {
+): (OpenedEnvelope<T> & { contentKey: Uint8Array }) | null {
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
-  const unwrapped = unwrapContentKey(recipient, account, senders, parsed);
+  const unwrapped = unwrapContentKey(recipient, account, keys, parsed);
   if (unwrapped === null) return null;
   try {
-    return decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options);
-  } finally {
+    return { ...decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options), contentKey: unwrapped.contentKey };
+  } catch (error) {
     unwrapped.contentKey.fill(0);
+    throw error;
   }
 }
 
 /**
  * Finds `recipient`'s stanza and unwraps the content key; null when there is none. The caller
  * must wipe `contentKey` when done.
- * @throws {CryptoError} `ENVELOPE_UNKNOWN_SENDER`, `ENVELOPE_TAMPERED`.
+ * @throws {CryptoError} `ENVELOPE_KEY_UNKNOWN`, `ENVELOPE_TAMPERED`.
  */
 export function unwrapContentKey(
   recipient: Device,
   account: Uint8Array,
-  senders: DeviceLookup,
+  keys: PairKeyLookup,
   parsed: ParsedEnvelope,
 ): { contentKey: Uint8Array; hash: Uint8Array } | null {
-  const wrapped = findStanza(parsed.stanzas, recipient.id);
-  if (wrapped === undefined) return null;
-  const sender = senders.get(parsed.sender);
-  if (sender === undefined) {
-    throw new CryptoError('ENVELOPE_UNKNOWN_SENDER', 'the envelope names a sender that is not in this device list');
+  const at = findStanza(parsed.stanzas, recipient.id);
+  if (at < 0) return null;
+  const ref = stanzaRef(parsed.stanzas, at);
+  const kek = keys.get(parsed.sender, ref);
+  if (kek === undefined) {
+    throw new CryptoError('ENVELOPE_KEY_UNKNOWN', 'this device holds no pair key from the envelope\'s sender under its key reference');
   }
   const suite = recipient.suite;
-  const hash = envelopeHash(suite, account, parsed.headerAndBody);
-  const kek = recipient.pairwiseKey(sender, 'from');
+  const hash = envelopeHash(suite, account, parsed.headerAndBody, parsed.stanzas);
+  const wrapped = parsed.stanzas.subarray(at + DEVICE_ID_BYTES + 4, at + STANZA_BYTES);
   const contentKey = suite.aeadDecrypt(kek, hash.subarray(0, WRAP_NONCE_BYTES), wrapped, hash);
   if (contentKey === null) {
     throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope was altered or was not sealed by its named sender');
@@ -105,8 +121,9 @@ export function unwrapContentKey(
 }
 
 /**
- * Decrypts a parsed envelope's body with an already-authenticated content key (from a stanza or
- * a history grant bound to `hash`).
+ * Decrypts a parsed envelope's body with a content key that is authenticated for `hash` (from a
+ * stanza or a history grant): checks the key commitment first.
+ * @throws {CryptoError} `ENVELOPE_KEY_COMMITMENT`, `ENVELOPE_TAMPERED`; {CodecError} `PADDING_INVALID`, `CBOR_*`.
  */
 export function decryptBody<T>(
   suite: CryptoProvider,
@@ -116,6 +133,9 @@ export function decryptBody<T>(
   contentKey: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> {
+  if (!equalBytes(keyCommitment(suite, contentKey), parsed.keyCommitment)) {
+    throw new CryptoError('ENVELOPE_KEY_COMMITMENT', 'the content key is not the one the envelope commits to');
+  }
   const padded = suite.aeadDecrypt(contentKey, BODY_NONCE, parsed.body, bodyAad(account, parsed.headerBytes));
   if (padded === null) throw new CryptoError('ENVELOPE_TAMPERED', 'the envelope body failed authentication');
   const body = decodeValue(unpad(padded), options.cborLimits) as T;
@@ -124,8 +144,7 @@ export function decryptBody<T>(
     recordId: parsed.recordId.slice(),
     revision: parsed.revision,
     sender: parsed.sender.slice(),
-    sequence: parsed.sequence,
-    chainHead: parsed.chainHead.slice(),
+    keyCommitment: parsed.keyCommitment.slice(),
     expiryDay: parsed.expiryDay,
     recipientCount: parsed.recipientCount,
     body,
@@ -133,11 +152,11 @@ export function decryptBody<T>(
   };
 }
 
-/** The wrapped key in the stanza addressed to `id`, or undefined. Ids are public: no timing concern. */
-function findStanza(stanzas: Uint8Array, id: Uint8Array): Uint8Array | undefined {
+/** Offset of the first stanza addressed to `id`, or −1. Ids are public: no timing concern. */
+export function findStanza(stanzas: Uint8Array, id: Uint8Array): number {
   outer: for (let offset = 0; offset < stanzas.length; offset += STANZA_BYTES) {
     for (let i = 0; i < DEVICE_ID_BYTES; i++) if (stanzas[offset + i] !== id[i]) continue outer;
-    return stanzas.subarray(offset + DEVICE_ID_BYTES, offset + STANZA_BYTES);
+    return offset;
   }
-  return undefined;
+  return -1;
 }

@@ -1,19 +1,16 @@
 /**
  * seal: encrypt a record once, and wrap its content key once per recipient device.
- * Cost per record: one CBOR encode, one body AEAD, one BLAKE2b, and one 32-byte AEAD per
- * recipient under a cached pairwise key — no public-key operation.
+ * Cost per record: one CBOR encode, one body AEAD, two BLAKE2b (key commitment and H), and one
+ * 32-byte AEAD per recipient under an already-established pair key — no public-key operation.
  */
 import { ValidationError } from '../errors.js';
 import { expectBytes } from '../crypto/bytes.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { encodeValue } from './cbor.js';
 import type { Device } from './device.js';
-import type { DevicePublic } from './devicePublic.js';
-import { DeviceDirectory } from './deviceDirectory.js';
-import { cardKey, DEVICE_ID_BYTES } from './devicePublic.js';
+import { cardKey, DEVICE_ID_BYTES, type DevicePublic } from './devicePublic.js';
 import {
   ACCOUNT_ID_BYTES,
-  CHAIN_HEAD_BYTES,
   CONTENT_KEY_BYTES,
   HEADER_BYTES,
   MAX_RECIPIENTS,
@@ -21,10 +18,12 @@ import {
   STANZA_BYTES,
   TAG_BYTES,
   writeHeader,
+  writeU32,
   type EnvelopeKind,
 } from './envelopeFormat.js';
-import { envelopeHash, WRAP_NONCE_BYTES } from './envelopeHash.js';
+import { envelopeHash, keyCommitment, WRAP_NONCE_BYTES } from './envelopeHash.js';
 import { pad } from './padding.js';
+import { MAX_KEY_REF, PAIR_KEY_BYTES } from './pairKey.js';
 
 /** The body nonce is fixed: every content key is fresh and encrypts exactly one body. */
 export const BODY_NONCE = new Uint8Array(24);
@@ -39,6 +38,15 @@ export function bodyAad(account: Uint8Array, header: Uint8Array): Uint8Array {
   return aadScratch;
 }
 
+/** A device to seal for, with the pair key the sender established toward it. */
+export interface SealRecipient {
+  readonly card: DevicePublic;
+  /** Position, in the sender's log, of the checkpoint that established `key` (1..2^32−1). */
+  readonly ref: number;
+  /** kek(sender→recipient, ref): 32 bytes. */
+  readonly key: Uint8Array;
+}
+
 /** What to seal. */
 export interface SealInput {
   /** Any CBOR-encodable value: the record, with its collection name and timestamps inside. */
@@ -49,10 +57,6 @@ export interface SealInput {
   recordId?: Uint8Array;
   /** u32; higher revisions supersede lower ones. */
   revision: number;
-  /** u32; the sender's per-device counter, so readers can spot gaps and replays. */
-  sequence: number;
-  /** The hash of the device-chain entry the sender had verified when sealing (32 bytes). */
-  chainHead: Uint8Array;
   /** Days since 1970-01-01 after which the record may be collected; 0 or omitted = never. */
   expiryDay?: number;
 }
@@ -61,6 +65,16 @@ export interface SealInput {
 export interface SealOptions {
   /** Randomness for the content key and record id (defaults to the pooled CSPRNG). */
   random?: RandomSource;
+}
+
+/** A sealed envelope with what the sender keeps of it. */
+export interface SealedEnvelope {
+  readonly bytes: Uint8Array;
+  readonly recordId: Uint8Array;
+  /** H, the hash the sender's log names the envelope by. */
+  readonly hash: Uint8Array;
+  /** The content key: the caller keeps it with its local copy (for history grants) or wipes it. */
+  readonly contentKey: Uint8Array;
 }
 
 function expectUint(value: unknown, max: number, what: string): number {
@@ -72,76 +86,85 @@ function expectUint(value: unknown, max: number, what: string): number {
 
 /**
  * Seals `input` from `sender` to every device in `recipients` (include the sender itself if it
- * should read the record back from the server).
+ * should read the record back from the server). The content key is wiped.
  * @throws {ValidationError} `SEAL_INPUT_INVALID`, `ACCOUNT_ID_INVALID`, `RECIPIENT_DUPLICATE`,
  *   `RECIPIENTS_INVALID`, `CBOR_UNSUPPORTED_VALUE`, `CBOR_LIMIT_EXCEEDED`.
- * @throws {CryptoError} `PEER_KEY_INVALID` for a low-order recipient key.
  */
 export function seal(
   sender: Device,
   account: Uint8Array,
-  recipients: Iterable<DevicePublic>,
+  recipients: readonly SealRecipient[],
   input: SealInput,
   options: SealOptions = {},
 ): Uint8Array {
+  const sealed = sealEnvelope(sender, account, recipients, input, options);
+  sealed.contentKey.fill(0);
+  return sealed.bytes;
+}
+
+/** {@link seal}, returning the content key and H as well (for the sync layer). */
+export function sealEnvelope(
+  sender: Device,
+  account: Uint8Array,
+  recipients: readonly SealRecipient[],
+  input: SealInput,
+  options: SealOptions = {},
+): SealedEnvelope {
   const suite = sender.suite;
   const random = options.random ?? systemRandom;
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
-  expectBytes(input.chainHead, CHAIN_HEAD_BYTES, 'chain head', 'SEAL_INPUT_INVALID');
   const kind = input.kind ?? 'record';
   if (kind !== 'record' && kind !== 'tombstone') throw new ValidationError('SEAL_INPUT_INVALID', 'kind must be record or tombstone');
   const revision = expectUint(input.revision, 0xffffffff, 'revision');
-  const sequence = expectUint(input.sequence, 0xffffffff, 'sequence');
   const expiryDay = expectUint(input.expiryDay ?? 0, 0xffff, 'expiry day');
-  const to = Array.isArray(recipients) ? (recipients as DevicePublic[]) : [...recipients];
-  if (to.length === 0 || to.length > MAX_RECIPIENTS) {
+  if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
     throw new ValidationError('RECIPIENTS_INVALID', `an envelope needs 1..${MAX_RECIPIENTS} recipients`);
   }
-  // A DeviceDirectory holds one card per id by construction; anything else is checked here.
-  if (!(recipients instanceof DeviceDirectory)) {
-    const seen = new Set<string>();
-    for (const d of to) {
-      if (!(d.id instanceof Uint8Array) || d.id.length !== DEVICE_ID_BYTES) {
-        throw new ValidationError('RECIPIENTS_INVALID', 'a recipient id must be 16 bytes');
-      }
-      seen.add(cardKey(d));
+  const seen = new Set<string>();
+  for (const r of recipients) {
+    if (typeof r !== 'object' || r === null || !(r.card?.id instanceof Uint8Array) || r.card.id.length !== DEVICE_ID_BYTES) {
+      throw new ValidationError('RECIPIENTS_INVALID', 'a recipient is {card, ref, key} with a 16-byte card id');
     }
-    if (seen.size !== to.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
+    if (!Number.isInteger(r.ref) || r.ref < 1 || r.ref > MAX_KEY_REF) throw new ValidationError('RECIPIENTS_INVALID', 'a key reference is an integer in 1..2^32-1');
+    if (!(r.key instanceof Uint8Array) || r.key.length !== PAIR_KEY_BYTES) throw new ValidationError('RECIPIENTS_INVALID', 'a pair key is 32 bytes');
+    seen.add(cardKey(r.card));
   }
-
-  const fresh = random(input.recordId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);
-  const contentKey = fresh.subarray(0, CONTENT_KEY_BYTES);
-  const recordId =
-    input.recordId === undefined
-      ? fresh.subarray(CONTENT_KEY_BYTES)
-      : expectBytes(input.recordId, RECORD_ID_BYTES, 'record id', 'SEAL_INPUT_INVALID');
+  if (seen.size !== recipients.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
+  const givenId = input.recordId === undefined ? undefined : expectBytes(input.recordId, RECORD_ID_BYTES, 'record id', 'SEAL_INPUT_INVALID');
 
   const padded = pad(encodeValue(input.body));
+  const fresh = random(givenId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);
+  const contentKey = fresh.slice(0, CONTENT_KEY_BYTES);
+  const recordId = givenId === undefined ? fresh.slice(CONTENT_KEY_BYTES) : givenId.slice();
+  fresh.fill(0);
+
   const bodyLength = padded.length + TAG_BYTES;
-  const out = new Uint8Array(HEADER_BYTES + bodyLength + to.length * STANZA_BYTES);
+  const stanzaStart = HEADER_BYTES + bodyLength;
+  const out = new Uint8Array(stanzaStart + recipients.length * STANZA_BYTES);
   const header = out.subarray(0, HEADER_BYTES);
   writeHeader(out, {
     kind,
     recordId,
     revision,
     sender: sender.id,
-    sequence,
-    chainHead: input.chainHead,
+    keyCommitment: keyCommitment(suite, contentKey),
     expiryDay,
-    recipientCount: to.length,
+    recipientCount: recipients.length,
   });
-
-  out.set(suite.aeadEncrypt(contentKey, BODY_NONCE, padded, bodyAad(account, header)), HEADER_BYTES);
-  const h = envelopeHash(suite, account, out.subarray(0, HEADER_BYTES + bodyLength));
-  const wrapNonce = h.subarray(0, WRAP_NONCE_BYTES);
-  let offset = HEADER_BYTES + bodyLength;
-  for (const recipient of to) {
-    const kek = sender.pairwiseKey(recipient, 'to');
-    out.set(recipient.id, offset);
-    out.set(suite.aeadEncrypt(kek, wrapNonce, contentKey, h), offset + DEVICE_ID_BYTES);
+  let offset = stanzaStart;
+  for (const r of recipients) {
+    out.set(r.card.id, offset);
+    writeU32(out, offset + DEVICE_ID_BYTES, r.ref);
     offset += STANZA_BYTES;
   }
-  contentKey.fill(0);
+  out.set(suite.aeadEncrypt(contentKey, BODY_NONCE, padded, bodyAad(account, header)), HEADER_BYTES);
   padded.fill(0);
-  return out;
+  const hash = envelopeHash(suite, account, out.subarray(0, stanzaStart), out.subarray(stanzaStart));
+  const wrapNonce = hash.subarray(0, WRAP_NONCE_BYTES);
+  offset = stanzaStart + DEVICE_ID_BYTES + 4;
+  for (const r of recipients) {
+    out.set(suite.aeadEncrypt(r.key, wrapNonce, contentKey, hash), offset);
+    offset += STANZA_BYTES;
+  }
+  return { bytes: out, recordId, hash, contentKey };
 }
