@@ -6,7 +6,7 @@
  * Every method is async so that an IndexedDB adapter can implement the same interface; the
  * memory and SQLite adapters resolve at once. Each write method is atomic: it either takes
  * full effect or none. The two that matter for sync:
- * - `applyLocal` stores a local write and queues its envelope together, so a write is never
+ * - `applyLocal` stores a local write and queues it for the server together, so a write is never
  *   stored without being pushed later, nor pushed without being stored.
  * - `applyRemote` merges pulled versions and moves the pull cursor together, so a sync cut off
  *   half-way re-pulls from the last committed cursor and loses or repeats nothing (re-applying a
@@ -18,6 +18,12 @@
  *
  * Records are listed in (sortTime, recordId) order by keyset paging: a page is read with the
  * token of the previous one, so no adapter ever holds a whole collection to answer a list.
+ *
+ * Format v2 adds what a reader needs to judge its senders' logs: per record id, the newest
+ * version a verified log claims and the newest version this device received (the version
+ * index, see {@link VersionEntry}), updated in the same transaction as the pull cursor; and,
+ * with each record version opened here, its content key and envelope hash, so this device can
+ * hand the record's key to a device enrolled later without any old pair key.
  *
  * Errors are `StorageError`s with the codes catalogued in `localStoreErrors.ts`; async methods
  * report them by rejecting.
@@ -42,13 +48,89 @@ export interface LocalRecord extends Version {
   readonly sortTime: number;
   /** Milliseconds after which `expire` removes the record; null = never. */
   readonly expiresAt: number | null;
+  /**
+   * The content key of the envelope that carried this version (32 bytes), kept for history
+   * grants; null (or absent) for a local write not yet pushed and for local-only collections.
+   * It is as secret as the value: it opens the server's copy of this version, nothing else.
+   */
+  readonly contentKey?: Uint8Array | null;
+  /** H of that envelope (32 bytes); null (or absent) exactly when `contentKey` is. */
+  readonly envelopeHash?: Uint8Array | null;
 }
 
-/** An envelope to queue with a local write. */
-export interface OutboxItemInput {
-  /** The record the envelope carries; must equal the written record's id. */
+/** The newest version of a record that a verified sender log claims. */
+export interface VersionClaim extends Version {
+  /** H of the claimed envelope (32 bytes). */
+  readonly hash: Uint8Array;
+  readonly kind: 'record' | 'tombstone';
+  /** The claimed envelope's expiry day (0 = none): the server may drop it after that day. */
+  readonly expiryDay: number;
+  /** Position of the claiming checkpoint in the sender's log (1..2^32−1). */
+  readonly position: number;
+}
+
+/**
+ * What this device knows about one record id from the logs it verified: the newest claimed
+ * version, the newest version it received with a matching hash (opened or held), and the
+ * highest revision a verified log purged. A claim newer than what was received, neither
+ * purged nor expired, is a record the server withheld.
+ */
+export interface VersionEntry {
+  /** 16 bytes. */
   readonly recordId: Uint8Array;
-  /** The sealed envelope, opaque to the store (1 byte to 4 MiB). */
+  readonly claim: VersionClaim | null;
+  readonly have: Version | null;
+  /** Highest revision purged by a verified log; 0 when none. */
+  readonly purgedUpTo: number;
+}
+
+/** A current record version that has its content key, for history grants. */
+export interface KeyedRecord extends Version {
+  readonly collection: string;
+  readonly recordId: Uint8Array;
+  readonly deleted: boolean;
+  readonly sortTime: number;
+  readonly contentKey: Uint8Array;
+  readonly envelopeHash: Uint8Array;
+}
+
+/** What else commits with a pull page (all or nothing with the records and the cursor). */
+export interface RemoteExtras {
+  /** Version-index entries to store, each replacing the entry of its record id. */
+  readonly versions?: readonly VersionEntry[];
+  /** Envelopes to hold (as `holdEnvelopes`). */
+  readonly held?: readonly HeldEnvelopeInput[];
+  /** Meta values to set. */
+  readonly meta?: readonly (readonly [string, Uint8Array])[];
+}
+
+/** The content key and envelope hash a push gave one local version. */
+export interface PushedKey {
+  readonly collection: string;
+  readonly recordId: Uint8Array;
+  /** The version (revision, sender) the keys belong to: set only if that version is still stored. */
+  readonly revision: number;
+  readonly sender: Uint8Array;
+  readonly contentKey: Uint8Array;
+  readonly envelopeHash: Uint8Array;
+}
+
+/** What else commits with an outbox acknowledgement. */
+export interface AckExtras {
+  /** Keys to attach to the local versions the push carried. */
+  readonly keys?: readonly PushedKey[];
+  /** Meta values to set. */
+  readonly meta?: readonly (readonly [string, Uint8Array])[];
+}
+
+/** A write to queue for the server with a local write. */
+export interface OutboxItemInput {
+  /** The record the write carries; must equal the written record's id. */
+  readonly recordId: Uint8Array;
+  /**
+   * The write, opaque to the store (1 byte to 4 MiB). The replica queues the unsealed write
+   * and seals it at push time, for the devices and keys current then.
+   */
   readonly bytes: Uint8Array;
 }
 
@@ -132,11 +214,27 @@ export interface LocalStore {
 
   /**
    * Merges pulled versions in order, storing each only if newer than what is stored then, and
-   * sets meta `cursorKey` to `cursor`, in one transaction. Returns, per input record, whether
-   * it was applied. If any record is invalid, nothing is applied and the cursor stays.
+   * sets meta `cursorKey` to `cursor`, with `extras` (version-index entries, held envelopes,
+   * meta values), in one transaction. Returns, per input record, whether it was applied. If
+   * anything is invalid, nothing is applied and the cursor stays.
    * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
-  applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array): Promise<boolean[]>;
+  applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array, extras?: RemoteExtras): Promise<boolean[]>;
+
+  /**
+   * The version-index entries of `recordIds`, keyed by lower-case hex of the record id; ids
+   * without an entry are absent.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  getVersions(recordIds: readonly Uint8Array[]): Promise<Map<string, VersionEntry>>;
+
+  /**
+   * One page of the current versions that carry a content key, in every collection, ordered by
+   * record id (keyset paging with the `next` token of the previous page); tombstones included.
+   * @throws StorageError `INVALID_ARGUMENT` (limit outside 1..1000, a bad token),
+   *   `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   */
+  listKeyed(options: { readonly after?: string; readonly limit: number }): Promise<{ records: KeyedRecord[]; next: string | null }>;
 
   /**
    * Up to `limit` (1 to 1000) queued envelopes, oldest first; they stay queued until acked.
@@ -146,10 +244,12 @@ export interface LocalStore {
   outboxPeek(limit: number): Promise<OutboxItem[]>;
 
   /**
-   * Removes the given items from the outbox; ids not queued are ignored.
+   * Removes the given items from the outbox (ids not queued are ignored) and applies `extras`
+   * in the same transaction: each pushed key is attached to its local version if that exact
+   * version (revision and sender) is still the stored one, and ignored otherwise.
    * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
-  outboxAck(ids: readonly number[]): Promise<void>;
+  outboxAck(ids: readonly number[], extras?: AckExtras): Promise<void>;
 
   /**
    * Number of queued envelopes.
