@@ -21,6 +21,7 @@ import {
   decodeChainPageResponse,
   decodeCreateAccountResponse,
   decodeHealthResponse,
+  decodeLogHeadResponse,
   decodeMailboxTakeResponse,
   decodePullResponse,
   decodePurgeResponse,
@@ -160,18 +161,23 @@ export class HttpClient {
   }
 
   /**
-   * Pushes a batch of sealed envelopes (each naming this device as sender); one outcome each.
-   * Retried: pushing an envelope twice stores it once.
-   * @throws {RemoteError} `SENDER_MISMATCH`, `ENVELOPE_INVALID`, `RECIPIENT_REVOKED` (refresh the
-   *   chain and seal again), `BATCH_TOO_LARGE`, `BODY_TOO_LARGE`, `QUOTA_EXCEEDED`, `NETWORK_ERROR`, ….
+   * Pushes a batch of sealed envelopes (each naming this device as sender) with this device's
+   * log checkpoint that claims them, in order; one outcome per envelope. A checkpoint may claim
+   * nothing (it then carries only key business: a new epoch's statement, pair keys, a history
+   * request). Retried: the server takes a byte-identical checkpoint at its position again as a
+   * duplicate, and an envelope pushed twice is stored once.
+   * @throws {RemoteError} `LOG_CONFLICT` (the server's log of this device is elsewhere: read it
+   *   with {@link HttpClient.logHead}), `LOG_INVALID`, `LOG_MISMATCH`, `DEVICE_CANNOT_WRITE`,
+   *   `SENDER_MISMATCH`, `ENVELOPE_INVALID`, `RECIPIENT_REVOKED`, `BATCH_TOO_LARGE`,
+   *   `BODY_TOO_LARGE`, `QUOTA_EXCEEDED`, `NETWORK_ERROR`, ….
    */
-  async push(envelopes: readonly Uint8Array[]): Promise<PushOutcome[]> {
-    if (!Array.isArray(envelopes) || envelopes.length === 0) throw new UsageError('ARGUMENT_INVALID', 'push needs at least one envelope');
+  async push(envelopes: readonly Uint8Array[], log: Uint8Array): Promise<PushOutcome[]> {
+    if (!Array.isArray(envelopes)) throw new UsageError('ARGUMENT_INVALID', 'push needs an array of envelopes');
     const list = envelopes.map((e, i) => bytesArg(e, `envelopes[${i}]`));
     return this.#requests.run({
       method: 'POST',
       path: paths.envelopes(this.#account()),
-      body: { envelopes: list },
+      body: { envelopes: list, log: bytesArg(log, 'log') },
       signFor: this.accountId,
       retry: true,
       decode: (bytes) => decodePushResponse(bytes, list.length).outcomes,
@@ -179,32 +185,43 @@ export class HttpClient {
   }
 
   /**
-   * "Delete my server copy": asks the server to delete the envelopes of these records (16-byte
-   * ids, 1..1000), whatever their kind, without leaving a tombstone. Local copies on every
-   * device stay; only the server stops holding them. A device that later pushes a version of
-   * such a record stores it again. Retried: unknown ids count for nothing, so after a retry
-   * the count may be lower than what the first, lost attempt deleted.
+   * "Delete my server copy": sends this device's log checkpoint whose purges name the records
+   * (and, for each, the highest revision) the server deletes, without leaving a tombstone. Local
+   * copies on every device stay, and the log tells them the records were purged, not withheld.
+   * Retried: a byte-identical checkpoint is a duplicate, and a second attempt deletes nothing more.
    * @returns how many envelopes the server deleted.
-   * @throws {UsageError} `ARGUMENT_INVALID` for an empty or oversize list or an id not 16 bytes.
-   * @throws {RemoteError} `DEVICE_REVOKED`, `BATCH_TOO_LARGE`, `CHAIN_CORRUPT`, `NETWORK_ERROR`, ….
+   * @throws {RemoteError} `LOG_CONFLICT`, `LOG_INVALID`, `LOG_MISMATCH`, `DEVICE_CANNOT_WRITE`,
+   *   `DEVICE_REVOKED`, `CHAIN_CORRUPT`, `NETWORK_ERROR`, ….
    */
-  async purge(recordIds: readonly Uint8Array[]): Promise<number> {
-    if (!Array.isArray(recordIds) || recordIds.length === 0 || recordIds.length > MAX_PURGE_IDS) {
-      throw new UsageError('ARGUMENT_INVALID', `purge needs 1 to ${MAX_PURGE_IDS} record ids`);
-    }
-    const list = recordIds.map((id, i) => bytesArg(id, `recordIds[${i}]`, 16));
+  async purge(log: Uint8Array): Promise<number> {
     return this.#requests.run({
       method: 'POST',
       path: paths.purge(this.#account()),
-      body: { recordIds: list },
+      body: { log: bytesArg(log, 'log') },
       signFor: this.accountId,
       retry: true,
-      decode: (bytes) => decodePurgeResponse(bytes, list.length).purged,
+      decode: (bytes) => decodePurgeResponse(bytes, MAX_PURGE_IDS).purged,
     });
   }
 
   /**
-   * One page of envelopes with cursor > `after` (at most `limit`, 1..1000, default 500).
+   * The newest log checkpoint the server holds for `device` (16 bytes), or null. The server's
+   * word: verify its signature before relying on it.
+   * @throws {RemoteError} `DEVICE_REVOKED`, `NETWORK_ERROR`, ….
+   */
+  async logHead(device: Uint8Array): Promise<Uint8Array | null> {
+    const response = await this.#requests.run({
+      method: 'GET',
+      path: paths.logs(this.#account(), toHex(bytesArg(device, 'device', 16))),
+      signFor: this.accountId,
+      retry: true,
+      decode: decodeLogHeadResponse,
+    });
+    return response.checkpoint;
+  }
+
+  /**
+   * One page of envelopes and log checkpoints with cursor > `after` (at most `limit`, 1..1000, default 500).
    * @throws {RemoteError} `DEVICE_REVOKED`, `NETWORK_ERROR`, ….
    */
   async pull(after: number, limit = 500): Promise<PullResponse> {

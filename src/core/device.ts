@@ -8,7 +8,7 @@
  */
 import { CodecError, CryptoError, UsageError, ValidationError } from '../errors.js';
 import { equalBytes, expectBytes, wipe } from '../crypto/bytes.js';
-import { labelled } from '../crypto/kdf.js';
+import { deriveKey, labelled } from '../crypto/kdf.js';
 import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provider.js';
 import { XWING_ESEED_BYTES } from '../crypto/xwingSizes.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
@@ -167,6 +167,16 @@ export class Device {
   sign(label: string, message: Uint8Array): Uint8Array {
     this.#assertLive();
     return this.suite.ed25519Sign(this.#identitySeed, this.public.identityKey, labelled(label, message));
+  }
+
+  /**
+   * A 32-byte key for sealing this device's own state at rest (its key ring), derived from the
+   * identity seed under `label`: whoever can read the sealed state and has this device's
+   * secrets can open it, which is no more than the secrets give anyway.
+   */
+  storageKey(label: string): Uint8Array {
+    this.#assertLive();
+    return deriveKey(this.suite, label, this.#identitySeed, 32);
   }
 
   /**

@@ -9,9 +9,10 @@
  * | POST accounts                 | {genesis: bytes}            | 201 {account: bytes32, head: bytes32}      |
  * | GET  chain?from=N             |                             | {entries: [bytes], head, length, more}     |
  * | POST chain                    | {entry: bytes, head: bytes32} | {head: bytes32, length}                  |
- * | POST envelopes                | {envelopes: [bytes]}        | {outcomes: ["stored"/"duplicate"/"superseded"]} |
- * | GET  envelopes, wait          |                             | {envelopes: [bytes], cursor, more}         |
- * | POST purge                    | {recordIds: [bytes16]}      | {purged}                                   |
+ * | POST envelopes                | {envelopes: [bytes], log: bytes} | {outcomes: ["stored"/"duplicate"/"superseded"]} |
+ * | GET  envelopes, wait          |                             | {items: [bytes], cursor, more}             |
+ * | POST purge                    | {log: bytes}                | {purged}                                   |
+ * | GET  logs/:device             |                             | {checkpoint: bytes or null}                |
  * | PUT  mailbox?ttl=MS           | {message: bytes}            | 201 {}                                     |
  * | GET  mailbox                  |                             | {message: bytes}                           |
  * | any error                     |                             | {code, message}                            |
@@ -20,7 +21,8 @@ import { CodecError } from '../errors.js';
 import type { CborLimits } from '../core/cbor.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../core/envelopeFormat.js';
 import { MAX_ENTRY_BYTES } from '../enrollment/chainEntry.js';
-import { MAX_MAILBOX_MESSAGE_BYTES, MAX_PAGE_LIMIT, MAX_PURGE_IDS } from './routes.js';
+import { MAX_CHECKPOINT_BYTES } from '../core/logCheckpoint.js';
+import { MAX_MAILBOX_MESSAGE_BYTES, MAX_PAGE_LIMIT } from './routes.js';
 import {
   boolField,
   bytesArrayField,
@@ -34,7 +36,6 @@ import {
 import type { ErrorBody } from './wireErrors.js';
 
 const HASH_BYTES = 32;
-const RECORD_ID_BYTES = 16;
 
 /** What happened to one pushed envelope (the store's outcome). */
 export type PushOutcome = 'stored' | 'duplicate' | 'superseded';
@@ -68,22 +69,29 @@ export interface AppendChainResponse {
   length: number;
 }
 export interface PushRequest {
+  /** The envelopes of the push, in the order the log's claims describe them (0..maxBatch). */
   envelopes: Uint8Array[];
+  /** The pushing device's log checkpoint for these envelopes. */
+  log: Uint8Array;
 }
 export interface PushResponse {
   outcomes: PushOutcome[];
 }
 export interface PullResponse {
-  /** Envelopes with cursor > the requested one, in cursor order. */
-  envelopes: Uint8Array[];
+  /** Envelopes and log checkpoints with cursor > the requested one, in cursor order. */
+  items: Uint8Array[];
   /** The cursor to ask after next time. */
   cursor: number;
   /** True when more envelopes are waiting. */
   more: boolean;
 }
 export interface PurgeRequest {
-  /** Record ids (16 bytes each, 1..MAX_PURGE_IDS) whose envelopes the server deletes. */
-  recordIds: Uint8Array[];
+  /** A log checkpoint whose purges name the records (1..MAX_PURGE_IDS) the server deletes. */
+  log: Uint8Array;
+}
+export interface LogHeadResponse {
+  /** The device's newest checkpoint, or null when it has none. */
+  checkpoint: Uint8Array | null;
 }
 export interface PurgeResponse {
   /** How many envelopes this request deleted (unknown ids count for nothing). */
@@ -127,50 +135,34 @@ export function decodeAppendChainRequest(bytes: Uint8Array): AppendChainRequest 
 export function decodePushRequest(bytes: Uint8Array, maxBatch: number, maxEnvelopeBytes: number): PushRequest {
   let map;
   try {
-    map = decodeMap(bytes, { maxDepth: 2, maxItems: 2 * maxBatch + 8, maxStringBytes: maxEnvelopeBytes, maxBytes: bytes.length }, 'push');
+    map = decodeMap(bytes, { maxDepth: 2, maxItems: 2 * maxBatch + 8, maxStringBytes: Math.max(maxEnvelopeBytes, MAX_CHECKPOINT_BYTES), maxBytes: bytes.length }, 'push');
   } catch (error) {
     if (error instanceof CodecError && error.code === 'CBOR_TOO_MANY_ITEMS') throw batchTooLarge(maxBatch);
     throw error;
   }
-  onlyKeys(map, ['envelopes'], 'push');
+  onlyKeys(map, ['envelopes', 'log'], 'push');
   const envelopes = bytesArrayField(map, 'envelopes');
   if (envelopes.length > maxBatch) throw batchTooLarge(maxBatch);
-  if (envelopes.length === 0) throw new CodecError('WIRE_SHAPE_INVALID', 'a push carries at least one envelope');
-  return { envelopes };
+  for (const e of envelopes) {
+    if (e.length > maxEnvelopeBytes) throw new CodecError('WIRE_SHAPE_INVALID', `an envelope exceeds ${maxEnvelopeBytes} bytes`);
+  }
+  return { envelopes, log: bytesField(map, 'log') };
 }
 
 function batchTooLarge(maxBatch: number): CodecError {
   return new CodecError('BATCH_TOO_LARGE', `a push carries at most ${maxBatch} envelopes`);
 }
 
-/** Largest purge body: MAX_PURGE_IDS ids of 17 encoded bytes each, plus the map around them. */
-export const PURGE_BODY_BYTES = MAX_PURGE_IDS * (RECORD_ID_BYTES + 1) + 64;
+/** Largest purge body: a checkpoint with MAX_PURGE_IDS purges and nothing else, plus the map around it. */
+export const PURGE_BODY_BYTES = MAX_CHECKPOINT_BYTES + 64;
 
-/**
- * Decodes a purge. More than `MAX_PURGE_IDS` ids fails with `BATCH_TOO_LARGE`, as a push does.
- * @throws {CodecError} `BATCH_TOO_LARGE`, `CBOR_*`, `WIRE_SHAPE_INVALID`.
- */
+/** @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`. */
 export function decodePurgeRequest(bytes: Uint8Array): PurgeRequest {
-  let map;
-  try {
-    map = decodeMap(bytes, { maxDepth: 2, maxItems: MAX_PURGE_IDS + 8, maxStringBytes: 64, maxBytes: PURGE_BODY_BYTES }, 'purge');
-  } catch (error) {
-    if (error instanceof CodecError && error.code === 'CBOR_TOO_MANY_ITEMS') throw purgeTooLarge();
-    throw error;
-  }
-  onlyKeys(map, ['recordIds'], 'purge');
-  const recordIds = bytesArrayField(map, 'recordIds');
-  if (recordIds.length > MAX_PURGE_IDS) throw purgeTooLarge();
-  if (recordIds.length === 0) throw new CodecError('WIRE_SHAPE_INVALID', 'a purge names at least one record id');
-  for (const id of recordIds) {
-    if (id.length !== RECORD_ID_BYTES) throw new CodecError('WIRE_SHAPE_INVALID', `"recordIds" must hold ${RECORD_ID_BYTES}-byte ids`);
-  }
-  return { recordIds };
+  const map = decodeMap(bytes, { maxDepth: 1, maxItems: 4, maxStringBytes: MAX_CHECKPOINT_BYTES, maxBytes: PURGE_BODY_BYTES }, 'purge');
+  onlyKeys(map, ['log'], 'purge');
+  return { log: bytesField(map, 'log') };
 }
 
-function purgeTooLarge(): CodecError {
-  return new CodecError('BATCH_TOO_LARGE', `a purge names at most ${MAX_PURGE_IDS} record ids`);
-}
 
 /** @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`. */
 export function decodeMailboxPutRequest(bytes: Uint8Array): MailboxPutRequest {
@@ -272,7 +264,13 @@ export function decodePullResponse(bytes: Uint8Array, limits: ResponseLimits = D
     { maxDepth: 2, maxItems: 2 * MAX_PAGE_LIMIT + 16, maxStringBytes: limits.maxEnvelopeBytes, maxBytes: limits.maxResponseBytes },
     'pull page',
   );
-  return { envelopes: bytesArrayField(map, 'envelopes'), cursor: uintField(map, 'cursor'), more: boolField(map, 'more') };
+  return { items: bytesArrayField(map, 'items'), cursor: uintField(map, 'cursor'), more: boolField(map, 'more') };
+}
+
+/** @throws {CodecError} `CBOR_*`, `WIRE_SHAPE_INVALID`. */
+export function decodeLogHeadResponse(bytes: Uint8Array): LogHeadResponse {
+  const map = decodeMap(bytes, { maxDepth: 1, maxItems: 4, maxStringBytes: MAX_CHECKPOINT_BYTES, maxBytes: MAX_CHECKPOINT_BYTES + 64 }, 'log head');
+  return { checkpoint: map.checkpoint === null ? null : bytesField(map, 'checkpoint') };
 }
 
 /**

@@ -8,10 +8,11 @@
  * | POST   | /v1/accounts                            | no     | {genesis}                    |
  * | GET    | /v1/accounts/:account/chain             | yes    | ?from=N                      |
  * | POST   | /v1/accounts/:account/chain             | yes    | {entry, head}                |
- * | POST   | /v1/accounts/:account/envelopes         | yes    | {envelopes}                  |
+ * | POST   | /v1/accounts/:account/envelopes         | yes    | {envelopes, log}             |
  * | GET    | /v1/accounts/:account/envelopes         | yes    | ?after=C&limit=N             |
  * | GET    | /v1/accounts/:account/wait              | yes    | ?after=C&timeout=MS&limit=N  |
- * | POST   | /v1/accounts/:account/purge             | yes    | {recordIds}                  |
+ * | POST   | /v1/accounts/:account/purge             | yes    | {log}                        |
+ * | GET    | /v1/accounts/:account/logs/:device      | yes    |                              |
  * | PUT    | /v1/mailbox/:id                         | no     | ?ttl=MS, {message}           |
  * | GET    | /v1/mailbox/:id                         | no     | (takes: the message is gone) |
  *
@@ -29,6 +30,7 @@ export const ROUTES = {
   envelopes: '/v1/accounts/:account/envelopes',
   wait: '/v1/accounts/:account/wait',
   purge: '/v1/accounts/:account/purge',
+  logs: '/v1/accounts/:account/logs/:device',
   mailbox: '/v1/mailbox/:id',
 } as const;
 
@@ -61,7 +63,7 @@ export const MAX_MAILBOX_TTL_MS = 15 * 60_000;
 export const MAX_MAILBOX_MESSAGE_BYTES = 64 * 1024;
 /** Largest page of envelopes or chain entries one request returns. */
 export const MAX_PAGE_LIMIT = 1000;
-/** Most record ids one purge request names. */
+/** Most records one purge request names (the purges of one log checkpoint). */
 export const MAX_PURGE_IDS = 1000;
 
 /** Builds the concrete path (and query) of a route; values must already be valid. */
@@ -75,6 +77,7 @@ export const paths = {
   wait: (accountHex: string, after: number, timeoutMs: number, limit: number): string =>
     `${API_PREFIX}/accounts/${accountHex}/wait?after=${after}&timeout=${timeoutMs}&limit=${limit}`,
   purge: (accountHex: string): string => `${API_PREFIX}/accounts/${accountHex}/purge`,
+  logs: (accountHex: string, deviceHex: string): string => `${API_PREFIX}/accounts/${accountHex}/logs/${deviceHex}`,
   mailbox: (idHex: string, ttlMs?: number): string =>
     `${API_PREFIX}/mailbox/${idHex}${ttlMs === undefined ? '' : `?ttl=${ttlMs}`}`,
 };

@@ -13,6 +13,7 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerChainRoutes } from './routes/chain.js';
 import { registerEnvelopeRoutes } from './routes/envelopes.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerLogRoutes } from './routes/logs.js';
 import { registerMailboxRoutes } from './routes/mailbox.js';
 import { registerPurgeRoutes } from './routes/purge.js';
 import { registerWaitRoutes } from './routes/wait.js';
@@ -76,6 +77,7 @@ export function buildApp(ctx: ServerContext, options: AppOptions): App {
   registerEnvelopeRoutes(app, ctx);
   registerWaitRoutes(app, ctx);
   registerPurgeRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
   registerMailboxRoutes(app, ctx);
   app.notFound(() => errorResponse(new HttpError('NOT_FOUND', 'no such route')));
   app.onError((error, c) => {

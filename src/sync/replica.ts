@@ -1,53 +1,70 @@
 /**
  * The replica: a device's local-first copy of the account's records, and the engine that syncs
- * it. Writes land in the local store and a durable outbox in one transaction; `sync()` pushes
- * the outbox and pulls what is new; `live()` keeps doing so, waiting on the server's change feed.
+ * it. A write lands in the local store and the outbox in one transaction; `sync()` refreshes the
+ * device chain, pulls what is new, pushes the outbox (sealing and logging it then), and pulls
+ * again; `live()` keeps doing so, waiting on the server's change feed.
  *
- * Every write is sealed for the devices the verified chain lists as active at that moment, so a
- * revoked device is dropped at once. Pulled envelopes are opened with the sender's key as of
- * the chain head the envelope names; an unknown head makes the chain refresh, and a head the
- * server cannot justify raises a fork alarm (`FORK_ALARM`) that stops sync. An envelope that
- * fails to open is reported as a `rejected` event and skipped ("log and ignore"): it can only
- * come from a faulty or hostile party, and one bad envelope must not stop the account.
+ * Nothing pulled counts because the server sent it: a record applies only if its sender's log
+ * claims it at a position the chain authorises (inbound.ts), and a claim that never arrives is
+ * reported as withheld (`withheld` event, `SyncReport.withheld`) until it does. A fork alarm
+ * stops sync, is saved with the chain at once, and keeps the replica from writing until the app
+ * acknowledges it.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
+import { equalBytes, fromHex } from '../crypto/bytes.js';
 import { systemRandom } from '../crypto/random.js';
+import { decodeValue, encodeCanonical } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
-import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
-import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
-import { openParsed, type OpenedEnvelope } from '../core/open.js';
-import { seal } from '../core/seal.js';
-import { equalBytes } from '../crypto/bytes.js';
+import { cardKey, type DevicePublic } from '../core/devicePublic.js';
+import type { ChainState } from '../enrollment/chainState.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
+import { ForkAlarm, type ForkAlarmReason } from '../enrollment/forkAlarm.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
-import { Emitter } from './emitter.js';
-import { AccountView, type SyncChain } from './accountView.js';
-import { Inbound, type Rejection } from './inbound.js';
 import { VAULT_KEYS } from './deviceVault.js';
-import { handOffHistory } from './historyHandoff.js';
+import { Emitter } from './emitter.js';
+import { historyBundles } from './historyHandoff.js';
+import { Inbound, type ExtraReader, type Rejection } from './inbound.js';
+import { KeyRing } from './keyRing.js';
 import { startLiveLoop, type LiveSync } from './liveLoop.js';
-import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
+import type { LocalRecord, LocalStore } from './localStore.js';
+import { LogHeads, type LogIssue } from './logHeads.js';
+import { encodeOutboxWrite } from './outboxItem.js';
+import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
+import { IndexBatch, isWithheld } from './versionIndex.js';
+import { authorise } from './writers.js';
+import { decodeEntry } from '../enrollment/chainEntry.js';
 
 const DAY_MS = 86_400_000;
-/** Envelopes per pull request and per push batch: the server's default maximum for both. */
+/** Items per pull request: the server's default maximum. */
 const PAGE = 1000;
+/** Most pull pages one sync reads before it stops with `PULL_TOO_LONG` (10 million items). */
+const MAX_PAGES = 10_000;
 const PURGE_BATCH = 1000;
 const CURSOR_KEY = 'sync/cursor';
-const SEQUENCE_KEY = 'sync/sequence';
-/** Sequence numbers reserved per store write. */
-const SEQUENCE_BLOCK = 256;
+const HEADS_KEY = 'sync/logs';
+const ALARM_KEY = 'sync/withheld';
+const NONE = Uint8Array.of(0);
+/** Records reported withheld that are remembered across syncs until they arrive. */
+const MAX_UNRESOLVED = 10_000;
 
 /** The server calls the replica needs (HttpClient provides them). */
-export interface SyncTransport {
-  push(envelopes: readonly Uint8Array[]): Promise<readonly string[]>;
-  pull(after: number, limit?: number): Promise<{ envelopes: Uint8Array[]; cursor: number; more: boolean }>;
+export interface SyncTransport extends OutboundTransport {
+  pull(after: number, limit?: number): Promise<{ items: Uint8Array[]; cursor: number; more: boolean }>;
   wait(after: number, timeoutMs: number, signal?: AbortSignal, limit?: number): Promise<unknown>;
-  purge(recordIds: readonly Uint8Array[]): Promise<number>;
 }
 
-export type { SyncChain } from './accountView.js';
+/** The verified device chain, as the replica uses it (an enrollment `DeviceChain`). */
+export interface SyncChain {
+  readonly state: ChainState;
+  readonly entries: readonly Uint8Array[];
+  readonly forkAlarm?: ForkAlarmReason;
+  refresh(transport: EnrollmentTransport): Promise<unknown>;
+  checkHead(head: Uint8Array, transport: EnrollmentTransport): Promise<unknown>;
+  /** The chain's saved form: kept in the local store after each change, and at once on an alarm. */
+  toBytes?(): Uint8Array;
+}
 
 /** What the replica needs of an enrollment `Account` (an `Account<HttpClient>` fits). */
 export interface SyncAccount {
@@ -64,6 +81,21 @@ export interface ReplicaOptions {
   store: LocalStore;
   /** Clock in ms since the epoch (default Date.now). */
   clock?: () => number;
+  /** Epoch timing (default: a new epoch every 7 days, 14 days' grace). */
+  epochs?: Partial<EpochPolicy>;
+  /**
+   * Devices that read alongside this one: after a recovery, the recovery pseudo-device, so the
+   * first sync opens the history that was sealed to the words. Wipe them after that sync.
+   */
+  readers?: Device[];
+}
+
+/** Records and logs the server did not deliver. */
+export interface WithheldReport {
+  /** Claimed versions that never arrived (nor anything newer), still owed. */
+  records: { recordId: Uint8Array; sender: Uint8Array; revision: number }[];
+  /** Senders whose logs the server cut short or forked, or that wrote past their removal. */
+  logs: LogIssue[];
 }
 
 /** Events a replica raises. */
@@ -77,8 +109,10 @@ export interface ReplicaEvents extends Record<string, unknown> {
     /** The record's new value (null when deleted), so a listener need not read it back. */
     value: unknown;
   };
-  /** An envelope from the server was refused and skipped. */
+  /** A pulled item was refused and skipped. */
   rejected: Rejection;
+  /** The server withholds records or cut a device's log short (code `RECORDS_WITHHELD`). */
+  withheld: WithheldReport & { code: 'RECORDS_WITHHELD' };
   /** A sync round finished. */
   synced: SyncReport;
 }
@@ -90,45 +124,82 @@ export interface SyncReport {
   applied: number;
   rejected: number;
   expired: number;
+  /** Records the server owes this device (claimed in a verified log, never delivered). */
+  withheld: number;
+  /** Envelopes held for a history grant (sealed before this device could read them). */
+  held: number;
 }
-
 
 /** A device's replica of the account's records. */
 export class Replica {
   readonly #account: SyncAccount;
   readonly #accountId: Uint8Array;
   readonly #transport: SyncTransport & EnrollmentTransport;
-  readonly #view: AccountView;
-  readonly #inbound: Inbound;
   readonly #store: LocalStore;
   readonly #clock: () => number;
   readonly #events = new Emitter<ReplicaEvents>();
   readonly #collections = new Map<string, Collection<unknown>>();
+  readonly #ring: KeyRing;
+  readonly #heads: LogHeads;
+  readonly #readers: ExtraReader[];
+  readonly #outbound: Outbound;
   #cursor: number;
-  #sequence: number;
-  #sequenceReserved: number;
+  #logIssues: LogIssue[];
+  #unresolved: string[];
   #running: Promise<SyncReport> | undefined;
   #keptChainLength = 0;
+  #askHistory: Uint8Array | undefined;
   #kick: (() => void) | undefined;
 
-  private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
+  private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
     this.#account = options.account;
     this.#accountId = options.account.accountId;
     this.#transport = options.account.transport;
     this.#store = options.store;
     this.#clock = options.clock ?? Date.now;
-    this.#cursor = cursor;
-    this.#sequence = sequence;
-    this.#sequenceReserved = sequence;
-    this.#view = new AccountView(options.account, this.#clock);
-    this.#inbound = new Inbound(this.#view, this.#store, this.#accountId, (event) => this.#events.emit('rejected', event));
+    this.#cursor = state.cursor;
+    this.#ring = state.ring;
+    this.#heads = state.heads;
+    this.#logIssues = state.issues;
+    this.#unresolved = state.unresolved;
+    this.#readers = (options.readers ?? []).map((device) => ({ device, ring: new KeyRing() }));
+    const policy = { ...DEFAULT_EPOCH_POLICY, ...options.epochs };
+    this.#outbound = new Outbound({
+      device: () => this.#device(),
+      accountId: this.#accountId,
+      chainState: () => this.#account.chain.state,
+      store: this.#store,
+      ring: this.#ring,
+      heads: this.#heads,
+      transport: this.#transport,
+      policy,
+      clock: this.#clock,
+      random: (n) => systemRandom(n),
+    });
   }
 
-  /** Opens a replica on `store` (its sync cursor and sequence counter are kept there). */
+  /**
+   * Opens a replica on `store`: its pull cursor, key ring, log heads and withheld alarm are
+   * kept there.
+   * @throws {CodecError} `KEY_RING_MALFORMED`, `LOG_HEADS_CORRUPT`; StorageError codes.
+   */
   static async open(options: ReplicaOptions): Promise<Replica> {
-    const cursor = readCounter(await options.store.getMeta(CURSOR_KEY));
-    const sequence = readCounter(await options.store.getMeta(SEQUENCE_KEY));
-    return new Replica(options, cursor, sequence);
+    const { store, account } = options;
+    const cursor = readCounter(await store.getMeta(CURSOR_KEY));
+    const sealedRing = await store.getMeta(OUTBOUND_KEYS.ring);
+    const ring = sealedRing === null ? new KeyRing() : KeyRing.open(account.device, sealedRing);
+    const heads = LogHeads.fromBytes(await store.getMeta(HEADS_KEY));
+    const alarm = await store.getMeta(ALARM_KEY);
+    const saved = alarm === null || alarm.length === 1 ? { i: [], u: [] } : (decodeValue(alarm) as { i: { d: Uint8Array; k: 'gap' | 'fork'; p: number }[]; u: string[] });
+    const replica = new Replica(options, {
+      cursor,
+      ring,
+      heads,
+      issues: saved.i.map((x) => ({ device: x.d, kind: x.k, position: x.p })),
+      unresolved: saved.u,
+    });
+    if (sealedRing === null && account.device.epochs.current !== undefined) await store.setMeta(OUTBOUND_KEYS.ring, ring.seal(account.device));
+    return replica;
   }
 
   /**
@@ -150,15 +221,15 @@ export class Replica {
     return this.#events.on(type, listener);
   }
 
-  /** Records waiting in the outbox to be pushed. */
+  /** Writes waiting in the outbox to be pushed. */
   pending(): Promise<number> {
     return this.#store.outboxSize();
   }
 
   /**
-   * Pushes the outbox, then pulls everything new. Rounds never overlap: a call during a round
-   * waits for it and starts another.
-   * @throws `FORK_ALARM` (stop and ask the user), `RemoteError` codes, `NETWORK_ERROR`.
+   * Refreshes the chain, pulls, pushes the outbox, and pulls again. Rounds never overlap: a call
+   * during a round waits for it and starts another.
+   * @throws `FORK_ALARM` (stop and ask the user), `PULL_TOO_LONG`, `RemoteError` codes, `NETWORK_ERROR`.
    */
   async sync(): Promise<SyncReport> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
@@ -173,8 +244,8 @@ export class Replica {
 
   /**
    * Syncs now and then whenever the server reports a change or a local write is made, until
-   * stopped. Errors go to `onError` and are retried with backoff, except a fork alarm, which
-   * stops the loop (and goes to `onError`).
+   * stopped. Errors go to `onError` and are retried with backoff, except a fork alarm or a
+   * revocation, which stop the loop (and go to `onError`).
    */
   live(options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
     return startLiveLoop(
@@ -191,39 +262,34 @@ export class Replica {
   }
 
   /**
-   * History handoff: grants `device` (newly enrolled) the content keys of every record this
-   * device can open on the server, so its first sync shows the history. Grants travel in sealed
-   * bundles addressed to that device alone. With `sinceDays`, only records whose sort time is
-   * within that many days are granted (those bodies are decrypted to learn their time).
+   * History handoff: grants `device` the content key of every record version this device holds,
+   * in bundles sealed for that device alone. With `sinceDays`, only records whose sort time is
+   * within that many days. A device asks for this itself when it joins or returns from a long
+   * absence; call it directly to hand history over at once (e.g. right after approving a device).
    * @returns the number of grants sent.
    * @throws {UsageError} `HANDOFF_NOT_ON_CHAIN` when `device` is not active on the verified chain.
    */
   async handoffTo(device: DevicePublic, options: { sinceDays?: number } = {}): Promise<number> {
     const now = this.#clock();
     const onChain = this.#account.chain.state.devices.get(cardKey(device));
-    if (onChain === undefined || onChain.effectiveAt > now || !equalBytes(onChain.card.encryptionKey, device.encryptionKey)) {
-      throw new UsageError('HANDOFF_NOT_ON_CHAIN', 'history is handed only to a device active on the verified chain: refresh first');
+    if (onChain === undefined || onChain.effectiveAt > now || !equalBytes(onChain.card.encryptionKey, device.encryptionKey) || onChain.role !== 'device') {
+      throw new UsageError('HANDOFF_NOT_ON_CHAIN', 'history is handed only to a real device active on the verified chain: refresh first');
     }
-    return handOffHistory(
-      {
-        device: () => this.#view.device(),
-        accountId: this.#accountId,
-        chainHead: () => this.#account.chain.state.head,
-        sendersAt: async (head) => this.#view.sendersAt(await this.#view.headIndex(head)),
-        pull: (after, limit) => this.#transport.pull(after, limit),
-        push: (envelopes) => this.#transport.push(envelopes),
-        nextSequence: () => this.#nextSequence(),
-        clock: this.#clock,
-      },
-      device,
-      options.sinceDays,
-    );
+    await this.#outbound.push();
+    const me = this.#device();
+    const statement = this.#ring.statementOf(device.id)?.statement ?? onChain.keyStatement;
+    const position = (await this.#outbound.ownHead()).position + 1;
+    const to = this.#ring.sendKey(me, device, statement, position);
+    const { writes, grants } = await historyBundles(this.#store, me, to, now, () => systemRandom(16), options.sinceDays);
+    await this.#outbound.sendDirect(writes);
+    return grants;
   }
 
   /**
-   * "Delete my server copy": removes every record of `collection` from the server, leaving each
-   * device's local copy alone (no tombstones). Give the collection `sync: false` from then on,
-   * or the next write to it goes back to the server.
+   * "Delete my server copy": has the server delete every record of `collection` (up to the
+   * revision this device holds), logged so other devices do not take it for withholding, and
+   * leaves each device's local copy alone (no tombstones). Give the collection `sync: false`
+   * from then on, or the next write to it goes back to the server.
    * @returns how many envelopes the server deleted.
    */
   async deleteServerCopy(collection: string): Promise<number> {
@@ -232,10 +298,34 @@ export class Replica {
     let after: string | undefined;
     for (;;) {
       const page = await this.#store.listRecords(collection, { includeDeleted: true, limit: PURGE_BATCH, ...(after === undefined ? {} : { after }) });
-      if (page.records.length > 0) purged += await this.#transport.purge(page.records.map((r) => r.recordId));
+      if (page.records.length > 0) purged += await this.#outbound.purge(page.records.map((r) => ({ recordId: r.recordId, upToRevision: r.revision })));
       if (page.next === null) return purged;
       after = page.next;
     }
+  }
+
+  /**
+   * This device's verified view of `deviceId`'s log head (its own from the last push): what a
+   * `remove` or `rotate` of it names as the point its authority or key ends.
+   */
+  async logHead(deviceId: Uint8Array): Promise<{ position: number; hash: Uint8Array | null }> {
+    if (equalBytes(deviceId, this.#device().id)) {
+      const own = await this.#outbound.ownHead();
+      return own.position === 0 ? { position: 0, hash: null } : own;
+    }
+    const head = this.#heads.head(deviceId);
+    return head === undefined ? { position: 0, hash: null } : { position: head.position, hash: head.hash };
+  }
+
+  /** Records and logs the server is withholding from this device, as of the last sync. */
+  async withheld(): Promise<WithheldReport> {
+    return { records: await this.#owed(), logs: this.#logIssues.slice() };
+  }
+
+  /** The app has seen the log issues (gaps, forks): stop reporting them. Withheld records stay until they arrive. */
+  async acknowledgeWithheld(): Promise<void> {
+    this.#logIssues = [];
+    await this.#saveAlarm();
   }
 
   /** Closes the local store. */
@@ -252,7 +342,13 @@ export class Replica {
     count: (collection) => this.#store.countRecords(collection),
   };
 
+  #device(): Device {
+    return this.#account.device;
+  }
+
   async #write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
+    const alarm = this.#account.chain.forkAlarm;
+    if (alarm !== undefined) throw new ForkAlarm(alarm, 'this device raised a fork alarm: nothing is written until the app acknowledges it');
     const deleted = value === undefined;
     const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
     const now = this.#clock();
@@ -266,28 +362,29 @@ export class Replica {
       collection,
       recordId,
       revision,
-      sender: this.#view.device().id,
+      sender: this.#device().id,
       deleted,
       value: deleted ? null : checked,
       sortTime,
       expiresAt,
+      contentKey: null,
+      envelopeHash: null,
     };
-    let outbox: OutboxItemInput | null = null;
+    let outbox = null;
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
-      const bytes = seal(this.#view.device(), this.#accountId, this.#recipients(), {
-        body: bodyToWire(body),
-        kind: deleted ? 'tombstone' : 'record',
+      outbox = {
         recordId,
-        revision,
-        sequence: await this.#nextSequence(),
-        chainHead: this.#account.chain.state.head,
-        // Counted from the write, not from the record's own time: the server sees when an
-        // envelope arrives anyway, while the call's date must stay hidden.
-        expiryDay: retention === undefined ? 0 : Math.floor(now / DAY_MS) + retention + 1,
-      });
-      outbox = { recordId, bytes };
+        bytes: encodeOutboxWrite({
+          collection,
+          recordId,
+          revision,
+          kind: deleted ? 'tombstone' : 'record',
+          body: bodyToWire(body),
+          ...(retention === undefined ? {} : { retentionDays: retention }),
+        }),
+      };
     }
     await this.#store.applyLocal(record, outbox);
     this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
@@ -295,136 +392,190 @@ export class Replica {
     return recordId;
   }
 
-  #recipients(): DevicePublic[] {
-    const out = this.#view.recipients();
-    if (out.length === 0) throw new UsageError('NO_RECIPIENTS', 'the account has no active device to seal for');
-    return out;
-  }
-
-  async #nextSequence(): Promise<number> {
-    // Numbers are reserved in blocks and the reservation is stored before any is used: a restart
-    // resumes after the block (a gap, never a repeat) and a write costs no extra store round trip.
-    const next = this.#sequence + 1;
-    if (next > this.#sequenceReserved) {
-      const reserved = next + SEQUENCE_BLOCK - 1;
-      await this.#store.setMeta(SEQUENCE_KEY, writeCounter(reserved));
-      this.#sequenceReserved = reserved;
-    }
-    this.#sequence = next;
-    return next;
-  }
-
   async #round(): Promise<SyncReport> {
-    const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0 };
-    await this.#account.chain.refresh(this.#transport);
-    await this.#keepChain();
-    report.pushed = await this.#push();
-    await this.#pull(report);
+    const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0, withheld: 0, held: 0 };
+    const chain = this.#account.chain;
+    const chainLength = chain.entries.length;
+    try {
+      await chain.refresh(this.#transport);
+      await this.#keepChain();
+      const requests = await this.#pull(report);
+      this.#noteRemovals(chainLength);
+      await this.#askHistoryOnJoining();
+      report.pushed = await this.#outbound.push(this.#historyRequest());
+      if (report.pushed > 0 || this.#ring.unpublished().length > 0) await this.#pull(report);
+      for (const requester of requests) await this.#answerHistoryRequest(requester);
+    } catch (error) {
+      // An alarm raised anywhere in the round is saved with the chain before it is reported.
+      if (error instanceof ForkAlarm) await this.#keepChain(true);
+      throw error;
+    }
+    if (this.#outbound.forgetEnded()) await this.#store.setMeta(OUTBOUND_KEYS.ring, this.#ring.seal(this.#device()));
     report.expired = await this.#store.expire(this.#clock());
+    await this.#checkWithheld(report);
+    report.held = await this.#store.heldCount();
     this.#events.emit('synced', report);
     return report;
   }
 
-  async #push(): Promise<number> {
-    let pushed = 0;
-    for (;;) {
-      const items = await this.#store.outboxPeek(PAGE);
-      if (items.length === 0) return pushed;
-      const recipients = this.#recipients();
-      const bytes: Uint8Array[] = [];
-      for (const item of items) {
-        const current = await this.#resealIfStale(item.bytes, recipients);
-        if (current !== null) bytes.push(current);
-        else {
-          this.#events.emit('rejected', {
-            code: 'OUTBOX_UNSEALABLE',
-            message: 'a queued write sealed for a device list that changed could not be sealed again; it stays on this device only',
-            recordId: item.recordId,
-          });
-        }
-      }
-      if (bytes.length > 0) await this.#transport.push(bytes);
-      await this.#store.outboxAck(items.map((i) => i.id));
-      pushed += bytes.length;
-    }
-  }
-
-  /**
-   * An outbox envelope sealed before the latest chain change may wrap to a device removed since,
-   * or miss one added since: seal it again for the devices active now (same record, revision and
-   * kind; a new sequence number), so what reaches the server matches the verified chain.
-   */
-  async #resealIfStale(bytes: Uint8Array, recipients: DevicePublic[]): Promise<Uint8Array | null> {
-    const parsed = parseEnvelope(bytes);
-    const head = this.#account.chain.state.head;
-    if (equalBytes(parsed.chainHead, head)) return bytes;
-    const wanted = new Set(recipients.map(cardKey));
-    let same = parsed.recipientCount === wanted.size;
-    for (let at = 0; same && at < parsed.stanzas.length; at += STANZA_BYTES) {
-      same = wanted.has(idKey(parsed.stanzas.subarray(at, at + DEVICE_ID_BYTES)));
-    }
-    if (same) return bytes;
-    const index = await this.#view.headIndex(parsed.chainHead);
-    const device = this.#view.device();
-    const senders = this.#view.sendersAt(index);
-    // Opening our own envelope needs the key it was sealed with: the current one, or one this
-    // replica ran with before a rotation. Without it the write cannot go out as it is either
-    // (the server would refuse a wrap to a revoked device), so it stays local and is reported.
-    let opened: OpenedEnvelope | null = null;
-    for (const candidate of this.#view.devicesNewestFirst()) {
-      try {
-        opened = openParsed(candidate, this.#accountId, senders, parsed);
-      } catch (error) {
-        if (!(error instanceof MultikeySyncError)) throw error;
-      }
-      if (opened !== null) break;
-    }
-    if (opened === null) return null;
-    return seal(device, this.#accountId, recipients, {
-      body: opened.body,
-      kind: opened.kind,
-      recordId: opened.recordId,
-      revision: opened.revision,
-      sequence: await this.#nextSequence(),
-      chainHead: head,
-      expiryDay: opened.expiryDay,
-    });
-  }
-
-  async #pull(report: SyncReport): Promise<void> {
-    for (;;) {
+  /** Pulls until caught up; returns the devices that asked this one for their history. */
+  async #pull(report: SyncReport): Promise<Uint8Array[]> {
+    const index = new IndexBatch();
+    const requests: Uint8Array[] = [];
+    const inbound = new Inbound(
+      {
+        device: () => this.#device(),
+        accountId: this.#accountId,
+        chainState: () => this.#account.chain.state,
+        checkHead: async (head) => {
+          await this.#account.chain.checkHead(head, this.#transport);
+          await this.#keepChain();
+        },
+        store: this.#store,
+        ring: this.#ring,
+        readers: this.#readers,
+        heads: this.#heads,
+        clock: this.#clock,
+      },
+      index,
+      (rejection) => this.#events.emit('rejected', rejection),
+    );
+    for (let pages = 0; ; pages++) {
+      if (pages >= MAX_PAGES) throw new MultikeySyncError('PULL_TOO_LONG', `a pull read ${MAX_PAGES} pages without catching up`);
       const page = await this.#transport.pull(this.#cursor, PAGE);
-      const records: LocalRecord[] = [];
-      const held: { recordId: Uint8Array; bytes: Uint8Array }[] = [];
-      for (const bytes of page.envelopes) {
-        const got = await this.#inbound.receive(bytes, held);
-        if (got === null) report.rejected++;
-        else records.push(...got);
+      if (page.more && page.cursor <= this.#cursor) {
+        throw new MultikeySyncError('PULL_STALLED', 'the server said more items follow but its cursor did not advance');
       }
-      report.pulled += page.envelopes.length;
-      if (held.length > 0) await this.#store.holdEnvelopes(held);
-      const applied = await this.#store.applyRemote(records, CURSOR_KEY, writeCounter(page.cursor));
+      const result = await inbound.page(page.items);
+      report.pulled += page.items.length;
+      report.rejected += result.rejected;
+      this.#logIssues.push(...result.issues);
+      requests.push(...result.historyRequests);
+      if (result.unreadable > 0) this.#askHistory ??= this.#mostRecentPeer();
+      const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()]];
+      if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
+      const versions = index.changes();
+      for (const hex of index.changedIds()) if (!this.#unresolved.includes(hex)) this.#unresolved.push(hex);
+      const applied = await this.#store.applyRemote(result.records, CURSOR_KEY, writeCounter(page.cursor), { versions, held: result.held, meta });
       this.#cursor = page.cursor;
-      records.forEach((r, i) => {
+      result.records.forEach((r, i) => {
         if (!applied[i]) return;
         report.applied++;
         this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
-      if (!page.more) return;
+      if (!page.more) return requests;
     }
   }
 
-  /** Saves the verified chain when it grew, so a restart notices a server that rolls it back. */
-  async #keepChain(): Promise<void> {
+  /** A device's first push asks the device that added it for the history sealed before it joined. */
+  async #askHistoryOnJoining(): Promise<void> {
+    if ((await this.#outbound.ownHead()).position !== 0 || this.#askHistory !== undefined) return;
+    const me = this.#account.chain.state.devices.get(cardKey(this.#device().public));
+    if (me === undefined || me.addedAt === 0) return; // the first device has no one to ask
+    const add = decodeEntry(this.#device().suite, this.#account.chain.entries[me.addedAt]!).entry;
+    const adder = add.by === undefined ? undefined : this.#account.chain.state.devices.get(cardKey({ id: add.by } as DevicePublic));
+    // Added by the recovery words: the app opens the history with them (`readers`), the words write nothing.
+    if (adder !== undefined && adder.role === 'device') this.#askHistory = add.by;
+  }
+
+  /** A history request for the next push: once on joining, and after envelopes this device could not open. */
+  #historyRequest(): { historyRequest?: Uint8Array } {
+    const ask = this.#askHistory;
+    this.#askHistory = undefined;
+    return ask === undefined ? {} : { historyRequest: ask };
+  }
+
+  /** The real device, other than this one, whose log most recently moved. */
+  #mostRecentPeer(): Uint8Array | undefined {
+    const me = this.#device().id;
+    const state = this.#account.chain.state;
+    let best: { id: Uint8Array; time: number } | undefined;
+    for (const [hex, head] of this.#heads.all()) {
+      const id = fromHex(hex);
+      if (equalBytes(id, me)) continue;
+      const d = state.devices.get(cardKey({ id } as DevicePublic));
+      if (d === undefined || d.role !== 'device') continue;
+      if (best === undefined || head.time > best.time) best = { id, time: head.time };
+    }
+    return best?.id;
+  }
+
+  async #answerHistoryRequest(requester: Uint8Array): Promise<void> {
+    const d = this.#account.chain.state.devices.get(cardKey({ id: requester } as DevicePublic));
+    if (d === undefined) return;
+    try {
+      await this.handoffTo(d.card);
+    } catch (error) {
+      if (!(error instanceof MultikeySyncError)) throw error;
+      this.#events.emit('rejected', { code: error.code, message: `could not hand history to a device that asked for it: ${error.message}`, sender: requester });
+    }
+  }
+
+  /** After a removal, the next push begins a new epoch; a removed device's writes past its cut are reported. */
+  #noteRemovals(chainLengthBefore: number): void {
+    const state = this.#account.chain.state;
+    if (this.#account.chain.entries.length > chainLengthBefore) {
+      for (const removed of state.removedDevices.values()) {
+        if (removed.removedAt >= chainLengthBefore && !this.#ring.rollRequested) this.#ring.rollRequested = true;
+      }
+    }
+    for (const [hex, head] of this.#heads.all()) {
+      const id = fromHex(hex);
+      const auth = authorise(state, id, head.position, this.#clock());
+      if (!auth.ok && auth.reason === 'after-removal' && !this.#logIssues.some((i) => i.kind === 'fork' && equalBytes(i.device, id) && i.position === head.position)) {
+        // This device accepted checkpoints the removal now voids: the server hid the removal.
+        this.#logIssues.push({ device: id, kind: 'fork', position: head.position });
+      }
+    }
+  }
+
+  /** The unresolved records still owed, re-checked against the index; keeps only those. */
+  async #owed(): Promise<WithheldReport['records']> {
+    const ids = this.#unresolved.map((hex) => fromHex(hex));
+    const still: string[] = [];
+    const records: WithheldReport['records'] = [];
+    const now = this.#clock();
+    const state = this.#account.chain.state;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const found = await this.#store.getVersions(ids.slice(i, i + 1000));
+      for (const [hex, entry] of found) {
+        // Not owed: received (or superseded), purged, collectable, or claimed by a writer that lost its authority there.
+        if (!isWithheld(entry, now) || !authorise(state, entry.claim!.sender, entry.claim!.position, now).ok) continue;
+        still.push(hex);
+        records.push({ recordId: entry.recordId, sender: entry.claim!.sender, revision: entry.claim!.revision });
+      }
+    }
+    this.#unresolved = still.slice(0, MAX_UNRESOLVED);
+    return records;
+  }
+
+  async #checkWithheld(report: SyncReport): Promise<void> {
+    const records = await this.#owed();
+    report.withheld = records.length;
+    await this.#saveAlarm();
+    if (records.length > 0 || this.#logIssues.length > 0) {
+      this.#events.emit('withheld', { code: 'RECORDS_WITHHELD', records, logs: this.#logIssues.slice() });
+    }
+  }
+
+  async #saveAlarm(): Promise<void> {
+    const value =
+      this.#unresolved.length === 0 && this.#logIssues.length === 0
+        ? NONE
+        : encodeCanonical({ i: this.#logIssues.map((x) => ({ d: x.device, k: x.kind, p: x.position })), u: this.#unresolved });
+    await this.#store.setMeta(ALARM_KEY, value);
+  }
+
+  /** Saves the verified chain when it grew, or at once (with its alarm) when `force`. */
+  async #keepChain(force = false): Promise<void> {
     const chain = this.#account.chain;
-    if (chain.toBytes === undefined || chain.entries.length === this.#keptChainLength) return;
+    if (chain.toBytes === undefined || (!force && chain.entries.length === this.#keptChainLength)) return;
     await this.#store.setMeta(VAULT_KEYS.chain, chain.toBytes());
     this.#keptChainLength = chain.entries.length;
   }
 }
 
-
-/** A stored counter (cursor, sequence reservation): a safe integer kept as a float64, 0 when absent. */
+/** A stored counter (the cursor): a safe integer kept as a float64, 0 when absent. */
 function readCounter(bytes: Uint8Array | null): number {
   if (bytes === null) return 0;
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);

@@ -40,7 +40,7 @@ export function registerWaitRoutes(app: App, ctx: ServerContext): void {
         if (cursor > q.after) wake();
       });
       const first = await readPage(ctx, auth.accountId, q.after, q.limit);
-      if (first.envelopes.length > 0 || timeout === 0 || ctx.waits.closing || signal.aborted) return cborResponse(first);
+      if (first.items.length > 0 || timeout === 0 || ctx.waits.closing || signal.aborted) return cborResponse(first);
       timer = setTimeout(wake, timeout);
       signal.addEventListener('abort', wake, { once: true });
       await woken;
