@@ -40,6 +40,30 @@ const MIGRATIONS: readonly string[] = [
     bytes     BLOB NOT NULL
   ) STRICT;
   `,
+  `
+  -- Format v2. Each version opened here keeps its content key and envelope hash (32 bytes
+  -- each, both or neither) for history grants; they go with the row.
+  ALTER TABLE records ADD COLUMN content_key BLOB;
+  ALTER TABLE records ADD COLUMN envelope_hash BLOB;
+  -- listKeyed: keyed versions of every collection in (record_id, collection) order.
+  CREATE INDEX records_keyed ON records (record_id, collection) WHERE content_key IS NOT NULL;
+
+  -- The version index (design §9), one row per record id across collections. The claim
+  -- columns are all NULL when no verified log claims the record, the have columns likewise;
+  -- claim_tombstone is 1 for a tombstone claim. expire and dropCollection leave it alone.
+  CREATE TABLE versions (
+    record_id        BLOB PRIMARY KEY,
+    claim_revision   INTEGER,
+    claim_sender     BLOB,
+    claim_hash       BLOB,
+    claim_tombstone  INTEGER,
+    claim_expiry_day INTEGER,
+    claim_position   INTEGER,
+    have_revision    INTEGER,
+    have_sender      BLOB,
+    purged_up_to     INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -73,7 +73,6 @@ describe('SqliteLocalStore file', () => {
   it('creates the held table in the first migration', () => {
     const db = new Database(':memory:');
     migrateLocalSqlite(db);
-    expect(LOCAL_SCHEMA_VERSION).toBe(1);
     const sql = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'held'`).get() as
       | { sql: string }
       | undefined;
