@@ -5,7 +5,8 @@
 import type Database from 'better-sqlite3';
 import { localStoreError } from './localStoreErrors.js';
 
-const MIGRATIONS: readonly string[] = [
+/** The migrations in order: entry N-1 brings a file from version N-1 to N. Append only. */
+export const LOCAL_MIGRATIONS: readonly string[] = [
   `
   -- A tombstone has deleted = 1 and value NULL; a live record's value is CBOR (encodeValue).
   CREATE TABLE records (
@@ -67,7 +68,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /** The schema version this code writes. */
-export const LOCAL_SCHEMA_VERSION = MIGRATIONS.length;
+export const LOCAL_SCHEMA_VERSION = LOCAL_MIGRATIONS.length;
 
 /**
  * Brings the file to `LOCAL_SCHEMA_VERSION` in one IMMEDIATE transaction.
@@ -83,7 +84,7 @@ export function migrateLocalSqlite(db: Database.Database): void {
       );
     }
     for (let next = version + 1; next <= LOCAL_SCHEMA_VERSION; next += 1) {
-      db.exec(MIGRATIONS[next - 1]!);
+      db.exec(LOCAL_MIGRATIONS[next - 1]!);
       db.pragma(`user_version = ${next}`);
     }
   }).immediate();
