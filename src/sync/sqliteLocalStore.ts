@@ -11,7 +11,9 @@
  * meta does not linger in the database file for anyone who reads it later. It does not reach
  * what SQLite no longer controls: page images in the WAL until they are checkpointed and
  * overwritten (the WAL is removed when the last connection closes, not wiped), copies the file
- * system or an SSD keeps on its own, and backups. Cost: each delete writes the zeroed pages.
+ * system or an SSD keeps on its own, and backups. Cost, measured roughly: nothing visible on
+ * pulls and local writes; a large delete (dropCollection of 5,000 rows) takes about three times
+ * as long, since the pages it frees are rewritten with zeros.
  */
 import Database from 'better-sqlite3';
 import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';

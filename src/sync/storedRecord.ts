@@ -55,7 +55,7 @@ export interface StoredRecord {
 }
 
 /** A content key and envelope hash, both checked and copied, or both null. */
-export interface KeyPair {
+interface KeyPair {
   readonly contentKey: Uint8Array | null;
   readonly envelopeHash: Uint8Array | null;
 }
@@ -65,7 +65,7 @@ export interface KeyPair {
  * undefined (read as null). Returns private copies.
  * @throws StorageError `INVALID_ARGUMENT`.
  */
-export function prepareKeyPair(label: string, contentKey: unknown, envelopeHash: unknown): KeyPair {
+function prepareKeyPair(label: string, contentKey: unknown, envelopeHash: unknown): KeyPair {
   const noKey = contentKey === null || contentKey === undefined;
   const noHash = envelopeHash === null || envelopeHash === undefined;
   if (noKey && noHash) return { contentKey: null, envelopeHash: null };
