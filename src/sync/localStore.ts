@@ -51,7 +51,8 @@ export interface LocalRecord extends Version {
   /**
    * The content key of the envelope that carried this version (32 bytes), kept for history
    * grants; null (or absent) for a local write not yet pushed and for local-only collections.
-   * It is as secret as the value: it opens the server's copy of this version, nothing else.
+   * Reads always return it, null when the version has none. It is as secret as the value: it
+   * opens the server's copy of this version, nothing else.
    */
   readonly contentKey?: Uint8Array | null;
   /** H of that envelope (32 bytes); null (or absent) exactly when `contentKey` is. */
@@ -208,7 +209,8 @@ export interface LocalStore {
    * (undefined) item is refused.
    * @throws StorageError `INVALID_ARGUMENT` (nothing stored, nothing queued),
    *   `LOCAL_VERSION_STALE` (a newer or equal version is stored; re-read and retry),
-   *   `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   *   `LOCAL_ROW_CORRUPT` (the stored version does not decode), `LOCAL_STORE_CLOSED`,
+   *   `LOCAL_STORE_FAILURE`.
    */
   applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void>;
 
@@ -216,8 +218,11 @@ export interface LocalStore {
    * Merges pulled versions in order, storing each only if newer than what is stored then, and
    * sets meta `cursorKey` to `cursor`, with `extras` (version-index entries, held envelopes,
    * meta values), in one transaction. Returns, per input record, whether it was applied. If
-   * anything is invalid, nothing is applied and the cursor stays.
-   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
+   * anything is invalid, nothing is applied and the cursor stays. Within `extras`, a later item
+   * for the same record id or meta key wins; the cursor is set last, so it wins over a meta
+   * value of its own key.
+   * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_ROW_CORRUPT` (a stored version it must
+   *   compare with; nothing is applied), `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
   applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array, extras?: RemoteExtras): Promise<boolean[]>;
 
@@ -230,7 +235,8 @@ export interface LocalStore {
 
   /**
    * One page of the current versions that carry a content key, in every collection, ordered by
-   * record id (keyset paging with the `next` token of the previous page); tombstones included.
+   * record id bytes and, for one id in several collections, by the collection name's UTF-8 bytes
+   * (keyset paging with the `next` token of the previous page); tombstones included.
    * @throws StorageError `INVALID_ARGUMENT` (limit outside 1..1000, a bad token),
    *   `LOCAL_ROW_CORRUPT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
@@ -271,13 +277,16 @@ export interface LocalStore {
 
   /**
    * Removes every record, in every collection, whose expiresAt ≤ `now` (ms); returns how many.
+   * A record's content key goes with it; the version index is left alone (what the logs claim
+   * does not change when a copy here expires).
    * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
   expire(now: number): Promise<number>;
 
   /**
-   * Removes every record of `collection` (tombstones included); returns how many. The outbox
-   * is left alone: envelopes already queued are still pushed.
+   * Removes every record of `collection` (tombstones included), with their content keys;
+   * returns how many. The outbox and the version index are left alone: envelopes already
+   * queued are still pushed.
    * @throws StorageError `INVALID_ARGUMENT`, `LOCAL_STORE_CLOSED`, `LOCAL_STORE_FAILURE`.
    */
   dropCollection(collection: string): Promise<number>;

@@ -8,7 +8,8 @@ import { StorageError } from '../errors.js';
 export const LOCAL_STORE_ERROR_CODES = {
   INVALID_ARGUMENT: 'client: wrong type, length or range of an argument; nothing was changed',
   LOCAL_VERSION_STALE: 'client: applyLocal with a version not newer than the stored one; re-read and retry',
-  LOCAL_ROW_CORRUPT: 'fatal: a stored row does not decode; the message names the collection and record id',
+  LOCAL_ROW_CORRUPT:
+    'fatal: a stored row does not decode; the message names its collection and record id (a version entry: its record id), never a key',
   LOCAL_SCHEMA_TOO_NEW: 'fatal: the file was migrated by a newer version of this library',
   LOCAL_STORE_CLOSED: 'usage: the store was closed',
   LOCAL_STORE_FAILURE: 'fatal: the database failed (I/O, disk full, locked); the cause is attached',

@@ -99,14 +99,17 @@ export function checkOutboxIds(ids: unknown): asserts ids is readonly number[] {
   for (const id of ids) checkInt('an outbox id', id, 1, Number.MAX_SAFE_INTEGER);
 }
 
-/** An array of envelopes to hold: each a 16-byte record id and 1 byte to 4 MiB of bytes. */
-export function checkHeldItems(items: unknown): asserts items is readonly HeldEnvelopeInput[] {
-  if (!Array.isArray(items)) invalid('items must be an array');
+/**
+ * An array of envelopes to hold: each a 16-byte record id and 1 byte to 4 MiB of bytes.
+ * `label` names the array in messages.
+ */
+export function checkHeldItems(items: unknown, label = 'items'): asserts items is readonly HeldEnvelopeInput[] {
+  if (!Array.isArray(items)) invalid(`${label} must be an array`);
   for (const [i, item] of items.entries()) {
-    if (typeof item !== 'object' || item === null) invalid(`items[${i}] must be an object`);
+    if (typeof item !== 'object' || item === null) invalid(`${label}[${i}] must be an object`);
     const { recordId, bytes } = item as Record<string, unknown>;
-    checkBytes(`items[${i}].recordId`, recordId, RECORD_ID_BYTES);
-    checkBytes(`items[${i}].bytes`, bytes, 1, MAX_HELD_BYTES);
+    checkBytes(`${label}[${i}].recordId`, recordId, RECORD_ID_BYTES);
+    checkBytes(`${label}[${i}].bytes`, bytes, 1, MAX_HELD_BYTES);
   }
 }
 

@@ -42,16 +42,17 @@ export class MemoryCollection {
     if (!record.deleted) this.live++;
   }
 
-  /** Removes the records `predicate` picks; returns how many. */
-  removeWhere(predicate: (record: StoredRecord) => boolean): number {
-    const before = this.byId.size;
+  /** Removes the records `predicate` picks; returns them. */
+  removeWhere(predicate: (record: StoredRecord) => boolean): StoredRecord[] {
+    const removed: StoredRecord[] = [];
     this.sorted = this.sorted.filter((record) => {
       if (!predicate(record)) return true;
       this.byId.delete(toHex(record.recordId));
       if (!record.deleted) this.live--;
+      removed.push(record);
       return false;
     });
-    return before - this.byId.size;
+    return removed;
   }
 
   /** Up to `limit + 1` matching records from the query's start, in its order. */

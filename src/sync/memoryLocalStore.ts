@@ -3,20 +3,29 @@
  * nothing between runs. Values are kept as CBOR bytes, like the SQLite adapter, so both accept
  * the same values and hand out fresh copies. Each method validates and encodes everything
  * before it changes anything, which is what makes it atomic.
+ *
+ * Content keys sit in ordinary memory with the records: JavaScript gives no way to wipe them
+ * reliably, and a dropped record's key lingers until the garbage collector reuses its memory.
  */
-import { toHex } from '../crypto/bytes.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
 import { resolveListOptions, toPage } from './listQuery.js';
+import { resolveKeyedOptions, toKeyedPage } from './listQueryKeyed.js';
 import type {
+  AckExtras,
   CountOptions,
   HeldEnvelopeInput,
+  KeyedRecord,
   ListOptions,
   LocalRecord,
   LocalStore,
   OutboxItem,
   OutboxItemInput,
   RecordPage,
+  RemoteExtras,
+  VersionEntry,
 } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
+import { prepareAckExtras, prepareRemoteExtras } from './localStoreExtras.js';
 import {
   checkCollection,
   checkHeldItems,
@@ -31,11 +40,14 @@ import {
   invalid,
 } from './localStoreValidate.js';
 import { MemoryCollection } from './memoryCollection.js';
-import { prepareRecord, readRecord, type StoredRecord } from './storedRecord.js';
+import { MemoryKeyedIndex } from './memoryKeyedIndex.js';
+import { prepareRecord, readKeyed, readRecord, type RawRecordRow, type StoredRecord } from './storedRecord.js';
+import { readVersionEntry, type PreparedVersionRow } from './storedVersionEntry.js';
 import { compareVersions, isNewer } from './version.js';
 
-function toLocal(record: StoredRecord): LocalRecord {
-  return readRecord(record.collection, {
+/** The row form of a stored record, so memory reads go through the same checks as SQLite's. */
+function toRow(record: StoredRecord): RawRecordRow {
+  return {
     record_id: record.recordId,
     revision: record.revision,
     sender: record.sender,
@@ -43,7 +55,13 @@ function toLocal(record: StoredRecord): LocalRecord {
     value: record.valueBytes,
     sort_time: record.sortTime,
     expires_at: record.expiresAt,
-  });
+    content_key: record.contentKey,
+    envelope_hash: record.envelopeHash,
+  };
+}
+
+function toLocal(record: StoredRecord): LocalRecord {
+  return readRecord(record.collection, toRow(record));
 }
 
 /** A `LocalStore` held in memory; everything is lost when the process ends. */
@@ -53,6 +71,10 @@ export class MemoryLocalStore implements LocalStore {
   private readonly meta = new Map<string, Uint8Array>();
   /** Held envelopes by lower-case hex of the record id; private copies. */
   private readonly held = new Map<string, Uint8Array>();
+  /** Version-index rows by lower-case hex of the record id. */
+  private readonly versions = new Map<string, PreparedVersionRow>();
+  /** The versions that carry a content key, in `listKeyed` order. */
+  private readonly keyed = new MemoryKeyedIndex();
   private nextOutboxId = 1;
   private closed = false;
 
@@ -67,6 +89,22 @@ export class MemoryLocalStore implements LocalStore {
       this.collections.set(name, collection);
     }
     return collection;
+  }
+
+  /** Stores `record` over any version of its id, keeping the keyed index in step. */
+  private put(record: StoredRecord): void {
+    const idHex = toHex(record.recordId);
+    this.collection(record.collection).put(idHex, record);
+    this.keyed.set(record, idHex, record.contentKey !== null);
+  }
+
+  /** Takes removed records out of the keyed index. */
+  private unindex(removed: readonly StoredRecord[]): void {
+    for (const record of removed) this.keyed.set(record, toHex(record.recordId), false);
+  }
+
+  private stored(collection: string, idHex: string): StoredRecord | undefined {
+    return this.collections.get(collection)?.byId.get(idHex);
   }
 
   /** @inheritDoc LocalStore.getRecord */
@@ -102,33 +140,66 @@ export class MemoryLocalStore implements LocalStore {
     this.ensureOpen();
     const stored = prepareRecord(record);
     if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
-    const key = toHex(stored.recordId);
-    const current = this.collections.get(stored.collection)?.byId.get(key);
+    const current = this.stored(stored.collection, toHex(stored.recordId));
     if (current !== undefined && !isNewer(stored, current)) {
       throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
     }
-    this.collection(stored.collection).put(key, stored);
+    this.put(stored);
     if (outboxItem === null) return;
     this.outbox.set(this.nextOutboxId++, { recordId: outboxItem.recordId.slice(), bytes: outboxItem.bytes.slice() });
   }
 
   /** @inheritDoc LocalStore.applyRemote */
-  async applyRemote(records: readonly LocalRecord[], cursorKey: string, cursor: Uint8Array): Promise<boolean[]> {
+  async applyRemote(
+    records: readonly LocalRecord[],
+    cursorKey: string,
+    cursor: Uint8Array,
+    extras?: RemoteExtras,
+  ): Promise<boolean[]> {
     this.ensureOpen();
     if (!Array.isArray(records)) invalid('records must be an array');
     const prepared = records.map(prepareRecord);
     checkMetaKey(cursorKey);
     checkMetaValue(cursor);
+    const { versions, held, meta } = prepareRemoteExtras(extras);
     const applied = prepared.map((stored) => {
-      const key = toHex(stored.recordId);
-      const collection = this.collection(stored.collection);
-      const current = collection.byId.get(key);
+      const current = this.stored(stored.collection, toHex(stored.recordId));
       if (current !== undefined && compareVersions(stored, current) <= 0) return false;
-      collection.put(key, stored);
+      this.put(stored);
       return true;
     });
+    for (const row of versions) this.versions.set(toHex(row.record_id), row);
+    for (const item of held) this.held.set(toHex(item.recordId), item.bytes);
+    for (const [key, value] of meta) this.meta.set(key, value);
     this.meta.set(cursorKey, cursor.slice());
     return applied;
+  }
+
+  /** @inheritDoc LocalStore.getVersions */
+  async getVersions(recordIds: readonly Uint8Array[]): Promise<Map<string, VersionEntry>> {
+    this.ensureOpen();
+    checkRecordIds(recordIds);
+    const found = new Map<string, VersionEntry>();
+    for (const recordId of recordIds) {
+      const idHex = toHex(recordId);
+      const row = this.versions.get(idHex);
+      if (row !== undefined) found.set(idHex, readVersionEntry(row));
+    }
+    return found;
+  }
+
+  /** @inheritDoc LocalStore.listKeyed */
+  async listKeyed(options: {
+    readonly after?: string;
+    readonly limit: number;
+  }): Promise<{ records: KeyedRecord[]; next: string | null }> {
+    this.ensureOpen();
+    const query = resolveKeyedOptions(options);
+    const refs = this.keyed.page(query.after, query.limit + 1);
+    const records = refs
+      .slice(0, query.limit)
+      .map(({ collection, idHex }) => readKeyed(collection, toRow(this.stored(collection, idHex)!)));
+    return toKeyedPage(records, refs.length > query.limit);
   }
 
   /** @inheritDoc LocalStore.outboxPeek */
@@ -144,10 +215,17 @@ export class MemoryLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.outboxAck */
-  async outboxAck(ids: readonly number[]): Promise<void> {
+  async outboxAck(ids: readonly number[], extras?: AckExtras): Promise<void> {
     this.ensureOpen();
     checkOutboxIds(ids);
+    const { keys, meta } = prepareAckExtras(extras);
     for (const id of ids) this.outbox.delete(id);
+    for (const key of keys) {
+      const current = this.stored(key.collection, toHex(key.recordId));
+      if (current === undefined || current.revision !== key.revision || !equalBytes(current.sender, key.sender)) continue;
+      this.put({ ...current, contentKey: key.contentKey, envelopeHash: key.envelopeHash });
+    }
+    for (const [key, value] of meta) this.meta.set(key, value);
   }
 
   /** @inheritDoc LocalStore.outboxSize */
@@ -177,7 +255,9 @@ export class MemoryLocalStore implements LocalStore {
     checkTime('now', now);
     let removed = 0;
     for (const collection of this.collections.values()) {
-      removed += collection.removeWhere((r) => r.expiresAt !== null && r.expiresAt <= now);
+      const gone = collection.removeWhere((r) => r.expiresAt !== null && r.expiresAt <= now);
+      this.unindex(gone);
+      removed += gone.length;
     }
     return removed;
   }
@@ -186,9 +266,10 @@ export class MemoryLocalStore implements LocalStore {
   async dropCollection(collection: string): Promise<number> {
     this.ensureOpen();
     checkCollection(collection);
-    const removed = this.collections.get(collection)?.byId.size ?? 0;
+    const records = [...(this.collections.get(collection)?.byId.values() ?? [])];
+    this.unindex(records);
     this.collections.delete(collection);
-    return removed;
+    return records.length;
   }
 
   /** @inheritDoc LocalStore.holdEnvelopes */
@@ -235,5 +316,7 @@ export class MemoryLocalStore implements LocalStore {
     this.outbox.clear();
     this.meta.clear();
     this.held.clear();
+    this.versions.clear();
+    this.keyed.clear();
   }
 }

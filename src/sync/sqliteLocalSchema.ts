@@ -5,7 +5,8 @@
 import type Database from 'better-sqlite3';
 import { localStoreError } from './localStoreErrors.js';
 
-const MIGRATIONS: readonly string[] = [
+/** The migrations in order: entry N-1 brings a file from version N-1 to N. Append only. */
+export const LOCAL_MIGRATIONS: readonly string[] = [
   `
   -- A tombstone has deleted = 1 and value NULL; a live record's value is CBOR (encodeValue).
   CREATE TABLE records (
@@ -40,10 +41,34 @@ const MIGRATIONS: readonly string[] = [
     bytes     BLOB NOT NULL
   ) STRICT;
   `,
+  `
+  -- Format v2. Each version opened here keeps its content key and envelope hash (32 bytes
+  -- each, both or neither) for history grants; they go with the row.
+  ALTER TABLE records ADD COLUMN content_key BLOB;
+  ALTER TABLE records ADD COLUMN envelope_hash BLOB;
+  -- listKeyed: keyed versions of every collection in (record_id, collection) order.
+  CREATE INDEX records_keyed ON records (record_id, collection) WHERE content_key IS NOT NULL;
+
+  -- The version index (design §9), one row per record id across collections. The claim
+  -- columns are all NULL when no verified log claims the record, the have columns likewise;
+  -- claim_tombstone is 1 for a tombstone claim. expire and dropCollection leave it alone.
+  CREATE TABLE versions (
+    record_id        BLOB PRIMARY KEY,
+    claim_revision   INTEGER,
+    claim_sender     BLOB,
+    claim_hash       BLOB,
+    claim_tombstone  INTEGER,
+    claim_expiry_day INTEGER,
+    claim_position   INTEGER,
+    have_revision    INTEGER,
+    have_sender      BLOB,
+    purged_up_to     INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes. */
-export const LOCAL_SCHEMA_VERSION = MIGRATIONS.length;
+export const LOCAL_SCHEMA_VERSION = LOCAL_MIGRATIONS.length;
 
 /**
  * Brings the file to `LOCAL_SCHEMA_VERSION` in one IMMEDIATE transaction.
@@ -59,7 +84,7 @@ export function migrateLocalSqlite(db: Database.Database): void {
       );
     }
     for (let next = version + 1; next <= LOCAL_SCHEMA_VERSION; next += 1) {
-      db.exec(MIGRATIONS[next - 1]!);
+      db.exec(LOCAL_MIGRATIONS[next - 1]!);
       db.pragma(`user_version = ${next}`);
     }
   }).immediate();

@@ -3,14 +3,18 @@
  * CBOR bytes (`encodeValue`), so adapters share one data model and hand out fresh copies.
  * Reading checks every field again: a stored row that does not decode is reported as
  * `LOCAL_ROW_CORRUPT` naming its collection and record id, never skipped.
+ *
+ * A version's content key and envelope hash (format v2) are stored with it: both 32 bytes, or
+ * both null. Error messages never carry their bytes.
  */
 import type { StorageError } from '../errors.js';
 import { decodeValue, encodeValue, type CborLimits } from '../core/cbor.js';
-import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
+import { CONTENT_KEY_BYTES, RECORD_ID_BYTES } from '../core/envelopeFormat.js';
+import { ENVELOPE_HASH_BYTES } from '../core/envelopeHash.js';
 import { toHex } from '../crypto/bytes.js';
 import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
 import { MAX_REVISION } from './version.js';
-import type { LocalRecord } from './localStore.js';
+import type { KeyedRecord, LocalRecord } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
 import {
   checkBytes,
@@ -45,6 +49,30 @@ export interface StoredRecord {
   readonly valueBytes: Uint8Array | null;
   readonly sortTime: number;
   readonly expiresAt: number | null;
+  /** 32 bytes, or null exactly when `envelopeHash` is. */
+  readonly contentKey: Uint8Array | null;
+  readonly envelopeHash: Uint8Array | null;
+}
+
+/** A content key and envelope hash, both checked and copied, or both null. */
+interface KeyPair {
+  readonly contentKey: Uint8Array | null;
+  readonly envelopeHash: Uint8Array | null;
+}
+
+/**
+ * Checks a content key and an envelope hash: both 32-byte Uint8Arrays, or both null or
+ * undefined (read as null). Returns private copies.
+ * @throws StorageError `INVALID_ARGUMENT`.
+ */
+function prepareKeyPair(label: string, contentKey: unknown, envelopeHash: unknown): KeyPair {
+  const noKey = contentKey === null || contentKey === undefined;
+  const noHash = envelopeHash === null || envelopeHash === undefined;
+  if (noKey && noHash) return { contentKey: null, envelopeHash: null };
+  if (noKey || noHash) invalid(`${label}contentKey and ${label}envelopeHash must both be given or both be null`);
+  checkBytes(`${label}contentKey`, contentKey, CONTENT_KEY_BYTES);
+  checkBytes(`${label}envelopeHash`, envelopeHash, ENVELOPE_HASH_BYTES);
+  return { contentKey: contentKey.slice(), envelopeHash: envelopeHash.slice() };
 }
 
 /**
@@ -74,6 +102,7 @@ export function prepareRecord(record: unknown): StoredRecord {
     }
     if (valueBytes.length > MAX_VALUE_BYTES) invalid(`value encodes to more than ${MAX_VALUE_BYTES} bytes`);
   }
+  const keys = prepareKeyPair('', r.contentKey, r.envelopeHash);
   return {
     collection: r.collection,
     recordId: r.recordId.slice(),
@@ -83,6 +112,7 @@ export function prepareRecord(record: unknown): StoredRecord {
     valueBytes,
     sortTime: r.sortTime,
     expiresAt: r.expiresAt,
+    ...keys,
   };
 }
 
@@ -95,7 +125,15 @@ export interface RawRecordRow {
   value: unknown;
   sort_time: unknown;
   expires_at: unknown;
+  content_key: unknown;
+  envelope_hash: unknown;
 }
+
+/** The columns of a row that `listKeyed` reads (no value, no expiry). */
+export type RawKeyedRow = Pick<
+  RawRecordRow,
+  'record_id' | 'revision' | 'sender' | 'deleted' | 'sort_time' | 'content_key' | 'envelope_hash'
+>;
 
 function idHex(recordId: unknown): string {
   return recordId instanceof Uint8Array ? toHex(recordId) : '(unreadable)';
@@ -132,20 +170,45 @@ export function readVersion(collection: string, row: Pick<RawRecordRow, 'record_
   return { revision: row.revision, sender: row.sender };
 }
 
-/**
- * Decodes a stored row into a fresh `LocalRecord`.
- * @throws StorageError `LOCAL_ROW_CORRUPT`.
- */
-export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
+/** The fields every read checks, copied; the value is left to `readRecord`. */
+function readHeader(collection: string, row: RawKeyedRow): Omit<LocalRecord, 'value' | 'expiresAt'> & KeyPair {
   const { revision, sender } = readVersion(collection, row);
   const recordId = row.record_id as Uint8Array;
   if (row.deleted !== 0 && row.deleted !== 1) throw corruptRecord(collection, recordId, 'bad deleted flag');
   if (!isUint(row.sort_time, Number.MAX_SAFE_INTEGER)) throw corruptRecord(collection, recordId, 'bad sort time');
+  const noKey = row.content_key === null;
+  if (noKey !== (row.envelope_hash === null)) {
+    throw corruptRecord(collection, recordId, 'a content key without an envelope hash, or the reverse');
+  }
+  if (!noKey && !isBytes(row.content_key, CONTENT_KEY_BYTES)) throw corruptRecord(collection, recordId, 'bad content key');
+  if (!noKey && !isBytes(row.envelope_hash, ENVELOPE_HASH_BYTES)) {
+    throw corruptRecord(collection, recordId, 'bad envelope hash');
+  }
+  return {
+    collection,
+    recordId: new Uint8Array(recordId),
+    revision,
+    sender: new Uint8Array(sender),
+    deleted: row.deleted === 1,
+    sortTime: row.sort_time,
+    contentKey: noKey ? null : new Uint8Array(row.content_key as Uint8Array),
+    envelopeHash: noKey ? null : new Uint8Array(row.envelope_hash as Uint8Array),
+  };
+}
+
+/**
+ * Decodes a stored row into a fresh `LocalRecord`; `contentKey` and `envelopeHash` are always
+ * present, null when the version has none.
+ * @throws StorageError `LOCAL_ROW_CORRUPT`.
+ */
+export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
+  const header = readHeader(collection, row);
+  const recordId = header.recordId;
   if (row.expires_at !== null && !isUint(row.expires_at, Number.MAX_SAFE_INTEGER)) {
     throw corruptRecord(collection, recordId, 'bad expiry time');
   }
   let value: unknown = null;
-  if (row.deleted === 1) {
+  if (header.deleted) {
     if (row.value !== null) throw corruptRecord(collection, recordId, 'a tombstone holds a value');
   } else {
     if (!(row.value instanceof Uint8Array)) throw corruptRecord(collection, recordId, 'the value is missing');
@@ -155,14 +218,17 @@ export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
       throw corruptRecord(collection, recordId, 'the value does not decode', cause);
     }
   }
-  return {
-    collection,
-    recordId: new Uint8Array(recordId),
-    revision,
-    sender: new Uint8Array(sender),
-    deleted: row.deleted === 1,
-    value,
-    sortTime: row.sort_time,
-    expiresAt: row.expires_at,
-  };
+  const { contentKey, envelopeHash, ...rest } = header;
+  return { ...rest, value, expiresAt: row.expires_at, contentKey, envelopeHash };
+}
+
+/**
+ * Decodes a stored row that has a content key into a fresh `KeyedRecord`.
+ * @throws StorageError `LOCAL_ROW_CORRUPT` (a row without a key included: the caller asked for
+ *   keyed rows only).
+ */
+export function readKeyed(collection: string, row: RawKeyedRow): KeyedRecord {
+  const { contentKey, envelopeHash, ...rest } = readHeader(collection, row);
+  if (contentKey === null || envelopeHash === null) throw corruptRecord(collection, row.record_id, 'the content key is missing');
+  return { ...rest, contentKey, envelopeHash };
 }

@@ -19,7 +19,10 @@ export function id16(n: number, prefix = 0): Uint8Array {
 /** Device ids: DEVICE[0] < DEVICE[1] < DEVICE[2] bytewise. */
 export const DEVICE = [0xa1, 0xb2, 0xc3].map((b) => new Uint8Array(16).fill(b));
 
-/** A live record with sensible defaults. */
+/**
+ * A live record with sensible defaults; no content key (null, as every read returns a version
+ * without one), so a record read back equals the one written.
+ */
 export function record(overrides: Partial<LocalRecord> = {}): LocalRecord {
   return {
     collection: CALLS,
@@ -30,8 +33,22 @@ export function record(overrides: Partial<LocalRecord> = {}): LocalRecord {
     value: { peer: '+14155550123', n: 1 },
     sortTime: 1_700_000_000_000,
     expiresAt: null,
+    contentKey: null,
+    envelopeHash: null,
     ...overrides,
   };
+}
+
+/** Distinct 32-byte test values (content keys, envelope hashes): byte 0 = tag, byte 31 = n. */
+export function bytes32(tag: number, n: number): Uint8Array {
+  const out = new Uint8Array(32).fill(tag);
+  out[31] = n & 0xff;
+  return out;
+}
+
+/** A content key and envelope hash for test version `n`. */
+export function keysFor(n: number): { contentKey: Uint8Array; envelopeHash: Uint8Array } {
+  return { contentKey: bytes32(0xc0, n), envelopeHash: bytes32(0x4e, n) };
 }
 
 /** A tombstone over `of`: the next revision, value null. */

@@ -9,6 +9,7 @@ import { prepareLocalStatements } from '../../src/sync/sqliteLocalStatements.js'
 import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
 import { CALLS, envelope, id16, listAll, outboxFor, record, rejectsWith } from './fixtures.js';
 import { localStoreConformance } from './localStoreConformance.js';
+import { sqliteV2Suite } from './sqliteLocalStoreV2.js';
 
 let dir: string;
 beforeEach(() => {
@@ -22,6 +23,8 @@ localStoreConformance('SqliteLocalStore', async () => {
   const store = await SqliteLocalStore.open(join(dir, 'device.sqlite'));
   return { store, cleanup: () => store.close() };
 });
+
+sqliteV2Suite(() => dir);
 
 /** Raw access to the same file, as another tool (or a bad disk) would have it. */
 function raw(path: string): Database.Database {
@@ -73,7 +76,6 @@ describe('SqliteLocalStore file', () => {
   it('creates the held table in the first migration', () => {
     const db = new Database(':memory:');
     migrateLocalSqlite(db);
-    expect(LOCAL_SCHEMA_VERSION).toBe(1);
     const sql = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'held'`).get() as
       | { sql: string }
       | undefined;

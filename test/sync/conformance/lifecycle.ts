@@ -35,6 +35,12 @@ const BAD_CALLS: Call[] = [
   ['a hold with a 17-byte record id', (s) => s.holdEnvelopes([{ recordId: new Uint8Array(17), bytes: new Uint8Array(1) }])],
   ['a hold with empty bytes', (s) => s.holdEnvelopes([{ recordId: id16(1), bytes: new Uint8Array(0) }])],
   ['a take of ids that are not an array', (s) => s.takeHeld(id16(1) as never)],
+  ['a version lookup of a 17-byte id', (s) => s.getVersions([new Uint8Array(17)])],
+  ['a keyed page limit of 0', (s) => s.listKeyed({ limit: 0 })],
+  ['a keyed page limit of 1001', (s) => s.listKeyed({ limit: 1001 })],
+  ['a keyed page token from listRecords', (s) => s.listKeyed({ limit: 1, after: `a.0.${'0'.repeat(32)}` })],
+  ['applyRemote extras that are not an object', (s) => s.applyRemote([], 'cursor', new Uint8Array(1), 1 as never)],
+  ['outboxAck extras that are not an object', (s) => s.outboxAck([1], 'keys' as never)],
 ];
 
 const ALL_CALLS: Call[] = [
@@ -55,6 +61,10 @@ const ALL_CALLS: Call[] = [
   ['takeHeld', (s) => s.takeHeld([id16(1)])],
   ['heldCount', (s) => s.heldCount()],
   ['dropHeld', (s) => s.dropHeld()],
+  ['getVersions', (s) => s.getVersions([id16(1)])],
+  ['listKeyed', (s) => s.listKeyed({ limit: 1 })],
+  ['applyRemote with extras', (s) => s.applyRemote([], 'cursor', new Uint8Array(1), { meta: [['k', new Uint8Array(1)]] })],
+  ['outboxAck with extras', (s) => s.outboxAck([1], { meta: [['k', new Uint8Array(1)]] })],
 ];
 
 export function lifecycleSuite(make: MakeLocalStore): void {
