@@ -92,7 +92,7 @@ export function chainSuite(makeStore: MakeStore): void {
       const genesis = chainEntry(0);
       await store().createAccount(id, genesis);
       expect(await store().readChain(id, 0, 10)).toEqual([genesis]);
-      expect((await store().pullEnvelopes(id, 0, 10)).envelopes).toEqual([]);
+      expect((await store().pullEnvelopes(id, 0, 10)).items).toEqual([]);
       expect(await store().usage(id)).toEqual({ bytes: 0, envelopes: 0 });
     });
 
