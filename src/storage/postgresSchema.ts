@@ -100,9 +100,10 @@ export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Brings the database to `POSTGRES_SCHEMA_VERSION`.
+ * @param target Stop at this older version instead (tests build old databases with it).
  * @throws StorageError `SCHEMA_TOO_NEW`; driver errors pass through for the caller to wrap.
  */
-export async function migratePostgres(pool: pg.Pool): Promise<void> {
+export async function migratePostgres(pool: pg.Pool, target = POSTGRES_SCHEMA_VERSION): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -120,12 +121,13 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
         `database schema version ${version} is newer than this library's ${POSTGRES_SCHEMA_VERSION}`,
       );
     }
-    for (let next = version + 1; next <= POSTGRES_SCHEMA_VERSION; next += 1) {
+    const last = Math.min(target, POSTGRES_SCHEMA_VERSION);
+    for (let next = version + 1; next <= last; next += 1) {
       await client.query(MIGRATIONS[next - 1] as string);
     }
     await client.query(
       `INSERT INTO mks_schema (version) VALUES ($1) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version`,
-      [Math.max(version, POSTGRES_SCHEMA_VERSION)],
+      [Math.max(version, last)],
     );
     await client.query('COMMIT');
   } catch (error) {

@@ -101,9 +101,10 @@ export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 /**
  * Brings the database to `SQLITE_SCHEMA_VERSION` inside one IMMEDIATE transaction, so two
  * processes opening a new file at once migrate it once.
+ * @param target Stop at this older version instead (tests build old files with it).
  * @throws StorageError `SCHEMA_TOO_NEW` when a newer library already migrated the file.
  */
-export function migrateSqlite(db: Database.Database): void {
+export function migrateSqlite(db: Database.Database, target = SQLITE_SCHEMA_VERSION): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SQLITE_SCHEMA_VERSION) {
@@ -112,7 +113,7 @@ export function migrateSqlite(db: Database.Database): void {
         `database schema version ${version} is newer than this library's ${SQLITE_SCHEMA_VERSION}`,
       );
     }
-    for (let next = version + 1; next <= SQLITE_SCHEMA_VERSION; next += 1) {
+    for (let next = version + 1; next <= Math.min(target, SQLITE_SCHEMA_VERSION); next += 1) {
       db.exec(MIGRATIONS[next - 1] as string);
       db.pragma(`user_version = ${next}`);
     }

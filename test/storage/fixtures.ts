@@ -116,6 +116,19 @@ export async function pullAll(store: Store, account: Uint8Array, after = 0, limi
   return onlyEnvelopes(await pullItems(store, account, after, limit));
 }
 
+/**
+ * Everything a test can observe of one account: its items, usage, chain, and the log heads of
+ * `devices`; equal snapshots before and after a refused call show it changed nothing.
+ */
+export async function snapshot(store: Store, account: Uint8Array, devices: readonly Uint8Array[] = []) {
+  return {
+    items: await pullItems(store, account),
+    usage: await store.usage(account),
+    chain: await store.readChain(account, 0, 1000),
+    heads: await Promise.all(devices.map((device) => store.logHead(account, device))),
+  };
+}
+
 /** Resolves once `predicate` holds, polling; fails after `timeoutMs`. */
 export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
