@@ -16,12 +16,15 @@
  * Device logs ride on the same lock. A log append (a push or purge with a checkpoint) checks
  * and moves the device's head inside the locked transaction, and `appendChain` takes the lock
  * too, so a cut (a `remove` or `rotate` naming the device's exact head) is checked with no
- * push of that device in flight, in any process. Row locks (SELECT ... FOR UPDATE on the
- * head) would not do: a device with no checkpoint yet has no head row to lock, and the cut
- * "no checkpoint at all" must still exclude its first append. Chain appends are rare, so they
- * always take the lock (one code path) and keep their compare-and-swap statement (see
- * postgresSql.ts). Numbers: bigint columns come back from `pg` as strings and are converted;
- * every value stays a safe integer.
+ * push of that device in flight, in any process. A row lock on the head (SELECT ... FOR
+ * UPDATE) would not do: a device with no checkpoint yet has no head row to lock, and the cut
+ * "no checkpoint at all" must still exclude its first append. Locking the account row would
+ * work, but every envelope writer already holds the advisory lock, so one lock serves both,
+ * always taken first (no lock-order deadlock). Chain appends are rare, so they always take it
+ * (one code path) and keep their compare-and-swap statement (see postgresSql.ts).
+ *
+ * Numbers: bigint columns come back from `pg` as strings and are converted; every value
+ * stays a safe integer.
  */
 import pg from 'pg';
 import { exceedsQuota, planBatch, withCheckpoint, type StoredVersion, type UsageDelta } from './batchPlan.js';

@@ -13,7 +13,8 @@
  * Concurrency. better-sqlite3 is synchronous, so each call runs to completion inside one
  * transaction (writes use BEGIN IMMEDIATE) and is atomic. Several processes may open the
  * same file; they serialise on SQLite's write lock (`busyTimeoutMs`), cursors stay in commit
- * order, and CAS appends stay exact. `watch` only sees commits made through this instance.
+ * order, and CAS appends, log appends and log cuts stay exact (a cut is checked in the same
+ * write transaction as its chain append). `watch` only sees commits made through this instance.
  */
 import Database from 'better-sqlite3';
 import { exceedsQuota, planBatch, withCheckpoint, type UsageDelta } from './batchPlan.js';

@@ -152,15 +152,15 @@ export interface Usage {
 export interface StoreLimits {
   /** Maximum total bytes of envelopes and checkpoints per account. Default 256 MiB. */
   readonly quotaBytes?: number;
-  /** Maximum number of stored items (records, tombstones, checkpoints) per account. Default 1,000,000. */
+  /** Maximum number of items (records, tombstones, checkpoints) per account. Default 1,000,000. */
   readonly maxEnvelopes?: number;
 }
 
 /**
  * Called after a commit that stored at least one envelope or checkpoint for the watched
- * account, with the highest cursor of that commit. Listeners must not throw (exceptions are ignored) and should
- * only wake a puller: wakeups may be coalesced, duplicated, or (after a lost database
- * connection) sent without a new envelope, so the puller's cursor is the truth.
+ * account, with the highest cursor of that commit. Listeners must not throw (exceptions are
+ * ignored) and should only wake a puller: wakeups may be coalesced, duplicated, or (after a
+ * lost database connection) sent without a new item, so the puller's cursor is the truth.
  */
 export type WatchListener = (cursor: number) => void;
 
