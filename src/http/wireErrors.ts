@@ -40,6 +40,7 @@ export const WIRE_ERRORS = {
   ENVELOPE_INVALID: spec(422, 'a pushed envelope fails parsing; the message names its index and ENVELOPE_* code'),
   RECIPIENT_REVOKED: spec(422, 'a pushed envelope is sealed for a device the chain removed; refresh the chain and seal again'),
   LOG_INVALID: spec(422, "the log checkpoint is malformed, not the signing device's, or does not verify"),
+  REVISION_JUMP: spec(422, 'a pushed version jumps more than 65,536 revisions over the stored one'),
   LOG_MISMATCH: spec(422, 'the log checkpoint does not claim exactly the pushed envelopes (or a purge claims envelopes)'),
   RATE_LIMITED: spec(429, 'too many requests; wait Retry-After seconds', true),
   INTERNAL: spec(500, 'an unexpected server failure (details are never sent)', true),

@@ -13,6 +13,7 @@ export const STORAGE_ERROR_CODES = {
   LOG_CONFLICT: "client: the checkpoint neither extends the device's log head nor repeats its own; nothing stored",
   LOG_CUT_STALE: "client: appendChain's cut does not name the device's current log head; nothing written",
   QUOTA_EXCEEDED: 'client: the batch would exceed the account byte or envelope quota; nothing stored',
+  REVISION_JUMP: 'client: a pushed version jumps more than 65,536 revisions over the stored one; nothing stored',
   MAILBOX_FULL: 'client: a live message already sits under this mailbox id',
   SCHEMA_TOO_NEW: 'fatal: the database was migrated by a newer version of this library',
   STORE_CLOSED: 'usage: the store was closed',

@@ -5,6 +5,7 @@
  */
 import { compareBytes, sameBytes } from './bytes.js';
 import type { EnvelopeInput, EnvelopeKind, PutOutcome } from './store.js';
+import { storageError } from './storageErrors.js';
 
 /** The order key of a version. */
 export interface VersionKey {
@@ -25,9 +26,18 @@ export function compareVersions(a: VersionKey, b: VersionKey): number {
 }
 
 /**
+ * Largest revision step a pushed version may take over the stored one: a writer uses one more
+ * than the highest revision it has seen, so a bigger jump can only be an attempt to exhaust
+ * the record's u32 revision (readers refuse the same jump in the sender's log).
+ */
+export const MAX_REVISION_STEP = 0x1_0000;
+
+/**
  * The outcome of pushing `incoming` over `current` (undefined when the record id is free).
  * `currentBytes` is called only when the versions are equal, so adapters can load the stored
  * bytes lazily.
+ * @throws StorageError `REVISION_JUMP` when `incoming` is more than {@link MAX_REVISION_STEP}
+ *   revisions above `current` (the whole batch is refused, as with every store error).
  */
 export function decidePut(
   current: CurrentVersion | undefined,
@@ -35,6 +45,9 @@ export function decidePut(
   currentBytes: () => Uint8Array,
 ): PutOutcome {
   if (current === undefined) return 'stored';
+  if (incoming.revision > current.revision + MAX_REVISION_STEP) {
+    throw storageError('REVISION_JUMP', `a version may not jump more than ${MAX_REVISION_STEP} revisions over the stored one`);
+  }
   const order = compareVersions(incoming, current);
   if (order > 0) return 'stored';
   if (order < 0) return 'superseded';

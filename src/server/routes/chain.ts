@@ -3,8 +3,12 @@
  * POST /v1/accounts/:account/chain         — append {entry, head}: the entry must extend `head`,
  *   which must still be the head (409 `CHAIN_CONFLICT` otherwise), pass the chain rules
  *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp within 10 minutes of the server clock
- *   (a backdated recovery add would otherwise shorten its waiting period). The store appends
- *   with compare-and-swap, so of two racing appends across any number of processes one wins.
+ *   (a backdated recovery add would otherwise shorten its waiting period). A `remove` or
+ *   `rotate` must name the device's log head exactly as stored (409 `LOG_CUT_STALE`), checked in
+ *   the same transaction as the append and under the lock log appends take: with an honest
+ *   server, a removed device's authority ends exactly at its last accepted push, and it can push
+ *   nothing after. The store appends with compare-and-swap, so of two racing appends across any
+ *   number of processes one wins.
  */
 import { equalBytes } from '../../crypto/bytes.js';
 import { decodeEntry } from '../../enrollment/chainEntry.js';
@@ -55,7 +59,10 @@ export function registerChainRoutes(app: App, ctx: ServerContext): void {
       throw new HttpError('CHAIN_ENTRY_REJECTED', 'CHAIN_TIME_SKEW: the entry timestamp is more than 10 minutes from the server clock');
     }
     const next = verifyEntry(() => applyEntry(ctx.suite, state, encoded));
-    await ctx.store.appendChain(auth.accountId, state.head, { index: encoded.entry.i, hash: encoded.hash, bytes: encoded.bytes });
+    const e = encoded.entry;
+    const cutOf = (device: Uint8Array) => ({ device, position: e.lp ?? 0, hash: e.lh ?? null });
+    const cut = e.t === 'remove' ? cutOf(e.tgt!) : e.t === 'rotate' ? cutOf(e.by!) : undefined;
+    await ctx.store.appendChain(auth.accountId, state.head, { index: e.i, hash: encoded.hash, bytes: encoded.bytes }, cut);
     ctx.chains.remember(next);
     const body: AppendChainResponse = { head: next.head, length: next.length };
     return cborResponse(body);
