@@ -8,7 +8,7 @@ import type { Account } from '../../src/enrollment/account.js';
 import { callLogOptions } from '../../src/sync/callLog.js';
 import type { Collection } from '../../src/sync/collection.js';
 import { MemoryLocalStore } from '../../src/sync/memoryLocalStore.js';
-import { Replica } from '../../src/sync/replica.js';
+import { Replica, type ReplicaEvents, type ReplicaOptions } from '../../src/sync/replica.js';
 import type { LocalStore } from '../../src/sync/localStore.js';
 
 export interface SyncedDevice {
@@ -16,11 +16,21 @@ export interface SyncedDevice {
   replica: Replica;
   calls: Collection<CallRecord>;
   store: LocalStore;
+  /** Every `rejected` and `withheld` event this replica raised. */
+  events: { rejected: ReplicaEvents['rejected'][]; withheld: ReplicaEvents['withheld'][] };
 }
 
-export async function syncedDevice(account: Account<HttpClient>, clock: () => number, store: LocalStore = new MemoryLocalStore()): Promise<SyncedDevice> {
-  const replica = await Replica.open({ account, store, clock });
-  return { account, replica, calls: replica.collection('calls', callLogOptions()), store };
+export async function syncedDevice(
+  account: Account<HttpClient>,
+  clock: () => number,
+  store: LocalStore = new MemoryLocalStore(),
+  options: Partial<ReplicaOptions> = {},
+): Promise<SyncedDevice> {
+  const replica = await Replica.open({ account, store, clock, ...options });
+  const events: SyncedDevice['events'] = { rejected: [], withheld: [] };
+  replica.on('rejected', (e) => events.rejected.push(e));
+  replica.on('withheld', (e) => events.withheld.push(e));
+  return { account, replica, calls: replica.collection('calls', callLogOptions()), store, events };
 }
 
 let n = 0;
