@@ -7,7 +7,7 @@
 import { RemoteError, ValidationError } from '../errors.js';
 import type { Device } from '../core/device.js';
 import { idKey } from '../core/devicePublic.js';
-import { makeAdd, signConsent } from './chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from './chainOps.js';
 import { DeviceChain } from './deviceChain.js';
 import { recoveryDevice } from './recoveryWords.js';
 import type { EnrollmentTransport, TransportFactory } from './transport.js';
@@ -65,7 +65,7 @@ export async function recoverAccount<T extends EnrollmentTransport>(options: Rec
     }
     if (chain.state.devices.get(idKey(recovery.id))?.role !== 'recovery') throw notEnrolled();
     const consent = signConsent(newDevice, accountId);
-    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, newDevice.public, consent, { now: clock() }));
+    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, deviceKeys(newDevice), consent, { now: clock() }));
     const effectiveAt = chain.state.devices.get(idKey(newDevice.id))!.effectiveAt;
     const mine = DeviceChain.fromEntries(newDevice.suite, chain.entries, { self: newDevice.id, clock });
     return { transport: connect(newDevice, accountId), chain: mine, effectiveAt, entryHash: entry!.hash, recoveryDevice: recovery };
