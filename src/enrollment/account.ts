@@ -152,6 +152,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
    * The joining side of code pairing: shows `code`, then `complete` finishes it.
    * `complete` throws `PAIRING_DECLINED` (the user saw different codes), `PAIRING_TIMEOUT`,
    * `PAIRING_MESSAGE_INVALID`, `PAIRING_NOT_ADDED`, `FORK_ALARM`, RemoteError.
+   * @throws {UsageError} `KEY_STATEMENT_MISSING` for a device without its epoch-0 statement.
    * @throws {RemoteError} from the transport.
    */
   static async startCodePairing(options: StartCodePairingOptions & AccountOptions): Promise<CodePairing> {
@@ -169,6 +170,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   /**
    * Recovery with the words after every device is lost: adds `newDevice`, active after the delay.
    * @throws {ValidationError} `RECOVERY_WORDS_INVALID`, `RECOVERY_NOT_ENROLLED`.
+   * @throws {UsageError} `KEY_STATEMENT_MISSING` for a new device without its epoch-0 statement.
    * @throws {ForkAlarm} `FORK_ALARM`. @throws {CryptoError} `CHAIN_*`. @throws {RemoteError}.
    */
   static async recover<T extends EnrollmentTransport>(options: RecoverOptions<T> & AccountOptions): Promise<RecoveredAccount<T>> {
