@@ -25,7 +25,7 @@ export { equalBytes, toHex, fromHex } from './crypto/bytes.js';
 
 // Devices.
 export { Device, DEVICE_SECRET_BYTES } from './core/device.js';
-export type { DeviceOptions, PairwiseDirection } from './core/device.js';
+export type { DeviceOptions, EstablishedPairKey } from './core/device.js';
 export {
   encodeDevicePublic,
   decodeDevicePublic,

@@ -20,7 +20,7 @@ import { approveOffer, joinWithOffer, type ApproveOfferOptions, type JoinWithOff
 import { recoverAccount, type RecoverOptions } from './recovery.js';
 import { SecurityWarnings, type SecurityWarningListener } from './securityWarning.js';
 import { createRecoveryWords, recoveryDevice } from './recoveryWords.js';
-import { NO_LOG_HEADS, type LogHeads } from './logCut.js';
+import { NO_LOG_HEADS, serverLogHeads, type LogHeads, type LogHeadTransport } from './logCut.js';
 import type { EnrollmentTransport, TransportFactory } from './transport.js';
 
 /** What every way of getting an `Account` accepts besides its own options. */
@@ -86,7 +86,10 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     this.accountId = chain.accountId;
     this.transport = transport;
     this.#clock = clock;
-    this.#logHeads = options.logHeads ?? NO_LOG_HEADS;
+    // Without a provider, the server's word, checked against the device's signature.
+    const reader = transport as Partial<LogHeadTransport>;
+    this.#logHeads =
+      options.logHeads ?? (typeof reader.logHead === 'function' ? serverLogHeads(device.suite, reader as LogHeadTransport, chain) : NO_LOG_HEADS);
   }
 
   /** This device (after {@link Account.rotateKey}, the rotated one). */

@@ -6,8 +6,13 @@
  * provider (the sync layer, which reads every device's log); the honest server accepts the entry
  * only if the cut is the device's log head it stores.
  */
-import { UsageError } from '../errors.js';
+import { CryptoError, UsageError } from '../errors.js';
+import { equalBytes } from '../crypto/bytes.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { idKey } from '../core/devicePublic.js';
+import { decodeCheckpoint, verifyCheckpointSignature } from '../core/logCheckpoint.js';
 import { MAX_LOG_POSITION } from './chainEntry.js';
+import type { ChainState } from './chainState.js';
 
 /** A position in one device's log and the hash of the checkpoint there (null at position 0). */
 export interface LogCut {
@@ -29,6 +34,39 @@ export const EMPTY_LOG: LogCut = Object.freeze({ position: 0, hash: null });
 
 /** A provider that knows no log: every device is at position 0 (until the sync layer provides one). */
 export const NO_LOG_HEADS: LogHeads = { logHead: async () => EMPTY_LOG };
+
+/** How {@link serverLogHeads} reads a device's newest checkpoint (HttpClient has it). */
+export interface LogHeadTransport {
+  logHead(device: Uint8Array): Promise<Uint8Array | null>;
+}
+
+/**
+ * Log heads as the server stores them, each checked before it is believed: the checkpoint must
+ * be the device's own, signed by its identity key as the verified chain lists it, in this
+ * account. The server can show an older head than it holds (then the honest server refuses the
+ * entry, `LOG_CUT_STALE`, and a colluding one voids the writes in between, which the devices that
+ * saw them report); it cannot show a head the device did not sign.
+ */
+export function serverLogHeads(suite: CryptoProvider, transport: LogHeadTransport, chain: { readonly accountId: Uint8Array; readonly state: ChainState }): LogHeads {
+  return {
+    async logHead(deviceId) {
+      const bytes = await transport.logHead(deviceId);
+      if (bytes === null) return EMPTY_LOG;
+      const state = chain.state;
+      const device = state.devices.get(idKey(deviceId)) ?? state.removedDevices.get(idKey(deviceId));
+      const checkpoint = decodeCheckpoint(suite, chain.accountId, bytes);
+      if (device === undefined || !equalBytes(checkpoint.sender, deviceId)) {
+        throw new CryptoError('LOG_HEAD_INVALID', 'the server answered with a log head of another device');
+      }
+      try {
+        verifyCheckpointSignature(suite, chain.accountId, checkpoint, device.card.identityKey);
+      } catch (cause) {
+        throw new CryptoError('LOG_HEAD_INVALID', 'the log head the server shows is not signed by its device', { cause });
+      }
+      return { position: checkpoint.position, hash: checkpoint.hash };
+    },
+  };
+}
 
 /**
  * The entry fields of `cut`: `lp`, and `lh` when `lp` > 0.

@@ -13,13 +13,14 @@
  */
 import { MultikeySyncError, RemoteError } from '../errors.js';
 import { equalBytes } from '../crypto/bytes.js';
-import { decodeValue, encodeCanonical } from '../core/cbor.js';
+import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
 import { decodeCheckpoint, NO_PREVIOUS, signCheckpoint, verifyCheckpointSignature, type Claim, type Purge, type SeenHead } from '../core/logCheckpoint.js';
 import { sealEnvelope, type SealRecipient } from '../core/seal.js';
 import { fromHex } from '../crypto/bytes.js';
-import type { ChainState } from '../enrollment/chainState.js';
+import type { ChainDevice, ChainState } from '../enrollment/chainState.js';
 import { XWING_SEED_BYTES } from '../crypto/xwingSizes.js';
+import { VAULT_KEYS } from './deviceVault.js';
 import type { KeyRing } from './keyRing.js';
 import type { LocalStore, PushedKey } from './localStore.js';
 import type { LogHeads } from './logHeads.js';
@@ -32,7 +33,7 @@ export const PUSH_BATCH = 1000;
 /** Bytes of envelopes per push, under the server's 16 MiB body limit. */
 export const PUSH_BATCH_BYTES = 8 * 1024 * 1024;
 /** Meta keys of the sending side. */
-export const OUTBOUND_KEYS = { ring: 'keys/ring', ownLog: 'sync/own-log', pending: 'sync/pending-push' } as const;
+export const OUTBOUND_KEYS = { ring: VAULT_KEYS.ring, ownLog: 'sync/own-log', pending: 'sync/pending-push' } as const;
 const NONE = Uint8Array.of(0);
 
 /** Epoch timing. */
@@ -70,6 +71,8 @@ export interface OutboundHost {
   readonly policy: EpochPolicy;
   clock(): number;
   random(length: number): Uint8Array;
+  /** When the chain entry that listed `device` (with its epoch-0 statement) was signed. */
+  listedAt(device: ChainDevice): number;
 }
 
 /** A write sent at once rather than queued: a grant bundle, sealed for one device. */
@@ -268,7 +271,7 @@ export class Outbound {
       if (!self && d.role === 'device') {
         // A peer whose newest statement is older than an epoch and its grace is away: it gets
         // what it missed by a history handoff when it returns, not under a key left unrolled.
-        const at = ring.statementOf(d.card.id)?.at ?? d.statementAt;
+        const at = ring.statementOf(d.card.id)?.at ?? this.#host.listedAt(d);
         if (at + policy.epochMs + policy.graceMs < now) continue;
       }
       out.push(ring.sendKey(device, self ? device.public : d.card, statement, position));
@@ -348,8 +351,11 @@ export class Outbound {
   }
 }
 
+/** Bounds for a stored batch: this device's own state, up to a push's worth of envelopes. */
+const BATCH_LIMITS = { maxBytes: 64 * 1024 * 1024, maxItems: 100_000, maxStringBytes: 16 * 1024 * 1024, maxDepth: 4 };
+
 function encodeBatch(b: Batch): Uint8Array {
-  return encodeCanonical({
+  return encodeValue({
     p: b.position,
     h: b.hash,
     c: b.checkpoint,
@@ -357,11 +363,11 @@ function encodeBatch(b: Batch): Uint8Array {
     i: b.ids,
     g: b.purge,
     k: b.keys.map((k) => ({ c: k.collection, r: k.recordId, n: k.revision, s: k.sender, k: k.contentKey, h: k.envelopeHash })),
-  });
+  }, BATCH_LIMITS);
 }
 
 function decodeBatch(bytes: Uint8Array): Batch {
-  const o = decodeValue(bytes, { maxBytes: bytes.length, maxItems: bytes.length, maxStringBytes: bytes.length }) as Record<string, unknown>;
+  const o = decodeValue(bytes, BATCH_LIMITS) as Record<string, unknown>;
   return {
     position: o.p as number,
     hash: o.h as Uint8Array,

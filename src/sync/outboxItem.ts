@@ -13,6 +13,8 @@ import { CodecError } from '../errors.js';
 import { decodeValue, encodeValue } from '../core/cbor.js';
 import type { EnvelopeKind } from '../core/envelopeFormat.js';
 
+const OUTBOX_LIMITS = { maxBytes: 4 * 1024 * 1024, maxItems: 1_000_000, maxStringBytes: 4 * 1024 * 1024, maxDepth: 20 };
+
 /** A queued write. */
 export interface OutboxWrite {
   readonly collection: string;
@@ -35,7 +37,9 @@ export function encodeOutboxWrite(write: OutboxWrite): Uint8Array {
     b: write.body,
   };
   if (write.retentionDays !== undefined) map.x = write.retentionDays;
-  return encodeValue(map);
+  // The body is within the record limits already (its value was checked when written); the
+  // wrapper around it adds a few items and bytes.
+  return encodeValue(map, OUTBOX_LIMITS);
 }
 
 /**
@@ -47,7 +51,7 @@ export function decodeOutboxWrite(bytes: Uint8Array): OutboxWrite {
   let value: unknown;
   try {
     // Written by this library under the record limits, so only size bounds are needed here.
-    value = decodeValue(bytes, { maxBytes: bytes.length, maxItems: bytes.length, maxStringBytes: bytes.length });
+    value = decodeValue(bytes, OUTBOX_LIMITS);
   } catch (cause) {
     throw bad(cause);
   }

@@ -45,6 +45,8 @@ const PURGE_BATCH = 1000;
 const CURSOR_KEY = 'sync/cursor';
 const HEADS_KEY = 'sync/logs';
 const ALARM_KEY = 'sync/withheld';
+/** The chain length the replica last judged removals on. */
+const CHAIN_SEEN_KEY = 'sync/chain-seen';
 const NONE = Uint8Array.of(0);
 /** Records reported withheld that are remembered across syncs until they arrive. */
 const MAX_UNRESOLVED = 10_000;
@@ -143,6 +145,7 @@ export class Replica {
   readonly #heads: LogHeads;
   readonly #readers: ExtraReader[];
   readonly #outbound: Outbound;
+  readonly #policy: EpochPolicy;
   #cursor: number;
   #logIssues: LogIssue[];
   #unresolved: string[];
@@ -164,6 +167,7 @@ export class Replica {
     this.#unresolved = state.unresolved;
     this.#readers = (options.readers ?? []).map((device) => ({ device, ring: new KeyRing() }));
     const policy = { ...DEFAULT_EPOCH_POLICY, ...options.epochs };
+    this.#policy = policy;
     this.#outbound = new Outbound({
       device: () => this.#device(),
       accountId: this.#accountId,
@@ -175,6 +179,7 @@ export class Replica {
       policy,
       clock: this.#clock,
       random: (n) => systemRandom(n),
+      listedAt: (device) => decodeEntry(this.#device().suite, this.#account.chain.entries[device.addedAt]!).entry.ts,
     });
   }
 
@@ -395,13 +400,13 @@ export class Replica {
   async #round(): Promise<SyncReport> {
     const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0, withheld: 0, held: 0 };
     const chain = this.#account.chain;
-    const chainLength = chain.entries.length;
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
       const requests = await this.#pull(report);
-      this.#noteRemovals(chainLength);
+      await this.#noteRemovals();
       await this.#askHistoryOnJoining();
+      this.#askHistoryAfterAbsence();
       report.pushed = await this.#outbound.push(this.#historyRequest());
       if (report.pushed > 0 || this.#ring.unpublished().length > 0) await this.#pull(report);
       for (const requester of requests) await this.#answerHistoryRequest(requester);
@@ -478,6 +483,16 @@ export class Replica {
     if (adder !== undefined && adder.role === 'device') this.#askHistory = add.by;
   }
 
+  /**
+   * A device whose epoch is older than an epoch and its grace was away long enough for the others
+   * to stop sealing for it: its next push (which rolls its epoch) asks for what it missed.
+   */
+  #askHistoryAfterAbsence(): void {
+    const current = this.#device().epochs.current;
+    if (current === undefined || this.#askHistory !== undefined) return;
+    if (current.startedAt + this.#policy.epochMs + this.#policy.graceMs < this.#clock()) this.#askHistory = this.#mostRecentPeer();
+  }
+
   /** A history request for the next push: once on joining, and after envelopes this device could not open. */
   #historyRequest(): { historyRequest?: Uint8Array } {
     const ask = this.#askHistory;
@@ -511,13 +526,16 @@ export class Replica {
     }
   }
 
-  /** After a removal, the next push begins a new epoch; a removed device's writes past its cut are reported. */
-  #noteRemovals(chainLengthBefore: number): void {
+  /**
+   * After a removal (by any device, this one included), the next push begins a new epoch; a
+   * removed device's writes past its cut are reported.
+   */
+  async #noteRemovals(): Promise<void> {
     const state = this.#account.chain.state;
-    if (this.#account.chain.entries.length > chainLengthBefore) {
-      for (const removed of state.removedDevices.values()) {
-        if (removed.removedAt >= chainLengthBefore && !this.#ring.rollRequested) this.#ring.rollRequested = true;
-      }
+    const seen = readCounter(await this.#store.getMeta(CHAIN_SEEN_KEY));
+    if (state.length > seen) {
+      for (const removed of state.removedDevices.values()) if (removed.removedAt >= seen && seen > 0) this.#ring.rollRequested = true;
+      await this.#store.setMeta(CHAIN_SEEN_KEY, writeCounter(state.length));
     }
     for (const [hex, head] of this.#heads.all()) {
       const id = fromHex(hex);

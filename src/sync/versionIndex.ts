@@ -14,7 +14,8 @@
  * with the page (`applyRemote` extras), so the index never runs ahead of or behind the cursor.
  */
 import { toHex } from '../crypto/bytes.js';
-import type { LocalStore, Version, VersionClaim, VersionEntry } from './localStore.js';
+import type { LocalStore, VersionClaim, VersionEntry } from './localStore.js';
+import type { Version } from './version.js';
 import { compareVersions } from './version.js';
 
 /** Largest revision step a claim may take over everything known for its record. */

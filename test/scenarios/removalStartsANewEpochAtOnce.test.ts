@@ -20,7 +20,7 @@ describe('epochs', () => {
     expect(phone!.account.device.epochs.current!.epoch).toBe(0);
     expect(laptop!.account.device.epochs.current!.epoch).toBe(0);
 
-    await phone!.replica.removeDevice(tablet!.account.device.id);
+    await phone!.account.remove(tablet!.account.device.id);
     env.clock.advance(60_000); // a minute, not a week
     await phone!.replica.sync();
     await laptop!.replica.sync();

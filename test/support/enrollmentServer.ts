@@ -97,13 +97,13 @@ export const FAST = { pollMs: 10, timeoutMs: 10_000 } as const;
 
 /** A new account on `env` whose first device is fresh. */
 export async function newAccount(env: EnrollmentEnv, options: { recoveryDelayMs?: number; recovery?: boolean } = {}) {
-  const device = await Device.generate();
+  const device = await Device.generate({ now: env.clock.now() });
   return Account.create({ device, transport: env.anonymous(device), clock: env.clock.now, ...options });
 }
 
 /** Pairs a fresh device into `approver`'s account by QR, both sides running at once, the person comparing the codes. */
 export async function pairByQr(env: EnrollmentEnv, approver: Account<HttpClient>, device?: Device): Promise<Account<HttpClient>> {
-  const joiner = device ?? (await Device.generate());
+  const joiner = device ?? (await Device.generate({ now: env.clock.now() }));
   const offer = createPairingOffer(joiner, env.url, { now: env.clock.now() });
   const screens = sasScreens();
   const [joined] = await Promise.all([

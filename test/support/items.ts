@@ -12,3 +12,13 @@ export function carries(item: Uint8Array, recordId: Uint8Array): boolean {
 export function envelopesOf(items: readonly Uint8Array[]): Uint8Array[] {
   return items.filter((i) => !isCheckpoint(i));
 }
+
+/** The envelope rows the server stores for `recordIds` (every envelope row when none are named). */
+export async function storedEnvelopes(
+  store: { pullEnvelopes(account: Uint8Array, after: number, limit: number): Promise<{ items: { kind: string; bytes: Uint8Array }[] }> },
+  accountId: Uint8Array,
+  recordIds?: readonly Uint8Array[],
+): Promise<{ kind: string; bytes: Uint8Array }[]> {
+  const page = await store.pullEnvelopes(accountId, 0, 10_000);
+  return page.items.filter((i) => i.kind !== 'log' && (recordIds === undefined || recordIds.some((id) => carries(i.bytes, id))));
+}
