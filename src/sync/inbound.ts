@@ -23,14 +23,14 @@ import { grantParts, openWithGrantKeepingKey } from '../core/grant.js';
 import { decodeKeyStatement, verifyKeyStatement } from '../core/keyStatement.js';
 import { decodeCheckpoint, isCheckpoint, verifyCheckpointSignature, type Checkpoint } from '../core/logCheckpoint.js';
 import { openParsed, type OpenedEnvelope, type PairKeyLookup } from '../core/open.js';
-import type { ChainState } from '../enrollment/chainState.js';
+import { cardAtPosition, type ChainState } from '../enrollment/chainState.js';
 import type { KeyRing } from './keyRing.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
 import type { LogHeads, LogIssue } from './logHeads.js';
 import { bodyFromWire, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
 import { compareVersions } from './version.js';
 import type { IndexBatch } from './versionIndex.js';
-import { authorise, chainStatement } from './writers.js';
+import { authorise, chainDevice, chainStatement } from './writers.js';
 
 /** An envelope kept until a grant opens it. */
 export interface HeldEnvelope {
@@ -204,7 +204,11 @@ export class Inbound {
     const auth = authorise(host.chainState(), parsed.sender, claim.position, host.clock());
     if (!auth.ok) throw new MultikeySyncError('LOG_UNAUTHORIZED', `an envelope logged where its sender may not write (${auth.reason})`);
     this.#index.received(parsed.recordId, parsed);
-    const opened = this.#open(me, host.ring, parsed) ?? this.#openAsReader(parsed);
+    // Only keys made under the card the sender had at this envelope's log position count: after
+    // a rotation's cut, a key established with the old card writes nothing.
+    const writer = chainDevice(host.chainState(), parsed.sender)!;
+    const sameCard = (ref: number) => equalBytes(cardAtPosition(writer, ref).encryptionKey, cardAtPosition(writer, claim.position).encryptionKey);
+    const opened = this.#open(me, host.ring, parsed, sameCard) ?? this.#openAsReader(parsed, sameCard);
     if (opened === 'unreadable' || opened === null) {
       if (opened === 'unreadable') result.unreadable++;
       result.held.push({ recordId: parsed.recordId.slice(), bytes });
@@ -223,9 +227,9 @@ export class Inbound {
    * Opens with `device`'s stanza under the newest key its sender established toward it; null
    * when the envelope is not for `device`; 'unreadable' when it is but does not open here.
    */
-  #open(device: Device, ring: KeyRing, parsed: ParsedEnvelope): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
+  #open(device: Device, ring: KeyRing, parsed: ParsedEnvelope, sameCard: (ref: number) => boolean): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
     // Only the newest key counts: a key its sender replaced seals nothing after the replacement.
-    const newest: PairKeyLookup = { get: (sender, ref) => (ref === ring.newestFrom(sender) ? ring.get(sender, ref) : undefined) };
+    const newest: PairKeyLookup = { get: (sender, ref) => (ref === ring.newestFrom(sender) && sameCard(ref) ? ring.get(sender, ref) : undefined) };
     try {
       return openParsed(device, this.#host.accountId, newest, parsed);
     } catch (error) {
@@ -235,9 +239,9 @@ export class Inbound {
     }
   }
 
-  #openAsReader(parsed: ParsedEnvelope): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
+  #openAsReader(parsed: ParsedEnvelope, sameCard: (ref: number) => boolean): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
     for (const reader of this.#host.readers) {
-      const opened = this.#open(reader.device, reader.ring, parsed);
+      const opened = this.#open(reader.device, reader.ring, parsed, sameCard);
       if (opened !== null) return opened;
     }
     return null;

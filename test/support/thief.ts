@@ -14,6 +14,7 @@ import { MultikeySyncError } from '../../src/errors.js';
 import { KeyRing } from '../../src/sync/keyRing.js';
 import type { LocalStore } from '../../src/sync/localStore.js';
 import { OUTBOUND_KEYS } from '../../src/sync/outbound.js';
+import { Replica, type SyncAccount } from '../../src/sync/replica.js';
 
 /** What was copied off a device. */
 export interface StolenKeys {
@@ -66,4 +67,35 @@ export async function thiefOpens(stolen: StolenKeys, accountId: Uint8Array, stat
 
 function idHexKey(id: Uint8Array): string {
   return String.fromCharCode(...id);
+}
+
+/**
+ * What a thief holding a device (its disk and keys) can make by itself: it runs the device's own
+ * replica on the device's own store, against a chain frozen where the device last saw it (so it
+ * never learns of its removal), and keeps what the replica would push instead of sending it — the
+ * honest server would refuse the device, so an operator in league with the thief has to serve
+ * these bytes itself. Returns the log checkpoints and envelopes, in push order.
+ */
+export async function writeAsThief(
+  account: SyncAccount,
+  store: LocalStore,
+  clock: () => number,
+  act: (replica: Replica) => Promise<void>,
+): Promise<Uint8Array[]> {
+  const made: Uint8Array[] = [];
+  const frozen = account.chain.state;
+  const entries = account.chain.entries;
+  const chain = { state: frozen, entries, refresh: async () => [], checkHead: async () => [] };
+  const transport = new Proxy(account.transport, {
+    get(target, prop, receiver) {
+      if (prop === 'push') return async (envelopes: Uint8Array[], log: Uint8Array) => (made.push(log, ...envelopes), envelopes.map(() => 'stored'));
+      if (prop === 'purge') return async (log: Uint8Array) => (made.push(log), 0);
+      if (prop === 'pull') return async (after: number) => ({ items: [], cursor: after, more: false });
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const replica = await Replica.open({ account: { device: account.device, accountId: account.accountId, chain, transport }, store, clock });
+  await act(replica);
+  return made;
 }
