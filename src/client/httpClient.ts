@@ -12,7 +12,8 @@
  * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
  * a stale request had no effect.
  */
-import { UsageError } from '../errors.js';
+import { RemoteError, UsageError } from '../errors.js';
+import { MAX_CHAIN_ENTRIES } from '../enrollment/chainSnapshot.js';
 import { toHex } from '../crypto/bytes.js';
 import type { Device } from '../core/device.js';
 import {
@@ -141,6 +142,10 @@ export class HttpClient {
       });
       entries.push(...page.entries);
       if (!page.more || page.entries.length === 0) return { entries, head: page.head, length: page.length };
+      // A chain is at most MAX_CHAIN_ENTRIES long: a server that keeps saying "more" past that is lying.
+      if (from + entries.length > MAX_CHAIN_ENTRIES) {
+        throw new RemoteError('RESPONSE_INVALID', `the server sent more than ${MAX_CHAIN_ENTRIES} chain entries`, 200);
+      }
     }
   }
 

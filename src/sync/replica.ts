@@ -48,6 +48,11 @@ const ALARM_KEY = 'sync/withheld';
 /** The chain length the replica last judged removals on. */
 const CHAIN_SEEN_KEY = 'sync/chain-seen';
 const NONE = Uint8Array.of(0);
+/**
+ * Most envelopes held for a grant: the server's default item quota per account. A pull past it
+ * stops with `HELD_LIMIT` rather than let a server fill the device.
+ */
+const MAX_HELD = 1_000_000;
 /** Records reported withheld that are remembered across syncs until they arrive. */
 const MAX_UNRESOLVED = 10_000;
 
@@ -463,6 +468,9 @@ export class Replica {
       for (const hex of index.changedIds()) if (!this.#unresolved.includes(hex)) this.#unresolved.push(hex);
       const applied = await this.#store.applyRemote(result.records, CURSOR_KEY, writeCounter(page.cursor), { versions, held: result.held, meta });
       this.#cursor = page.cursor;
+      if (result.held.length > 0 && (await this.#store.heldCount()) > MAX_HELD) {
+        throw new MultikeySyncError('HELD_LIMIT', `more than ${MAX_HELD} envelopes are held waiting for a history grant`);
+      }
       result.records.forEach((r, i) => {
         if (!applied[i]) return;
         report.applied++;
