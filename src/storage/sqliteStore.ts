@@ -15,10 +15,11 @@
  * same file; they serialise on SQLite's write lock (`busyTimeoutMs`), cursors stay in commit
  * order, and CAS appends stay exact. `watch` only sees commits made through this instance.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { exceedsQuota, planBatch } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
+import { loadOptional } from './optionalDependency.js';
 import { migrateSqlite } from './sqliteSchema.js';
 import { prepareStatements, type AccountRow, type ChainRow, type SqliteStatements } from './sqliteStatements.js';
 import type {
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
   /**
    * Opens (creating or migrating) the database at `path`; `:memory:` works for tests.
    * @throws StorageError `SCHEMA_TOO_NEW`, `INVALID_ARGUMENT` (bad option), `STORE_FAILURE`
+   * @throws UsageError `DEPENDENCY_MISSING` when the package `better-sqlite3` is not installed.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const limits = resolveLimits(options);
@@ -90,9 +92,10 @@ export class SqliteStore implements Store {
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     checkInt('busyTimeoutMs', busyTimeoutMs, 0, 0x7fff_ffff);
+    const Driver = await loadOptional<typeof Database>('better-sqlite3', 'SqliteStore', () => import('better-sqlite3'));
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: busyTimeoutMs });
+      db = new Driver(path, { timeout: busyTimeoutMs });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma('foreign_keys = ON');
