@@ -9,12 +9,18 @@
  * drivers are optional peers, and without them the SQLite and PostgreSQL stores say which
  * package to install. The app's TypeScript, with `skipLibCheck: false`, type-checks against
  * every entry's declarations without @types/pg, @types/better-sqlite3 or @types/node.
+ *
+ * A second app is a Node app with the drivers (better-sqlite3 12, pg 8) beside the package:
+ * the packed `multikey-sync/server`, `multikey-sync/node` and the `multikey-sync` command find
+ * them; a device syncs a call through a server on SQLite, a PostgreSQL store opens on the test
+ * cluster, and `multikey-sync serve --db` listens.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquirePostgres, type PostgresServer } from '../support/postgresFixture.js';
 import { cleanEnv, makeApp, nativeOrScripted, packTarball, ROOT, type App } from './consumerApp.js';
 
 const device = (load: string) => `
@@ -74,6 +80,26 @@ export async function check(): Promise<SyncReport | undefined> {
   await server.close();
   return undefined;
 }
+`;
+
+const nodeApp = `
+import { Account, Device, HttpClient, Replica, callLogOptions } from 'multikey-sync';
+import { SqliteLocalStore } from 'multikey-sync/node';
+import { createServer, PostgresStore, SqliteStore } from 'multikey-sync/server';
+
+const server = createServer({ store: await SqliteStore.open('./server.sqlite') });
+const { url } = await server.listen(0, '127.0.0.1');
+const phone = await Device.generate();
+const { account } = await Account.create({ device: phone, transport: new HttpClient({ baseUrl: url, device: phone }) });
+const replica = await Replica.open({ account, store: await SqliteLocalStore.open('./phone.sqlite') });
+await replica.collection('calls', callLogOptions()).put({ service: 'phone', direction: 'incoming', answered: false, peer: '+14155550123', startedAt: Date.now(), durationSec: 0 });
+const report = await replica.sync();
+await replica.close();
+await server.close();
+const postgres = await PostgresStore.connect(process.argv[2]);
+const usage = await postgres.usage(new Uint8Array(32)).then(() => 'found', (e) => e.code);
+await postgres.close();
+process.stdout.write(JSON.stringify({ pushed: report.pushed, postgres: usage }));
 `;
 
 let scratch: string;
@@ -193,3 +219,64 @@ function runCli(bin: string, args: string[], cwd: string, ready?: RegExp): Promi
     });
   });
 }
+
+describe('a Node app with the drivers installed beside the package', () => {
+  let nodeApp2: App;
+  let postgres: PostgresServer;
+
+  // Both drivers come from the registry, better-sqlite3 at the version of the repository's
+  // lock. Its install script (a compile: no prebuilt binary is reachable here) would take 3 to
+  // 10 minutes on a shared 2-core machine, so the app installs with --ignore-scripts and
+  // receives the addon the repository's own install built for the same version and Node.
+  beforeAll(async () => {
+    postgres = await acquirePostgres();
+    const ours = join(ROOT, 'node_modules', 'better-sqlite3');
+    const version = (JSON.parse(readFileSync(join(ours, 'package.json'), 'utf8')) as { version: string }).version;
+    nodeApp2 = makeApp(tarball, { 'better-sqlite3': version, pg: '^8.11.0' });
+    nodeApp2.npm(['install', '--package-lock-only']);
+    nodeApp2.npm(['ci', '--ignore-scripts']);
+    const addon = join('build', 'Release', 'better_sqlite3.node');
+    mkdirSync(join(nodeApp2.dir, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
+    copyFileSync(join(ours, addon), join(nodeApp2.dir, 'node_modules', 'better-sqlite3', addon));
+    nodeApp2.write('main.mjs', nodeApp);
+  }, 300_000);
+
+  afterAll(async () => {
+    nodeApp2?.remove();
+    await postgres?.release();
+  });
+
+  it('syncs through a server on SQLite from a SQLite replica, and opens a PostgreSQL store', async () => {
+    const db = await postgres.createDatabase();
+    try {
+      expect(JSON.parse(nodeApp2.node('main.mjs', [db.connectionString]))).toEqual({ pushed: 1, postgres: 'ACCOUNT_NOT_FOUND' });
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+
+  it('`multikey-sync serve --db FILE` serves on SQLite', async () => {
+    const child = spawn(join(nodeApp2.dir, 'node_modules', '.bin', 'multikey-sync'), ['serve', '--db', './cli.sqlite', '--port', '0', '--quiet'], {
+      cwd: nodeApp2.dir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening" in 30 s:\n${output}`)), 30_000);
+      const onData = (d: Buffer): void => {
+        output += d.toString();
+        if (/store: SQLite \.\/cli\.sqlite/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
