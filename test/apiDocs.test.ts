@@ -43,7 +43,7 @@ async function createAccount(baseUrl: string, showOnce: (words: string) => void)
 // docs:end
 
 // docs:begin join
-async function joinByQr(baseUrl: string, showQr: (text: string) => void): Promise<Account<HttpClient>> {
+async function joinByQr(baseUrl: string, showQr: (text: string) => void, sameCode: (sas: string) => Promise<boolean>): Promise<Account<HttpClient>> {
   const device = await Device.generate();
   const offer = createPairingOffer(device, baseUrl);
   showQr(encodePairingOffer(offer));
@@ -53,6 +53,7 @@ async function joinByQr(baseUrl: string, showQr: (text: string) => void): Promis
     transport: new HttpClient({ baseUrl, device }), // the mailbox needs no account yet
     // Called once the account is known: the transport this device keeps using.
     connect: (joined, accountId) => new HttpClient({ baseUrl, device: joined, accountId }),
+    confirmSas: sameCode, // joins only once the user says both screens show this 6-digit code
   });
 }
 // docs:end
@@ -99,9 +100,15 @@ describe('docs/api.md', () => {
     const phone = await createAccount(env.url, (w) => words.push(w));
     expect(words[0]!.split(' ')).toHaveLength(24);
     let approve: Promise<unknown> = Promise.resolve();
-    const laptop = await joinByQr(env.url, (text) => {
-      approve = phone.approveOffer(text, { confirm: async () => true });
-    });
+    let onPhone: (sas: string) => void = () => undefined;
+    const phoneShows = new Promise<string>((resolve) => (onPhone = resolve));
+    const laptop = await joinByQr(
+      env.url,
+      (text) => {
+        approve = phone.approveOffer(text, { confirm: async () => true, showSas: onPhone });
+      },
+      async (sas) => sas === (await phoneShows),
+    );
     await approve;
     const path = join(dir, 'laptop.sqlite');
     const store = await SqliteLocalStore.open(path);
