@@ -25,7 +25,8 @@ import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
 import { Inbound, type ExtraReader, type Rejection } from './inbound.js';
 import { KeyRing } from './keyRing.js';
-import { startLiveLoop, type LiveSync } from './liveLoop.js';
+import { startLiveLoop, type LiveLoopOptions, type LiveSync } from './liveLoop.js';
+import { checkSyncTimeout, DEFAULT_SYNC_TIMEOUT_MS, withSyncDeadline } from './syncDeadline.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
 import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
@@ -90,6 +91,8 @@ export interface ReplicaOptions {
   clock?: () => number;
   /** Epoch timing (default: a new epoch every 7 days, 14 days' grace). */
   epochs?: Partial<EpochPolicy>;
+  /** Total time limit of one `sync()` in ms (default 90 000; `Infinity` for none). */
+  syncTimeoutMs?: number;
   /**
    * Devices that read alongside this one: after a recovery, the recovery pseudo-device, so the
    * first sync opens the history that was sealed to the words. Wipe them after that sync.
@@ -122,6 +125,8 @@ export interface ReplicaEvents extends Record<string, unknown> {
   withheld: WithheldReport & { code: 'RECORDS_WITHHELD' };
   /** A sync round finished. */
   synced: SyncReport;
+  /** A `live()` round failed; `fatal` when live sync stopped because of it (else it retries). */
+  error: { error: unknown; fatal: boolean };
 }
 
 /** What one `sync()` did. */
@@ -151,6 +156,7 @@ export class Replica {
   readonly #readers: ExtraReader[];
   readonly #outbound: Outbound;
   readonly #policy: EpochPolicy;
+  readonly #syncTimeoutMs: number;
   #cursor: number;
   #logIssues: LogIssue[];
   #unresolved: string[];
@@ -160,6 +166,7 @@ export class Replica {
   #kick: (() => void) | undefined;
 
   private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
+    this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
     this.#accountId = options.account.accountId;
     this.#transport = options.account.transport;
@@ -238,10 +245,18 @@ export class Replica {
 
   /**
    * Refreshes the chain, pulls, pushes the outbox, and pulls again. Rounds never overlap: a call
-   * during a round waits for it and starts another.
-   * @throws `FORK_ALARM` (stop and ask the user), `PULL_TOO_LONG`, `RemoteError` codes, `NETWORK_ERROR`.
+   * during a round waits for it and starts another. Rejects with `SYNC_TIMEOUT` when it takes
+   * longer than `timeoutMs` (default: the replica's `syncTimeoutMs`, 90 s); what was applied stays applied.
+   * @throws `FORK_ALARM` (stop and ask the user), `PULL_STALLED`, `PULL_TOO_LONG`, `HELD_LIMIT`,
+   *   `RemoteError` codes, `NETWORK_ERROR`, `SYNC_TIMEOUT`.
+   * @throws {UsageError} `SYNC_OPTIONS_INVALID` for a bad `timeoutMs`.
    */
-  async sync(): Promise<SyncReport> {
+  async sync(options: { timeoutMs?: number } = {}): Promise<SyncReport> {
+    const timeoutMs = options.timeoutMs === undefined ? this.#syncTimeoutMs : checkSyncTimeout(options.timeoutMs);
+    return withSyncDeadline(timeoutMs, () => this.#syncNow());
+  }
+
+  async #syncNow(): Promise<SyncReport> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
     const round = this.#round();
     this.#running = round;
@@ -254,10 +269,11 @@ export class Replica {
 
   /**
    * Syncs now and then whenever the server reports a change or a local write is made, until
-   * stopped. Errors go to `onError` and are retried with backoff, except a fork alarm or a
-   * revocation, which stop the loop (and go to `onError`).
+   * stopped. Every error is raised as an `error` event (and given to `onError`); transient ones
+   * are retried with backoff, and a fatal one (docs/errors.md, "Live sync") stops the loop:
+   * its event has `fatal: true` and `ended` resolves with it.
    */
-  live(options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
+  live(options: LiveLoopOptions = {}): LiveSync {
     return startLiveLoop(
       {
         sync: () => this.sync(),
@@ -268,6 +284,7 @@ export class Replica {
         },
       },
       options,
+      (error, fatal) => this.#events.emit('error', { error, fatal }),
     );
   }
 
