@@ -3,7 +3,7 @@
  * server (compare-and-swap on the head) is the caller's job, and a lost race means rebuilding the
  * entry on the new head. Timestamps never go backwards: max(now, last entry's timestamp).
  */
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
 import { encodeDevicePublic, type DevicePublic } from '../core/devicePublic.js';
 import { concatBytes } from '../crypto/bytes.js';
 import { signEntry, type DeviceRole, type EncodedEntry, CHAIN_LABELS } from './chainEntry.js';
@@ -33,7 +33,7 @@ export function createGenesis(first: Device, options: GenesisOptions = {}): Enco
 
 /** The joining device's consent to join `accountId`: a signature over the account and its card. */
 export function signConsent(joining: Device, accountId: Uint8Array): Uint8Array {
-  return joining.sign(CHAIN_LABELS.consent, concatBytes(accountId, encodeDevicePublic(joining.public)));
+  return signAsProtocol(joining, CHAIN_LABELS.consent, concatBytes(accountId, encodeDevicePublic(joining.public)));
 }
 
 function base(state: ChainState, signer: Device, now: number | undefined) {
