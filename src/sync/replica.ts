@@ -11,7 +11,7 @@
  * come from a faulty or hostile party, and one bad envelope must not stop the account.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
-import { systemRandom } from '../crypto/random.js';
+import { sealRandom } from '../crypto/random.js';
 import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
@@ -256,7 +256,7 @@ export class Replica {
     const deleted = value === undefined;
     const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
     const now = this.#clock();
-    const recordId = id ?? systemRandom(16);
+    const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
     const revision = nextRevision(existing);
     const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
