@@ -38,7 +38,11 @@ function makeSodiumBackend(): CryptoProvider {
         return null; // libsodium refuses an all-zero result
       }
     },
-    ed25519PublicKey: (seed) => s.crypto_sign_seed_keypair(seed).publicKey,
+    ed25519PublicKey(seed) {
+      const pair = s.crypto_sign_seed_keypair(seed);
+      pair.privateKey.fill(0); // seed ‖ public key: the caller keeps its own copy of the seed
+      return pair.publicKey;
+    },
     ed25519Sign(seed, publicKey, message) {
       signKey.set(seed, 0);
       signKey.set(publicKey, 32);
