@@ -329,7 +329,11 @@ export class Replica {
     let pushed = 0;
     for (;;) {
       const items = await this.#store.outboxPeek(PAGE);
-      if (items.length === 0) return pushed;
+      if (items.length === 0) {
+        // Nothing queued is sealed under a pre-rotation key any more (docs/decisions.md).
+        this.#view.forgetPastDevices();
+        return pushed;
+      }
       const recipients = this.#recipients();
       const bytes: Uint8Array[] = [];
       for (const item of items) {
