@@ -5,6 +5,7 @@ import { concatBytes, fromHex } from '../../src/crypto/bytes.js';
 import { labelled } from '../../src/crypto/kdf.js';
 import type { BackendName } from '../../src/crypto/provider.js';
 import { encodeCanonical, encodeValue } from '../../src/core/cbor.js';
+import { signAsProtocol } from '../../src/core/device.js';
 import { encodeDevicePublic, idKey } from '../../src/core/devicePublic.js';
 import {
   CHAIN_LABELS,
@@ -288,7 +289,7 @@ function chainFailCases(built: BuiltChain, cast: Cast, low: LowOrderCard): Chain
       name: "the laptop's consent for the tablet's card",
       why: 'the consent covers the exact card added',
       prefix: 1,
-      append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: member(cast, 'laptop').sign(CHAIN_LABELS.consent, concatBytes(account, card('tablet'))) })],
+      append: [next(1, 'phone', { t: 'add', dev: card('laptop'), ok: signAsProtocol(member(cast, 'laptop'), CHAIN_LABELS.consent, concatBytes(account, card('tablet'))) })],
       error: 'CHAIN_CONSENT_INVALID',
     },
     { name: 'add of a device already on the list', why: 'the laptop is active after entry 1', prefix: 2, append: [next(2, 'phone-rotated', { t: 'add', dev: card('laptop'), ok: consentOf('laptop') })], error: 'CHAIN_DEVICE_EXISTS' },
