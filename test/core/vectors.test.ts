@@ -7,11 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equalBytes, fromHex, toHex } from '../../src/crypto/bytes.js';
 import { labelled } from '../../src/crypto/kdf.js';
-import { isProtocolLabel, LABELS } from '../../src/crypto/labels.js';
+import { LABELS } from '../../src/crypto/labels.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
 import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue, type CborLimits } from '../../src/core/cbor.js';
-import { Device, signAsProtocol } from '../../src/core/device.js';
+import { Device } from '../../src/core/device.js';
 import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import {
   bindingMessage,
@@ -51,6 +51,7 @@ interface DevicesFile extends Versioned {
   devices: DeviceVector[];
   specialCards: Array<{ name: string; identitySeed: string; deviceId: string; card: string; error: string }>;
   signatures: Array<{ device: number; label: string; message: string; signedBytes: string; signature: string }>;
+  reservedLabels: Array<{ label: string; error: string }>;
   invalidCards: Array<{ name: string; card: string; error: string }>;
   invalidSecrets: Array<{ name: string; secrets: string; error: string }>;
 }
@@ -234,15 +235,16 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
     it('labelled signatures', () => {
       for (const s of devicesFile.signatures) {
         expectHex(labelled(s.label, fromHex(s.message)), s.signedBytes);
-        // A label under the protocol's prefix is signed only by the package's own signer (§2).
-        const device = devices[s.device]!;
-        const signature = isProtocolLabel(s.label) ? signAsProtocol(device, s.label, fromHex(s.message)) : device.sign(s.label, fromHex(s.message));
-        expectHex(signature, s.signature);
+        expectHex(devices[s.device]!.sign(s.label, fromHex(s.message)), s.signature);
         expect(suite.ed25519Verify(fromHex(s.signature), fromHex(s.signedBytes), cards[s.device]!.identityKey)).toBe(true);
       }
     });
 
-    it('special cards carry their stated id and are still refused', () => {
+    it('Device.sign refuses the protocol\'s own labels', () => {
+      for (const r of devicesFile.reservedLabels) expect(outcome(() => devices[0]!.sign(r.label, new Uint8Array(1)))).toBe(r.error);
+    });
+
+        it('special cards carry their stated id and are still refused', () => {
       for (const c of devicesFile.specialCards) {
         const identityKey = suite.ed25519PublicKey(fromHex(c.identitySeed));
         expectHex(fromHex(c.card).subarray(1, 33), toHex(identityKey));
