@@ -114,8 +114,10 @@ export class Device {
   }
 
   /**
-   * Restores a device from a blob made by {@link Device.exportWithPassphrase}.
+   * Restores a device from a blob made by {@link Device.exportWithPassphrase}. A blob asking for
+   * more than 256 MiB or 768 MiB·passes of Argon2id is refused before any work is done.
    * @throws {CodecError} `PASSPHRASE_BLOB_MALFORMED`, `DEVICE_SECRETS_MALFORMED`.
+   * @throws {ValidationError} `PASSPHRASE_EMPTY`.
    * @throws {CryptoError} `PASSPHRASE_WRONG`.
    */
   static async fromPassphraseBlob(
@@ -161,8 +163,10 @@ export class Device {
 
   /**
    * The device's secrets sealed under a passphrase with Argon2id (t = 3, m = 64 MiB by default):
-   * 135 bytes an app can store at rest.
-   * @throws {ValidationError} `PASSPHRASE_EMPTY`, `ARGON2_PARAMS_INVALID`.
+   * 135 bytes an app can store at rest. Other costs must reach one of OWASP's Argon2id minimums
+   * (t = 2 with 19 MiB, or an equivalent) and stay within 256 MiB and 768 MiB·passes.
+   * @throws {ValidationError} `ARGON2_PARAMS_INVALID` for a cost outside those bounds;
+   *   `PASSPHRASE_EMPTY`.
    */
   async exportWithPassphrase(
     passphrase: string | Uint8Array,

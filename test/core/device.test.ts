@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Device } from '../../src/core/device.js';
 import { decodeDevicePublic, deviceIdOf, encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { isMultikeySyncError } from '../../src/errors.js';
-import { BACKENDS } from '../support/devices.js';
+import { BACKENDS, FAST_ARGON } from '../support/devices.js';
 
-const FAST_ARGON = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
 
 async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
   try {

@@ -141,6 +141,7 @@ interface PassphraseFile extends Versioned {
     secrets: string;
   }>;
   open: Array<{ name: string; blob: string; passphrase: string; error: string | null }>;
+  seal: Array<{ name: string; opsLimit: number; memLimitBytes: number; error: string }>;
 }
 
 interface CborFile extends Versioned {
@@ -417,6 +418,11 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
 
     it.each(passphraseFile.open.map((c) => [c.name, c.error, c] as const))('%s → %s', async (_name, _error, c) => {
       expect(await outcomeAsync(() => Device.fromPassphraseBlob(fromHex(c.blob), c.passphrase, { backend }))).toBe(c.error ?? 'ok');
+    });
+
+    it.each(passphraseFile.seal.map((c) => [c.name, c.error, c] as const))('sealing at %s → %s', async (_name, _error, c) => {
+      const device = devices[0]!;
+      expect(await outcomeAsync(() => device.exportWithPassphrase('', { opsLimit: c.opsLimit, memLimitBytes: c.memLimitBytes }))).toBe(c.error);
     });
   });
 });

@@ -11,7 +11,7 @@ import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
-const FAST_ARGON = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
+const FAST_ARGON = { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 }; // the cheapest cost sealing accepts
 let env: EnrollmentEnv;
 let dir: string;
 beforeEach(async () => {
