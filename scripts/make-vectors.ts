@@ -71,11 +71,11 @@ async function generate(): Promise<Map<string, object>> {
   files.set('cbor.json', cborVectors());
   files.set('ed25519.json', await ed25519Vectors(suite));
 
-  // The upper layers' files name devices.json's devices and add the recovery device of
-  // recovery.json case 0; pairing, requests and records build on chain.json's chain. The core
-  // files above depend on none of them.
+  // The upper layers' files name devices.json's devices and add the recovery devices of
+  // recovery.json cases 0 and 3; pairing, requests and records build on chain.json's chain. The
+  // core files above depend on none of them.
   const recovery = await recoveryVectors(suite);
-  const casts = await makeCasts(set, recovery.recoveryWords);
+  const casts = await makeCasts(set, recovery.recoveryWords, recovery.secondWords);
   const chain = chainVectors(casts, low);
   files.set('chain.json', chain.json);
   files.set('pairing.json', pairingVectors(casts, suite, chain.built, low));

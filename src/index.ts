@@ -56,7 +56,9 @@ export type { CallRecord, CallService, CallDirection } from './core/callRecord.j
 
 // Enrollment: the signed device chain, pairing, revocation, recovery.
 export { Account } from './enrollment/account.js';
-export type { CreateAccountOptions, CodePairing, RecoveredAccount } from './enrollment/account.js';
+export type { AccountOptions, CreateAccountOptions, CodePairing, RecoveredAccount } from './enrollment/account.js';
+export type { LogCut, LogHeads } from './enrollment/logCut.js';
+export type { SecurityWarning, SecurityWarningListener } from './enrollment/securityWarning.js';
 export { DeviceChain } from './enrollment/deviceChain.js';
 export { ForkAlarm } from './enrollment/forkAlarm.js';
 export type { ForkAlarmReason } from './enrollment/forkAlarm.js';
@@ -74,8 +76,8 @@ export type { PairingOffer } from './enrollment/pairingOffer.js';
 export type { ApproveOfferOptions, JoinWithOfferOptions } from './enrollment/qrPairing.js';
 export type { SasOptions } from './enrollment/codePairing.js';
 export { createRecoveryWords, recoveryDevice } from './enrollment/recoveryWords.js';
-export { DEFAULT_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
-export type { ChainState, ChainDevice } from './enrollment/chainState.js';
+export { cardAtPosition, DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
+export type { ChainState, ChainDevice, PastCard, RemovedDevice } from './enrollment/chainState.js';
 
 // Transport: the HTTP client for the sync server.
 export { HttpClient } from './client/httpClient.js';

@@ -33,7 +33,6 @@ export const LABELS = {
   pairingMailbox: 'multikey-sync/v1/pairing-mailbox',
   pairingKey: 'multikey-sync/v1/pairing-key',
   sasCommit: 'multikey-sync/v1/sas-commit',
-  sasCode: 'multikey-sync/v1/sas-code',
   // Format v2 (docs/v2-design.md): constructions that changed, or are new, carry v2 labels.
   keyStatement: 'multikey-sync/v2/key-statement',
   pairKey: 'multikey-sync/v2/pair-key',
@@ -44,6 +43,7 @@ export const LABELS = {
   logCheckpointHash: 'multikey-sync/v2/log-checkpoint-hash',
   recoveryKem: 'multikey-sync/v2/recovery-kem',
   keyRing: 'multikey-sync/v2/key-ring',
+  sasCode: 'multikey-sync/v2/sas-code',
 } as const;
 
 /** One of the protocol's labels. */

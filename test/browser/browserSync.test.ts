@@ -107,7 +107,11 @@ describe('in headless Chromium', () => {
     expect(offer.backend, 'the page must run the default backend, libsodium in WebAssembly').toBe('sodium');
     // Both sides at once, so a failure in the page ends the test at once.
     const [, accountHex] = await Promise.all([
-      phone.approveOffer(offer.uri, { confirm: async () => true, ...PAIRING }),
+      phone.approveOffer(offer.uri, {
+        confirm: async () => true,
+        showSas: (code) => page.evaluate((c) => window.mks!.phoneShows(c), code),
+        ...PAIRING,
+      }),
       page.evaluate(() => window.mks!.finishJoin()),
     ]);
     expect(accountHex).toBe(toHex(phone.accountId));

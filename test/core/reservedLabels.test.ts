@@ -12,7 +12,7 @@ import * as serverEntry from '../../src/server/index.js';
 import { labelled } from '../../src/crypto/kdf.js';
 import { LABELS } from '../../src/crypto/labels.js';
 import { signAsProtocol } from '../../src/core/device.js';
-import { CHAIN_LABELS, entrySigningBytes } from '../../src/enrollment/chainEntry.js';
+import { CHAIN_ENTRY_VERSION, CHAIN_LABELS, entrySigningBytes } from '../../src/enrollment/chainEntry.js';
 import { REQUEST_LABEL } from '../../src/http/signing.js';
 import { BACKENDS } from '../support/devices.js';
 
@@ -49,7 +49,7 @@ describe.each(BACKENDS)('reserved signing labels on the %s backend', (backend) =
     const lookalike = 'Multikey-sync/v1/chain-entry';
     const message = new Uint8Array(64);
     const signature = device.sign(lookalike, message);
-    const asEntry = entrySigningBytes(new Uint8Array(32), { v: 1, t: 'remove', i: 1, prev: new Uint8Array(32), ts: 0, by: device.id, tgt: device.id });
+    const asEntry = entrySigningBytes(new Uint8Array(32), { v: CHAIN_ENTRY_VERSION, t: 'remove', i: 1, prev: new Uint8Array(32), ts: 0, by: device.id, tgt: device.id });
     expect(device.suite.ed25519Verify(signature, asEntry, device.public.identityKey)).toBe(false);
   });
 
