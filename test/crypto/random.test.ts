@@ -71,11 +71,11 @@ describe.each(BACKENDS)('long-term secrets on the %s backend', (backend) => {
     expect(blob!.subarray(30, 54)).toEqual(draws[1]);
   });
 
-  it('a pairing offer draws its secret from the CSPRNG', async () => {
+  it('a pairing offer draws its secret, then its nonce, from the CSPRNG', async () => {
     const device = await Device.generate({ backend });
-    let secret: Uint8Array | undefined;
-    const draws = await drawsOf(() => (secret = createPairingOffer(device, 'https://sync.example').secret));
-    expect(draws).toEqual([secret]);
+    let offer: ReturnType<typeof createPairingOffer> | undefined;
+    const draws = await drawsOf(() => (offer = createPairingOffer(device, 'https://sync.example')));
+    expect(draws).toEqual([offer!.secret, offer!.nonce]);
   });
 });
 
