@@ -36,8 +36,19 @@ Options of "serve":
   --quiet              Do not log a line per request.
   -h, --help           Show this help.
 
+Drivers: SQLite needs the package better-sqlite3, PostgreSQL the package pg; install the one
+you use beside multikey-sync, or fetch it with the command in one go:
+  npx -p multikey-sync -p better-sqlite3@12 multikey-sync serve --db ./data.sqlite
+  npx -p multikey-sync -p pg@8 multikey-sync serve --postgres URL
+--memory needs neither.
+
 Signals: SIGINT and SIGTERM stop accepting connections, let requests in flight finish
 (at most 10 s), close the database and exit 0.`;
+
+const ONE_COMMAND = `Or run the server and its driver in one command:
+  npx -p multikey-sync -p better-sqlite3@12 multikey-sync serve --db ./data.sqlite
+  npx -p multikey-sync -p pg@8 multikey-sync serve --postgres URL
+(--memory needs no driver.)`;
 
 interface ServeConfig {
   store: 'sqlite' | 'postgres' | 'memory';
@@ -196,6 +207,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const code = (error as { code?: string }).code;
     process.stderr.write(`multikey-sync: could not start: ${(error as Error).name}${code === undefined ? '' : ` ${code}`}: ${(error as Error).message}\n`);
+    if (code === 'DEPENDENCY_MISSING') process.stderr.write(`${ONE_COMMAND}\n`);
     return 1;
   }
 }

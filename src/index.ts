@@ -86,7 +86,8 @@ export type { HttpClientOptions } from './client/httpClient.js';
 // Sync: local-first replicas.
 export { Replica } from './sync/replica.js';
 export type { ReplicaOptions, ReplicaEvents, SyncReport, SyncAccount, SyncTransport } from './sync/replica.js';
-export type { LiveSync } from './sync/liveLoop.js';
+export type { LiveSync, LiveLoopOptions } from './sync/liveLoop.js';
+export { DEFAULT_SYNC_TIMEOUT_MS } from './sync/syncDeadline.js';
 export { Collection } from './sync/collection.js';
 export type { CollectionOptions, Entry, ListFilter } from './sync/collection.js';
 export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } from './sync/callLog.js';

@@ -34,11 +34,16 @@ import {
 } from '../http/messages.js';
 import { MAX_PAGE_LIMIT, MAX_PURGE_IDS, MAX_WAIT_MS, paths } from '../http/routes.js';
 import { Requester } from './requester.js';
+import { parseServerUrl } from './serverUrl.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** Where the API lives, e.g. `https://sync.example` (the client appends `/v1/...`). */
+  /**
+   * The server's root, e.g. `https://sync.example` or `http://127.0.0.1:8787` (or the path it
+   * is mounted under); http or https, without `/v1` (the client appends `/v1/...`), credentials,
+   * query or fragment.
+   */
   baseUrl: string;
   /** The device that signs requests. */
   device: Device;
@@ -73,19 +78,18 @@ export class HttpClient {
   readonly #requests: Requester;
   readonly #limits: ResponseLimits;
 
-  /** @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device or an unparsable base URL. */
+  /**
+   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, or a base URL that is not
+   *   an absolute http(s) URL, ends in `/v1`, or carries credentials, a query or a fragment (the
+   *   message names the URL and the mistake).
+   */
   constructor(options: HttpClientOptions) {
     if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch (cause) {
-      throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute URL', { cause });
-    }
+    const base = parseServerUrl(options.baseUrl);
     this.accountId = options.accountId;
     this.#limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
     this.#requests = new Requester({
-      base: base.href.replace(/\/+$/, ''),
+      base,
       device: options.device,
       // Bound to globalThis: some browsers throw "Illegal invocation" for an unbound fetch.
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
