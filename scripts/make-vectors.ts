@@ -25,6 +25,7 @@ import { loadSuite } from '../src/crypto/suite.js';
 import { cborVectors } from './vectors/cbor.js';
 import { chainVectors } from './vectors/chain.js';
 import { devicesVectors } from './vectors/devices.js';
+import { ed25519Vectors } from './vectors/ed25519.js';
 import { envelopesVectors } from './vectors/envelopes.js';
 import { envelopesInvalidVectors } from './vectors/envelopes-invalid.js';
 import { paddingVectors } from './vectors/padding.js';
@@ -68,6 +69,7 @@ async function generate(): Promise<Map<string, object>> {
   files.set('padding.json', paddingVectors());
   files.set('passphrase.json', await passphraseVectors(set, suite));
   files.set('cbor.json', cborVectors());
+  files.set('ed25519.json', await ed25519Vectors(suite));
 
   // The upper layers' files name devices.json's devices and add the recovery devices of
   // recovery.json cases 0 and 3; pairing, requests and records build on chain.json's chain. The

@@ -112,7 +112,7 @@ describe('docs/api.md', () => {
     await approve;
     const path = join(dir, 'laptop.sqlite');
     const store = await SqliteLocalStore.open(path);
-    await saveDevice(store, laptop, 'correct horse', { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 });
+    await saveDevice(store, laptop, 'correct horse', { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 }); // the cheapest cost sealing accepts
     await store.close();
     const replica = await openPhone(path, env.url, 'correct horse');
     expect(replica).not.toBeNull();

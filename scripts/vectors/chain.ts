@@ -7,7 +7,7 @@ import { labelled } from '../../src/crypto/kdf.js';
 import { LABELS } from '../../src/crypto/labels.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
 import { encodeCanonical, encodeValue } from '../../src/core/cbor.js';
-import { Device } from '../../src/core/device.js';
+import { Device, signAsProtocol } from '../../src/core/device.js';
 import { encodeDevicePublic, idKey } from '../../src/core/devicePublic.js';
 import { KEY_STATEMENT_BYTES, makeKeyStatement } from '../../src/core/keyStatement.js';
 import {
@@ -276,7 +276,7 @@ function chainFailCases(built: BuiltChain, cast: Cast, low: LowOrderCard): Chain
   const laptop = member(cast, 'laptop');
   const epoch1 = makeKeyStatement(laptop, 1, drbg(suite, 'chain/laptop/epoch-1')(32)).bytes;
   const resign = (bytes: Uint8Array) => {
-    bytes.set(laptop.sign(LABELS.keyStatement, bytes.subarray(0, KEY_STATEMENT_BYTES - 64)), KEY_STATEMENT_BYTES - 64);
+    bytes.set(signAsProtocol(laptop, LABELS.keyStatement, bytes.subarray(0, KEY_STATEMENT_BYTES - 64)), KEY_STATEMENT_BYTES - 64);
     return bytes;
   };
   const version2 = statementOf('laptop').slice();
@@ -485,7 +485,7 @@ function chainFailCases(built: BuiltChain, cast: Cast, low: LowOrderCard): Chain
       name: "the laptop's consent for the tablet's card",
       why: 'the consent covers the exact card added',
       prefix: 1,
-      append: [next(1, 'phone', { ...addOf('laptop'), ok: laptop.sign(CHAIN_LABELS.consent, concatBytes(account, card('tablet'))) })],
+      append: [next(1, 'phone', { ...addOf('laptop'), ok: signAsProtocol(laptop, CHAIN_LABELS.consent, concatBytes(account, card('tablet'))) })],
       error: 'CHAIN_CONSENT_INVALID',
     },
     { name: 'add without a key statement', why: "xk, the new device's epoch-0 statement, is required (checked after the consent)", prefix: 1, append: [next(1, 'phone', { ...addOf('laptop'), xk: undefined })], error: 'CHAIN_KEY_STATEMENT_INVALID' },

@@ -40,7 +40,7 @@ import { labelled, labelledHash } from '../crypto/kdf.js';
 import { LABELS } from '../crypto/labels.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { XWING_CIPHERTEXT_BYTES } from '../crypto/xwingSizes.js';
-import type { Device } from './device.js';
+import { signAsProtocol, type Device } from './device.js';
 import { DEVICE_ID_BYTES, idKey } from './devicePublic.js';
 import { ACCOUNT_ID_BYTES, RECORD_ID_BYTES, writeU32, type EnvelopeKind } from './envelopeFormat.js';
 import { ENVELOPE_HASH_BYTES } from './envelopeHash.js';
@@ -152,8 +152,8 @@ function signingMessage(account: Uint8Array, bytes: Uint8Array): Uint8Array {
 export function signCheckpoint(device: Device, account: Uint8Array, fields: CheckpointFields): Checkpoint {
   if (!equalBytes(device.id, fields.sender)) throw invalidInput('the checkpoint must name its signer as sender');
   const bytes = encodeUnsigned(account, fields);
-  // Device.sign prefixes the label itself.
-  const signature = device.sign(LABELS.logCheckpoint, concatBytes(account, bytes.subarray(0, bytes.length - SIGNATURE_BYTES)));
+  // The protocol signer prefixes the label itself.
+  const signature = signAsProtocol(device, LABELS.logCheckpoint, concatBytes(account, bytes.subarray(0, bytes.length - SIGNATURE_BYTES)));
   bytes.set(signature, bytes.length - SIGNATURE_BYTES);
   return { ...fields, bytes, hash: checkpointHash(device.suite, account, bytes), signature };
 }

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { expectBytes } from '../crypto/bytes.js';
-import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { sealRandom, type RandomSource } from '../crypto/random.js';
 import { encodeValue } from './cbor.js';
 import type { Device } from './device.js';
 import { cardKey, DEVICE_ID_BYTES, type DevicePublic } from './devicePublic.js';
@@ -63,7 +63,7 @@ export interface SealInput {
 
 /** Options of {@link seal}. */
 export interface SealOptions {
-  /** Randomness for the content key and record id (defaults to the pooled CSPRNG). */
+  /** Randomness for the content key and record id (defaults to the seal pool, `sealRandom`). */
   random?: RandomSource;
 }
 
@@ -111,7 +111,7 @@ export function sealEnvelope(
   options: SealOptions = {},
 ): SealedEnvelope {
   const suite = sender.suite;
-  const random = options.random ?? systemRandom;
+  const random = options.random ?? sealRandom;
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const kind = input.kind ?? 'record';
   if (kind !== 'record' && kind !== 'tombstone') throw new ValidationError('SEAL_INPUT_INVALID', 'kind must be record or tombstone');

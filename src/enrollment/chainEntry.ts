@@ -25,7 +25,7 @@ import { concatBytes } from '../crypto/bytes.js';
 import { labelled, labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodeValue, encodeCanonical } from '../core/cbor.js';
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
 import { KEY_STATEMENT_BYTES } from '../core/keyStatement.js';
 
 export const CHAIN_LABELS = {
@@ -88,8 +88,8 @@ export function consentBytes(accountId: Uint8Array, card: Uint8Array): Uint8Arra
 /** Signs an unsigned entry with `signer` and encodes it. */
 export function signEntry(signer: Device, accountId: Uint8Array | undefined, unsigned: Omit<ChainEntry, 'sig'>): EncodedEntry {
   const clean = stripUndefined(unsigned);
-  // Device.sign prefixes the label itself, so it gets the unlabelled remainder of entrySigningBytes.
-  const sig = signer.sign(CHAIN_LABELS.entrySignature, concatBytes(accountId ?? ZERO_ACCOUNT, encodeCanonical(clean)));
+  // The signer prefixes the label itself, so it gets the unlabelled remainder of entrySigningBytes.
+  const sig = signAsProtocol(signer, CHAIN_LABELS.entrySignature, concatBytes(accountId ?? ZERO_ACCOUNT, encodeCanonical(clean)));
   return encodeEntry(signer.suite, { ...clean, sig } as ChainEntry);
 }
 

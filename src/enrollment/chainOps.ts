@@ -4,7 +4,7 @@
  * entry on the new head. Timestamps never go backwards: max(now, last entry's timestamp).
  */
 import { UsageError, ValidationError } from '../errors.js';
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
 import { encodeDevicePublic, type DevicePublic } from '../core/devicePublic.js';
 import type { KeyStatement } from '../core/keyStatement.js';
 import { concatBytes } from '../crypto/bytes.js';
@@ -66,7 +66,7 @@ export function createGenesis(first: Device, options: GenesisOptions = {}): Enco
 
 /** The joining device's consent to join `accountId`: a signature over the account and its card. */
 export function signConsent(joining: Device, accountId: Uint8Array): Uint8Array {
-  return joining.sign(CHAIN_LABELS.consent, concatBytes(accountId, encodeDevicePublic(joining.public)));
+  return signAsProtocol(joining, CHAIN_LABELS.consent, concatBytes(accountId, encodeDevicePublic(joining.public)));
 }
 
 function base(state: ChainState, signer: Device, now: number | undefined) {

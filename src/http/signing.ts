@@ -22,7 +22,7 @@ import { labelled, labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { encodeCanonical } from '../core/cbor.js';
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
 import { HEADERS } from './routes.js';
 
 /** Domain label of request signatures. */
@@ -69,7 +69,7 @@ export function requestBodyHash(suite: CryptoProvider, body: Uint8Array): Uint8A
   return labelledHash(suite, REQUEST_BODY_LABEL, 32, body);
 }
 
-/** The message a device signs (without the label, which `Device.sign` and verification add). */
+/** The message a device signs (without the label, which the signer and verification add). */
 export function requestSigningMessage(f: SignedFields): Uint8Array {
   return encodeCanonical([f.method.toUpperCase(), f.pathAndQuery, f.bodyHash, f.accountId, f.deviceId, f.time, f.nonce]);
 }
@@ -93,7 +93,7 @@ export function signRequest(
     time: request.time,
     nonce,
   };
-  const signature = device.sign(REQUEST_LABEL, requestSigningMessage(fields));
+  const signature = signAsProtocol(device, REQUEST_LABEL, requestSigningMessage(fields));
   return {
     [HEADERS.account]: toHex(request.accountId),
     [HEADERS.device]: toHex(device.id),

@@ -12,7 +12,7 @@
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
 import { equalBytes, fromHex } from '../crypto/bytes.js';
-import { systemRandom } from '../crypto/random.js';
+import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
 import { cardKey, type DevicePublic } from '../core/devicePublic.js';
@@ -379,7 +379,7 @@ export class Replica {
     const deleted = value === undefined;
     const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
     const now = this.#clock();
-    const recordId = id ?? systemRandom(16);
+    const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
     const revision = nextRevision(existing);
     const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Device } from '../../src/core/device.js';
+import { Device, signAsProtocol } from '../../src/core/device.js';
 import { decodeKeyStatement, KEY_STATEMENT_BYTES, makeKeyStatement, verifyKeyStatement } from '../../src/core/keyStatement.js';
 import { isMultikeySyncError } from '../../src/errors.js';
 import { BACKENDS, makeDevices } from '../support/devices.js';
@@ -36,7 +36,7 @@ describe.each(BACKENDS)('key statements and epoch keys on the %s backend', (back
     bytes.fill(0xff, 21, 24); // an ML-KEM coefficient of 4095
     // Re-sign the damaged key so only the key check can refuse it.
     const resigned = bytes.slice();
-    resigned.set(d!.sign('multikey-sync/v2/key-statement', bytes.subarray(0, KEY_STATEMENT_BYTES - 64)), KEY_STATEMENT_BYTES - 64);
+    resigned.set(signAsProtocol(d!, 'multikey-sync/v2/key-statement', bytes.subarray(0, KEY_STATEMENT_BYTES - 64)), KEY_STATEMENT_BYTES - 64);
     expect(codeOf(() => verifyKeyStatement(d!.suite, decodeKeyStatement(resigned), d!.public))).toBe('KEY_STATEMENT_KEY_INVALID');
   });
 

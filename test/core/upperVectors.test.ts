@@ -13,7 +13,7 @@ import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
 import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../../src/core/cbor.js';
 import { decodeKeyStatement, makeKeyStatement } from '../../src/core/keyStatement.js';
-import { Device } from '../../src/core/device.js';
+import { Device, signAsProtocol } from '../../src/core/device.js';
 import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import { encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { parseEnvelope, type EnvelopeKind } from '../../src/core/envelopeFormat.js';
@@ -427,7 +427,7 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       const fields = revive(v.fields) as Omit<ChainEntry, 'sig'>;
       const signAccount = k === 0 ? undefined : account;
       expectHex(entrySigningBytes(signAccount, fields), v.signingBytes);
-      const signature = who(v.signer).sign(CHAIN_LABELS.entrySignature, concatBytes(fromHex(v.signingAccount), fromHex(v.unsignedCbor)));
+      const signature = signAsProtocol(who(v.signer), CHAIN_LABELS.entrySignature, concatBytes(fromHex(v.signingAccount), fromHex(v.unsignedCbor)));
       expectHex(signature, v.signature);
       expect(suite.ed25519Verify(signature, fromHex(v.signingBytes), who(v.signer).public.identityKey)).toBe(true);
       if (v.consent !== undefined) {

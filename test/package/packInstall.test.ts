@@ -35,7 +35,7 @@ const main = async () => {
   const account = new Uint8Array(32).fill(1);
   const env = seal(phone, account, devices, { body: call, revision: 0, sequence: 0, chainHead: new Uint8Array(32) });
   const opened = open(laptop, account, devices, env);
-  const blob = await phone.exportWithPassphrase('pw', { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 });
+  const blob = await phone.exportWithPassphrase('pw', { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 });
   const again = await Device.fromPassphraseBlob(blob, 'pw');
   process.stdout.write(JSON.stringify({ duration: opened.body.durationSec, same: again.id.join() === phone.id.join() }));
 };
