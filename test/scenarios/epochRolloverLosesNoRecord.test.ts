@@ -43,7 +43,8 @@ describe('epochs', () => {
       expect(await r.calls.count()).toBe(written.length);
       expect(r.events.rejected).toEqual([]);
       expect(r.events.withheld).toEqual([]);
-      expect(r.account.device.epochs.current!.epoch).toBeGreaterThanOrEqual(5);
+      // Six weeks of weekly epochs, rolled at the first sync after each week: at least four rollovers.
+      expect(r.account.device.epochs.current!.epoch).toBeGreaterThanOrEqual(4);
     }
   });
 });
