@@ -241,6 +241,17 @@ export async function pairkeysVectors(
     { name: 'a ciphertext one byte long', why: 'an X-Wing ciphertext is 1120 bytes', op: 'accept', recipient: LAPTOP, sender: PHONE, epoch: 0, ref, ciphertext: concatBytes(ct, new Uint8Array(1)), error: 'PAIR_KEY_INPUT_INVALID' },
     { name: 'establishing under ref 0', why: 'a ref is a log position, 1..2^32−1', op: 'establish', sender: PHONE, recipient: LAPTOP, statement: laptopStatement, ref: 0, eseed, error: 'PAIR_KEY_INPUT_INVALID' },
     { name: 'establishing under ref 2^32', why: 'a ref is a u32', op: 'establish', sender: PHONE, recipient: LAPTOP, statement: laptopStatement, ref: 2 ** 32, eseed, error: 'PAIR_KEY_INPUT_INVALID' },
+    {
+      name: 'ref 0 toward a statement no backend encapsulates to',
+      why: 'the inputs are checked before encapsulating',
+      op: 'establish',
+      sender: LAPTOP,
+      recipient: PHONE,
+      statement: Object.values(invalidStatements)[0]!,
+      ref: 0,
+      eseed: keys[LAPTOP]![PHONE]!.eseed,
+      error: 'PAIR_KEY_INPUT_INVALID',
+    },
     { name: 'a 63-byte eseed', why: 'X-Wing encapsulation takes 64 bytes', op: 'establish', sender: PHONE, recipient: LAPTOP, statement: laptopStatement, ref, eseed: eseed.subarray(0, 63), error: 'PAIR_KEY_INPUT_INVALID' },
     {
       name: "the tablet's statement for the laptop's card",
