@@ -267,7 +267,7 @@ export function recordsVectors(casts: Record<BackendName, Cast>, suite: CryptoPr
       'Record bodies and history grants. `bodies`: a RecordBody, its wire map (c collection, t sort time, v value, x ' +
       'local expiry, g grants) and its CBOR as seal writes it (`compact`) and canonically. `envelopes`: envelopes ' +
       'sealed with such bodies (reproduce from bodyCbor and random as in envelopes.json; the account is chain.json\'s ' +
-      'account id, the chain head its entry 1). `grant`: the laptop grants the call record\'s content key to the ' +
+      'account id). `grant`: the laptop grants the call record\'s content key to the ' +
       'tablet: 0x02 ‖ record id ‖ H ‖ grantor id ‖ u32(ref) ‖ XChaCha20-Poly1305(kek(laptop→tablet, ref), nonce, K, aad = H), ' +
       'nonce = BLAKE2b-192(nonceInput). The bundle envelope carries it in the $grants collection. Each envelope\'s ' +
       '`stanzas` and the grant\'s kek are pairkeys.json\'s keys (devices by name). `bodyDecodes` and ' +
