@@ -117,7 +117,9 @@ describe('a checkpoint the server cannot take for the pushing device\'s own is L
       () => sealFrom(account, 0, callRecord(4)),
       () => new Uint8Array(0),
     ]) {
-      expect(await pushDamaged(account, damage)).toMatchObject({ code: 'LOG_INVALID', status: 422 });
+      const error = await pushDamaged(account, damage);
+      expect(error).toMatchObject({ code: 'LOG_INVALID', status: 422 });
+      expect((error as Error).message).toContain('LOG_CHECKPOINT_MALFORMED');
     }
     expect(await snapshot(account)).toEqual(before);
   });
@@ -126,7 +128,9 @@ describe('a checkpoint the server cannot take for the pushing device\'s own is L
     const before = await snapshot(account);
     const laptops = makeKeyStatement(account.devices[1]!, 1, crypto.getRandomValues(new Uint8Array(32)));
     const own = makeKeyStatement(account.devices[0]!, 1, crypto.getRandomValues(new Uint8Array(32)));
-    expect(await pushEdited(account, (f) => ({ ...f, statement: laptops.bytes }))).toMatchObject({ code: 'LOG_INVALID', status: 422 });
+    const error = await pushEdited(account, (f) => ({ ...f, statement: laptops.bytes }));
+    expect(error).toMatchObject({ code: 'LOG_INVALID', status: 422 });
+    expect((error as Error).message).toContain('KEY_STATEMENT_INVALID');
     expect(await pushEdited(account, (f) => ({ ...f, statement: flip(own.bytes, 100) }))).toMatchObject({ code: 'LOG_INVALID' });
     expect(await pushEdited(account, (f) => ({ ...f, statement: flip(own.bytes, -3) }))).toMatchObject({ code: 'LOG_INVALID' });
     expect(await snapshot(account)).toEqual(before);
