@@ -9,6 +9,7 @@ import { open } from '../../src/core/open.js';
 import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { PURGE_BODY_BYTES, WIRE_ENCODE_LIMITS } from '../../src/http/messages.js';
+import { storedItems } from '../support/hostileOperator.js';
 import { envelopesOf } from '../support/items.js';
 import {
   callRecord,
@@ -62,6 +63,15 @@ describe('a person deletes the server copy of some call records', () => {
     // The purge's checkpoint stays, so every device learns the records were purged, not withheld.
     const freed = gone.reduce((n, e) => n + e.length, 0);
     expect(await h.store.usage(account.accountId)).toEqual({ bytes: before.bytes - freed + purge.bytes.length, envelopes: before.envelopes - 3 + 1 });
+    // In the database file itself nothing of the purged records is left, not even a tombstone;
+    // the purge's checkpoint is there, as the phone's third log entry.
+    const rows = storedItems(h.dbPath, account.accountId);
+    const goneIds = new Set(gone.map((e) => toHex(recordIdOf(e))));
+    expect(rows.filter((r) => r.recordId !== null && goneIds.has(toHex(r.recordId)))).toEqual([]);
+    expect(rows.filter((r) => r.kind === 'log').map((r) => [toHex(r.sender), r.position])).toEqual(
+      [1, 2, 3].map((position) => [toHex(account.devices[0]!.id), position]),
+    );
+    expect(rows.at(-1)!.bytes).toEqual(purge.bytes);
     // The laptop's copies are its own: they still open.
     for (const e of onLaptop) expect(open(account.devices[1]!, account.accountId, account.keys.lookup(account.devices[1]!), e)).not.toBeNull();
     // Purging again is harmless, and counts nothing.
