@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeValue } from '../../src/core/cbor.js';
+import { MAX_CLAIMS } from '../../src/core/logCheckpoint.js';
 import { toHex } from '../../src/crypto/bytes.js';
+import { createServer } from '../../src/server/createServer.js';
+import { MemoryStore } from '../../src/storage/memoryStore.js';
 import { callRecord, createAccount, logFor, pushFrom, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 import { errorOf, raw } from './rawRequest.js';
 
@@ -140,6 +143,12 @@ describe('limits', () => {
     const batch = Array.from({ length: 51 }, (_, i) => sealFrom(account, 0, callRecord(100 + i)));
     await expect(pushFrom(account, 0, batch)).rejects.toMatchObject({ code: 'BATCH_TOO_LARGE', status: 413 });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a batch limit above what one checkpoint can claim (1000) is refused at startup', async () => {
+    expect(() => createServer({ store: new MemoryStore(), limits: { maxBatch: MAX_CLAIMS + 1 } })).toThrow(expect.objectContaining({ code: 'SERVER_OPTIONS_INVALID' }));
+    expect(MAX_CLAIMS).toBe(1000);
+    expect(() => createServer({ store: new MemoryStore(), limits: { maxBatch: MAX_CLAIMS } })).not.toThrow();
   });
 
   it('bad query parameters', async () => {
