@@ -222,6 +222,10 @@ describe('a device\'s log grows one checkpoint at a time', () => {
     ]) {
       expect(await pushEdited(account, edit)).toMatchObject({ code: 'LOG_CONFLICT', status: 409 });
     }
+    // A purge off the head deletes nothing either.
+    const purge = { recordId: parseEnvelope(first[0]!).recordId, upToRevision: 0xffff_ffff };
+    const offHead = await logFor(account, 0, [], { purges: [purge], edit: (f) => ({ ...f, position: 3 }) });
+    await expect(account.clients[0]!.purge(offHead.bytes)).rejects.toMatchObject({ code: 'LOG_CONFLICT', status: 409 });
     expect(await snapshot(account)).toEqual(before);
     expect((await h.store.logHead(account.accountId, account.devices[0]!.id))?.bytes).toEqual(firstLog.bytes);
   });
