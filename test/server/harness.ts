@@ -97,8 +97,10 @@ export class AccountKeys {
       for (const r of devices) {
         const statement = r.epochs.current!.statement;
         const made = s.establishPairKey(r.public, statement, 1);
+        const accepted = r.acceptPairKey(s.public, made.epoch, 1, made.ciphertext);
+        if (!equalBytes(accepted, made.key)) throw new Error('the two sides derived different pair keys');
         this.#sent.set(idKey(s.id) + idKey(r.id), { card: r.public, ref: 1, key: made.key });
-        this.#received.set(idKey(r.id) + idKey(s.id), r.acceptPairKey(s.public, made.epoch, 1, made.ciphertext));
+        this.#received.set(idKey(r.id) + idKey(s.id), accepted);
         offers.push({ recipient: r.id, epoch: made.epoch, ciphertext: made.ciphertext });
       }
       this.#offers.set(idKey(s.id), offers);
