@@ -1,7 +1,10 @@
 /**
  * Checking a signed request, cheapest test first: headers, clock, account and device (one head
- * query, cached chain), then the body (bounded), the signature, the device's rate, and last the
- * nonce, so neither a forged nor a throttled request writes to the nonce store.
+ * query, cached chain), then the body (bounded, and reserved in the server's body budget), the
+ * signature, the device's rate, and last the nonce, so neither a forged nor a throttled request
+ * writes to the nonce store. A replay gives its rate token back, so replaying a device's
+ * captured requests cannot spend that device's budget. (The per-address rate comes before all
+ * of this, in app.ts.)
  */
 import { concatBytes } from '../crypto/bytes.js';
 import { idKey } from '../core/devicePublic.js';
@@ -37,8 +40,8 @@ export interface Authenticated {
  * Authenticates a request to `/v1/accounts/:account/...`. `bodyLimit` is null for routes
  * without a body (GET), whose signature covers the empty body.
  * @throws {HttpError} `BAD_REQUEST`, `AUTH_REQUIRED`, `REQUEST_STALE`, `DEVICE_REVOKED`,
- *   `DEVICE_UNKNOWN`, `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `SIGNATURE_INVALID`,
- *   `RATE_LIMITED`, `REQUEST_REPLAYED`.
+ *   `DEVICE_UNKNOWN`, `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `SERVER_BUSY`,
+ *   `SIGNATURE_INVALID`, `RATE_LIMITED`, `REQUEST_REPLAYED`.
  * @throws {StorageError} `ACCOUNT_NOT_FOUND`, `STORE_*`.
  */
 export async function authenticate(
@@ -76,7 +79,7 @@ export async function authenticate(
   const device = removedCard === undefined ? activeDevice(state, h.deviceId, now) : { card: removedCard };
   if (device === undefined) throw new HttpError('DEVICE_UNKNOWN', 'this device is not active in the account');
 
-  const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit);
+  const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit, ctx.bodies);
   const signed = verifyRequestSignature(
     ctx.suite,
     device.card.identityKey,
@@ -93,11 +96,15 @@ export async function authenticate(
   );
   if (!signed) throw new HttpError('SIGNATURE_INVALID', 'the request signature does not verify');
 
-  const waitMs = ctx.deviceRate.take(toHex(h.deviceId), now);
+  const rateKey = toHex(h.deviceId);
+  const waitMs = ctx.deviceRate.take(rateKey, now);
   if (waitMs > 0) throw rateLimited(waitMs);
 
   const fresh = await ctx.store.rememberNonce(concatBytes(h.deviceId, h.nonce), h.time + NONCE_RETENTION_MS, now);
-  if (!fresh) throw new HttpError('REQUEST_REPLAYED', 'this nonce was already used');
+  if (!fresh) {
+    ctx.deviceRate.refund(rateKey);
+    throw new HttpError('REQUEST_REPLAYED', 'this nonce was already used');
+  }
   return { accountId: h.accountId, deviceId: h.deviceId, state, body, now };
 }
 

@@ -1,9 +1,13 @@
 /**
  * Reading a request body without trusting it: the content type is checked first, a declared
- * length over the limit is refused before a byte is read, and buffering stops as soon as the
- * count passes the limit, so a lying or chunked client cannot make the server hold more.
+ * length over the limit is refused before a byte is read, the bytes are reserved in the
+ * server-wide budget before they are read (bodyBudget.ts: 503 `SERVER_BUSY` past it), and
+ * buffering stops as soon as the count passes the limit, so a lying or chunked client cannot
+ * make the server hold more. A declared length is read straight into one buffer of that size,
+ * so a body is never held twice.
  */
 import { CBOR_CONTENT_TYPE } from '../http/routes.js';
+import type { BodyBudget } from './bodyBudget.js';
 import { HttpError } from './httpError.js';
 
 const EMPTY = new Uint8Array(0);
@@ -16,6 +20,15 @@ function isCbor(contentType: string | null): boolean {
 
 function tooLarge(limit: number): HttpError {
   return new HttpError('BODY_TOO_LARGE', `the body of this route is limited to ${limit} bytes`);
+}
+
+/** Seconds a client refused for the body budget is told to wait. */
+export const BUSY_RETRY_AFTER_S = 1;
+
+function busy(): HttpError {
+  return new HttpError('SERVER_BUSY', 'the server is receiving too many request bodies at once; retry shortly', {
+    'retry-after': String(BUSY_RETRY_AFTER_S),
+  });
 }
 
 /** Past this many discarded bytes or this long, the connection is cut instead of drained. */
@@ -42,34 +55,59 @@ async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Pro
 }
 
 /**
- * The body as one plain Uint8Array of at most `limit` bytes.
- * @throws {HttpError} `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `BAD_REQUEST` (body cut short).
+ * The body as one plain Uint8Array of at most `limit` bytes, reserved in `budget` until the
+ * request's handling ends (the app releases it).
+ * @throws {HttpError} `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `SERVER_BUSY`, `BAD_REQUEST`
+ *   (body cut short or longer than declared).
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: number, budget: BodyBudget): Promise<Uint8Array> {
   if (!isCbor(request.headers.get('content-type'))) {
     throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `the body must be ${CBOR_CONTENT_TYPE}`);
   }
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (request.body === null) return EMPTY;
+  const header = request.headers.get('content-length');
+  const declared = header !== null && /^[0-9]{1,16}$/.test(header.trim()) ? Number(header.trim()) : undefined;
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  if (request.body === null || declared === 0) return EMPTY;
   const reader = request.body.getReader();
+  if (declared !== undefined && !budget.reserve(request, declared)) {
+    await discardRest(reader);
+    throw busy();
+  }
+  const into = declared === undefined ? undefined : new Uint8Array(declared);
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
+      if (total + value.byteLength > limit) {
         await discardRest(reader);
         throw tooLarge(limit);
       }
-      chunks.push(value);
+      if (into !== undefined) {
+        if (total + value.byteLength > into.length) throw new HttpError('BAD_REQUEST', 'the request body is longer than its content-length');
+        into.set(value, total);
+      } else {
+        if (!budget.reserve(request, value.byteLength)) {
+          await discardRest(reader);
+          throw busy();
+        }
+        chunks.push(value);
+      }
+      total += value.byteLength;
     }
   } catch (error) {
     if (error instanceof HttpError) throw error;
     throw new HttpError('BAD_REQUEST', 'the request body could not be read');
   }
+  if (into !== undefined) {
+    if (total !== into.length) throw new HttpError('BAD_REQUEST', 'the request body is shorter than its content-length');
+    return into;
+  }
+  return concat(chunks, total);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) {
     const only = chunks[0]!;
     return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);

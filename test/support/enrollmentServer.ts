@@ -63,7 +63,7 @@ export async function startEnrollmentServer(options: EnvOptions = {}): Promise<E
     store,
     clock: now,
     log: (line) => logs.push(line),
-    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity },
+    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity },
   });
   const { url } = await server.listen(0, '127.0.0.1');
   const client = (device: Device, accountId?: Uint8Array, fetchImpl = options.fetch) =>

@@ -2,8 +2,8 @@
  * GET  /v1/accounts/:account/chain?from=N — entries from index N, with the head and length.
  * POST /v1/accounts/:account/chain         — append {entry, head}: the entry must extend `head`,
  *   which must still be the head (409 `CHAIN_CONFLICT` otherwise), pass the chain rules
- *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp within 10 minutes of the server clock
- *   (a backdated recovery add would otherwise shorten its waiting period). The store appends
+ *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp the server's clock allows (entryTime.ts:
+ *   a backdated recovery add would otherwise shorten its waiting period). The store appends
  *   with compare-and-swap, so of two racing appends across any number of processes one wins.
  */
 import { equalBytes } from '../../crypto/bytes.js';
@@ -15,16 +15,16 @@ import {
   type ChainPageResponse,
 } from '../../http/messages.js';
 import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
-import { route, type App } from '../app.js';
 import { authenticate } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../httpError.js';
 import { parseQuery } from '../query.js';
 import { cborResponse, decodeOrReject } from '../responses.js';
+import { route, type App } from '../routing.js';
 import { SMALL_BODY_BYTES, verifyEntry } from './accounts.js';
+import { checkEntryTime } from './entryTime.js';
 
-/** Largest distance between a new entry's timestamp and the server clock. */
-export const ENTRY_MAX_SKEW_MS = 10 * 60_000;
+export { ENTRY_MAX_SKEW_MS } from './entryTime.js';
 
 /** Registers GET and POST /v1/accounts/:account/chain. */
 export function registerChainRoutes(app: App, ctx: ServerContext): void {
@@ -51,9 +51,7 @@ export function registerChainRoutes(app: App, ctx: ServerContext): void {
     const { state } = auth;
     if (!equalBytes(request.head, state.head)) throw new HttpError('CHAIN_CONFLICT', 'the chain head moved; re-read the chain and rebuild the entry');
     const encoded = verifyEntry(() => decodeEntry(ctx.suite, request.entry));
-    if (Math.abs(encoded.entry.ts - auth.now) > ENTRY_MAX_SKEW_MS) {
-      throw new HttpError('CHAIN_ENTRY_REJECTED', 'CHAIN_TIME_SKEW: the entry timestamp is more than 10 minutes from the server clock');
-    }
+    checkEntryTime(encoded.entry.ts, auth.now, state.lastTs);
     const next = verifyEntry(() => applyEntry(ctx.suite, state, encoded));
     await ctx.store.appendChain(auth.accountId, state.head, { index: encoded.entry.i, hash: encoded.hash, bytes: encoded.bytes });
     ctx.chains.remember(next);

@@ -15,7 +15,7 @@ import { parseEnvelope, STANZA_BYTES } from '../../core/envelopeFormat.js';
 import { decodePushRequest, type PushResponse } from '../../http/messages.js';
 import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
 import type { EnvelopeInput } from '../../storage/store.js';
-import { route, type App } from '../app.js';
+import { route, type App } from '../routing.js';
 import { authenticate, type Authenticated } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../httpError.js';
@@ -69,6 +69,16 @@ export function registerEnvelopeRoutes(app: App, ctx: ServerContext): void {
     const { envelopes } = decodeOrReject(() => decodePushRequest(auth.body, maxBatch, maxEnvelopeBytes));
     const items = envelopes.map((bytes, i) => toInput(ctx, auth, bytes, i));
     const outcomes = await ctx.store.putEnvelopes(auth.accountId, items);
+    if (ctx.metrics !== undefined) {
+      let stored = 0;
+      let bytes = 0;
+      outcomes.forEach((outcome, i) => {
+        if (outcome !== 'stored') return;
+        stored += 1;
+        bytes += items[i]!.bytes.byteLength;
+      });
+      ctx.metrics.stored(stored, bytes);
+    }
     const body: PushResponse = { outcomes };
     return cborResponse(body);
   });
