@@ -156,6 +156,9 @@ export function resolveLimits(limits: ServerLimits = {}): ResolvedLimits {
     if (!ok) throw new UsageError('SERVER_OPTIONS_INVALID', `limits.${key} must be a positive ${rate ? 'number' : 'integer'}`);
     out[key] = value;
   }
+  if (out.inFlightBodyBytes < out.maxBodyBytes) {
+    throw new UsageError('SERVER_OPTIONS_INVALID', 'limits.inFlightBodyBytes must hold at least one body of limits.maxBodyBytes');
+  }
   return out;
 }
 
