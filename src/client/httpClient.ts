@@ -54,6 +54,11 @@ export interface HttpClientOptions {
   limits?: Partial<ResponseLimits>;
   /** The device clock, ms since the epoch. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * The server operator's admission token, sent as `Authorization: Bearer …` when creating an
+   * account (servers started with `--admission-token` refuse others with `ADMISSION_DENIED`).
+   */
+  admissionToken?: string;
 }
 
 /** The whole chain from some index on. */
@@ -72,6 +77,7 @@ export class HttpClient {
   accountId: Uint8Array | undefined;
   readonly #requests: Requester;
   readonly #limits: ResponseLimits;
+  readonly #admission: Record<string, string>;
 
   /** @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device or an unparsable base URL. */
   constructor(options: HttpClientOptions) {
@@ -83,6 +89,10 @@ export class HttpClient {
       throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute URL', { cause });
     }
     this.accountId = options.accountId;
+    if (options.admissionToken !== undefined && (typeof options.admissionToken !== 'string' || !/^[\x21-\x7e]+$/.test(options.admissionToken))) {
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'admissionToken must be printable ASCII without spaces');
+    }
+    this.#admission = options.admissionToken === undefined ? {} : { authorization: `Bearer ${options.admissionToken}` };
     this.#limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
     this.#requests = new Requester({
       base: base.href.replace(/\/+$/, ''),
@@ -106,13 +116,14 @@ export class HttpClient {
 
   /**
    * Creates the account whose genesis entry is `genesis`; from then on this client acts on it.
-   * Not retried.
-   * @throws {RemoteError} `ACCOUNT_EXISTS`, `CHAIN_ENTRY_REJECTED`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
+   * Not retried. Sends the admission token, if the client has one.
+   * @throws {RemoteError} `ACCOUNT_EXISTS`, `ADMISSION_DENIED`, `CHAIN_ENTRY_REJECTED`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
    */
   async createAccount(genesis: Uint8Array): Promise<CreateAccountResponse> {
     const created = await this.#requests.run({
       method: 'POST',
       path: paths.accounts(),
+      headers: this.#admission,
       body: { genesis: bytesArg(genesis, 'genesis') },
       retry: false,
       decode: decodeCreateAccountResponse,

@@ -29,6 +29,8 @@ export interface Call<T> {
   signal?: AbortSignal;
   /** Added to the per-attempt time limit (a long-poll's own timeout). */
   extraTimeoutMs?: number;
+  /** Extra request headers (the admission token). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** What the engine needs to know about its client. */
@@ -90,7 +92,7 @@ export class Requester {
 
   async #attempt(call: Call<unknown>, body: Uint8Array | undefined): Promise<Attempt> {
     const { config } = this;
-    const headers: Record<string, string> = { accept: CBOR_CONTENT_TYPE };
+    const headers: Record<string, string> = { ...call.headers, accept: CBOR_CONTENT_TYPE };
     if (body !== undefined) headers['content-type'] = CBOR_CONTENT_TYPE;
     if (call.signFor !== undefined) {
       const time = config.clock() + this.#clockOffsetMs;
