@@ -8,13 +8,17 @@
  * which the server makes idempotent. Never retried: createAccount, appendChain (a lost
  * response may hide a success; re-read the chain instead), mailboxPut and mailboxTake (a take
  * that reached the server deleted the message). Every method reports
- * failures by rejecting, never by throwing synchronously. Any call is re-sent once,
- * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
- * a stale request had no effect.
+ * failures by rejecting, never by throwing synchronously.
+ *
+ * Every response's `mks-server-time` teaches the client the server's clock (bounded to ±24 h,
+ * core/serverClock.ts). Any call is re-sent once, at once, after `REQUEST_STALE`, with the
+ * corrected clock (a stale request had no effect); when the server's clock is more than 24 h
+ * away it is not adopted, and the call fails with `CLOCK_OFFSET_TOO_LARGE`.
  */
 import { UsageError } from '../errors.js';
 import { toHex } from '../crypto/bytes.js';
 import type { Device } from '../core/device.js';
+import { ServerClock } from '../core/serverClock.js';
 import {
   DEFAULT_RESPONSE_LIMITS,
   decodeAppendChainResponse,
@@ -55,6 +59,11 @@ export interface HttpClientOptions {
   /** The device clock, ms since the epoch. Default `Date.now`. */
   clock?: () => number;
   /**
+   * The device's view of the server clock, to share between the clients of one device (so an
+   * offset one learned serves all). A new one over `clock` by default.
+   */
+  serverClock?: ServerClock;
+  /**
    * The server operator's admission token, sent as `Authorization: Bearer …` when creating an
    * account (servers started with `--admission-token` refuse others with `ADMISSION_DENIED`).
    */
@@ -78,6 +87,11 @@ export class HttpClient {
   readonly #requests: Requester;
   readonly #limits: ResponseLimits;
   readonly #admission: Record<string, string>;
+  /**
+   * The device clock and the offset learned from the server's `mks-server-time` on every
+   * response, bounded to ±24 h (core/serverClock.ts). Requests are signed with its time.
+   */
+  readonly serverClock: ServerClock;
 
   /** @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device or an unparsable base URL. */
   constructor(options: HttpClientOptions) {
@@ -94,6 +108,10 @@ export class HttpClient {
     }
     this.#admission = options.admissionToken === undefined ? {} : { authorization: `Bearer ${options.admissionToken}` };
     this.#limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
+    if (options.serverClock !== undefined && !(options.serverClock instanceof ServerClock)) {
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'serverClock must be a ServerClock');
+    }
+    this.serverClock = options.serverClock ?? new ServerClock(options.clock ?? Date.now);
     this.#requests = new Requester({
       base: base.href.replace(/\/+$/, ''),
       device: options.device,
@@ -102,8 +120,13 @@ export class HttpClient {
       retry: retryPolicy(options.retry),
       timeoutMs: options.timeoutMs ?? 60_000,
       limits: this.#limits,
-      clock: options.clock ?? Date.now,
+      serverClock: this.serverClock,
     });
+  }
+
+  /** Server time minus device time as last learned (see {@link HttpClient.serverClock}); what enrollment corrects its clock by. */
+  get clockOffsetMs(): number {
+    return this.serverClock.offsetMs;
   }
 
   /**

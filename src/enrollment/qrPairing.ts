@@ -16,6 +16,7 @@ import { encodeDevicePublic, type DevicePublic } from '../core/devicePublic.js';
 import type { Device } from '../core/device.js';
 import { signConsent } from './chainOps.js';
 import type { DeviceChain } from './deviceChain.js';
+import { deviceTime } from './deviceTime.js';
 import { joinChain } from './joinChain.js';
 import { deadline, PAIRING_MESSAGE_TTL_MS, takeWhenReady, type WaitOptions } from './mailboxWait.js';
 import { PAIRING_STEPS, pairingMailboxId } from './pairingChannel.js';
@@ -40,7 +41,7 @@ export interface JoinWithOfferOptions<T extends EnrollmentTransport> extends Wai
   transport: EnrollmentTransport;
   /** Makes this device's transport once it knows its account. */
   connect: TransportFactory<T>;
-  /** ms since the epoch; `Date.now` by default. */
+  /** The device clock, ms since the epoch; `Date.now` by default. Corrected by the transport's learned offset. */
   clock?: () => number;
 }
 
@@ -87,7 +88,7 @@ export async function joinWithOffer<T extends EnrollmentTransport>(
 ): Promise<{ transport: T; chain: DeviceChain }> {
   const { device, offer, transport } = options;
   const { suite } = device;
-  const clock = options.clock ?? Date.now;
+  const clock = deviceTime(options.clock, transport);
   if (!(offer?.device?.id instanceof Uint8Array) || !equalBytes(offer.device.id, device.id)) {
     throw new UsageError('ARGUMENT_INVALID', 'the offer was made for another device');
   }
@@ -103,5 +104,5 @@ export async function joinWithOffer<T extends EnrollmentTransport>(
   await transport.mailboxPut(slot(PAIRING_STEPS.consent), consent, PAIRING_MESSAGE_TTL_MS);
   // Once consent is out, the approver may add us right at the offer's expiry: wait on time alone.
   const welcome = openWelcome(suite, offer.secret, await takeWhenReady(transport, slot(PAIRING_STEPS.welcome), deadline(options)));
-  return joinChain(device, invite, welcome, options.connect, clock);
+  return joinChain(device, invite, welcome, options.connect, options.clock ?? Date.now);
 }

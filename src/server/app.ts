@@ -1,8 +1,8 @@
 /**
  * The Hono application. In order, every request meets:
  * 1. the recorder: one log record and one metrics sample per request (route pattern, never the
- *    concrete path: mailbox paths carry secrets, account paths identify people), and the
- *    release of the request's body budget when it is done;
+ *    concrete path: mailbox paths carry secrets, account paths identify people), the release
+ *    of the request's body budget when it is done, and `mks-server-time` on every answer;
  * 2. CORS, when origins are configured;
  * 3. the gate: 503 while shutting down, 404 for HEAD, and the per-address rate of everything
  *    under `/v1` except health, before any body is read or signature checked;
@@ -10,7 +10,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { MultikeySyncError } from '../errors.js';
-import { API_PREFIX, ROUTES } from '../http/routes.js';
+import { API_PREFIX, HEADERS, ROUTES } from '../http/routes.js';
 import { rateLimited } from './auth.js';
 import type { ServerContext } from './context.js';
 import { corsMiddleware } from './cors.js';
@@ -49,6 +49,8 @@ export function buildApp(ctx: ServerContext, options: AppOptions): App {
       ctx.bodies.release(c.req.raw);
     }
     if (ctx.waits.closing) c.res.headers.set('connection', 'close');
+    // Every answer tells the client the server's clock: devices correct theirs by it (bounded).
+    c.res.headers.set(HEADERS.serverTime, String(ctx.clock()));
     const ms = performance.now() - start;
     const routeName = c.get('route') ?? '(no route)';
     ctx.metrics?.request(c.req.method, routeName, c.res.status, ms / 1000);
