@@ -162,10 +162,16 @@ try {
   heading(9, 'What a device sees, and what the server holds');
   const seen = (await listCalls(laptop.calls, { limit: 6 })).map((e) => formatCall(e.value));
   const db = new Database(serverDb, { readonly: true, fileMustExist: true });
+  // Envelope rows of the server's cursor stream (`items`, which also holds log checkpoints).
   const rows = db
-    .prepare('SELECT cursor, hex(record_id) AS id, revision, kind, length(bytes) AS size FROM envelopes ORDER BY cursor DESC LIMIT 6')
+    .prepare(
+      `SELECT cursor, hex(record_id) AS id, revision, kind, length(bytes) AS size FROM items
+        WHERE record_id IS NOT NULL ORDER BY cursor DESC LIMIT 6`,
+    )
     .all() as { cursor: number; id: string; revision: number; kind: string; size: number }[];
-  const total = db.prepare('SELECT count(*) AS n, sum(length(bytes)) AS bytes FROM envelopes').get() as { n: number; bytes: number };
+  const total = db
+    .prepare('SELECT count(*) AS n, sum(length(bytes)) AS bytes FROM items WHERE record_id IS NOT NULL')
+    .get() as { n: number; bytes: number };
   db.close();
   sideBySide(
     'the laptop (last 6 calls)',

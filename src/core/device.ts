@@ -13,6 +13,7 @@ import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provid
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
 import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } from './passphraseBlob.js';
+import { EpochKeys } from './epochKeys.js';
 import { bindingMessage, cardKey, deviceIdOf, type DevicePublic } from './devicePublic.js';
 
 /** Bytes in {@link Device.exportSecrets}' output. */
@@ -26,6 +27,8 @@ export interface DeviceOptions {
   backend?: BackendName;
   /** Randomness for key generation (tests and vectors only; defaults to the system CSPRNG). */
   random?: RandomSource;
+  /** ms since 1970 when the first key epoch begins (default `Date.now()`). */
+  now?: number;
 }
 
 interface PairwiseEntry {
@@ -48,10 +51,12 @@ export class Device {
   // Fast path keyed by the card object itself: seal and open hand in the same cards each time.
   #toByCard = new WeakMap<DevicePublic, PairwiseEntry>();
   #fromByCard = new WeakMap<DevicePublic, PairwiseEntry>();
+  #epochs: EpochKeys;
   #wiped = false;
 
-  private constructor(suite: CryptoProvider, identitySeed: Uint8Array, encryptionSecret: Uint8Array) {
+  private constructor(suite: CryptoProvider, identitySeed: Uint8Array, encryptionSecret: Uint8Array, epochs = new EpochKeys()) {
     this.suite = suite;
+    this.#epochs = epochs;
     this.#identitySeed = identitySeed;
     this.#encryptionSecret = encryptionSecret;
     const identityKey = suite.ed25519PublicKey(identitySeed);
@@ -60,11 +65,18 @@ export class Device {
     this.public = Object.freeze({ id: deviceIdOf(suite, identityKey), identityKey, encryptionKey, binding });
   }
 
-  /** Makes a device with fresh keys. */
+  /**
+   * Makes a device with fresh keys: identity seed, encryption secret, then the X-Wing seed of its
+   * first key epoch, drawn in that order.
+   */
   static async generate(options: DeviceOptions = {}): Promise<Device> {
     const suite = await loadSuite(options.backend);
     const random = options.random ?? systemRandom;
-    return new Device(suite, random(32), random(32));
+    const device = new Device(suite, random(32), random(32));
+    const seed = random(32);
+    device.#epochs.begin(device, seed, options.now ?? Date.now());
+    seed.fill(0);
+    return device;
   }
 
   /**
@@ -106,6 +118,15 @@ export class Device {
   /** The device id (16 bytes). */
   get id(): Uint8Array {
     return this.public.id;
+  }
+
+  /**
+   * This device's X-Wing secrets by key epoch. A device made by {@link Device.generate} starts
+   * with epoch 0; one restored from its 65-byte secrets starts with none until its saved key
+   * ring is restored (or it begins a new epoch).
+   */
+  get epochs(): EpochKeys {
+    return this.#epochs;
   }
 
   /**
@@ -154,7 +175,11 @@ export class Device {
    */
   rotateEncryptionKey(random: RandomSource = systemRandom): Device {
     this.#assertLive();
-    return new Device(this.suite, this.#identitySeed.slice(), random(32));
+    // The epoch keys belong to the identity, which does not change: they move to the rotated
+    // device, so wiping this object later does not wipe them.
+    const rotated = new Device(this.suite, this.#identitySeed.slice(), random(32), this.#epochs);
+    this.#epochs = new EpochKeys();
+    return rotated;
   }
 
   /**
@@ -198,6 +223,7 @@ export class Device {
    */
   wipe(): void {
     wipe(this.#identitySeed, this.#encryptionSecret);
+    this.#epochs.wipe();
     this.#clearPairwise();
     this.#wiped = true;
   }

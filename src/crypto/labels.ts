@@ -15,6 +15,16 @@ export const LABELS = {
   pairingKey: 'multikey-sync/v1/pairing-key',
   sasCommit: 'multikey-sync/v1/sas-commit',
   sasCode: 'multikey-sync/v1/sas-code',
+  // Format v2 (docs/v2-design.md): constructions that changed, or are new, carry v2 labels.
+  keyStatement: 'multikey-sync/v2/key-statement',
+  pairKey: 'multikey-sync/v2/pair-key',
+  keyCommitment: 'multikey-sync/v2/key-commitment',
+  envelopeHashV2: 'multikey-sync/v2/envelope-hash',
+  grantNonceV2: 'multikey-sync/v2/grant-nonce',
+  logCheckpoint: 'multikey-sync/v2/log-checkpoint',
+  logCheckpointHash: 'multikey-sync/v2/log-checkpoint-hash',
+  recoveryKem: 'multikey-sync/v2/recovery-kem',
+  keyRing: 'multikey-sync/v2/key-ring',
 } as const;
 
 /** One of the protocol's labels. */

@@ -7,6 +7,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { blake2b } from '@noble/hashes/blake2.js';
+import { xwingDecapsulate, xwingEncapsulate, xwingPublicKey } from './nobleXwing.js';
 import type { CryptoProvider } from './provider.js';
 
 /** Returns the noble backend (nothing to load; async for symmetry with libsodium). */
@@ -53,6 +54,9 @@ const nobleBackend: CryptoProvider = {
   },
   blake2b: (outLength, message, key) =>
     key === undefined ? blake2b(message, { dkLen: outLength }) : blake2b(message, { dkLen: outLength, key }),
+  xwingPublicKey,
+  xwingEncapsulate,
+  xwingDecapsulate,
   argon2id: (password, salt, params, outLength) =>
     argon2idAsync(password, salt, {
       t: params.opsLimit,

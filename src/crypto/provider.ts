@@ -1,8 +1,9 @@
 /**
- * Crypto suite 1 as one small interface: Ed25519, X25519, XChaCha20-Poly1305-IETF and BLAKE2b
- * (plus Argon2id for passphrase blobs). Two backends implement it — libsodium (WebAssembly) and
- * noble (pure JavaScript) — and the test suite checks each against the other. Every method
- * except `argon2id` is synchronous, so the hot path never awaits.
+ * The crypto suite as one small interface: Ed25519, X25519, XChaCha20-Poly1305-IETF, BLAKE2b,
+ * the X-Wing hybrid KEM (X25519 + ML-KEM-768) for pair keys, and Argon2id for passphrase
+ * blobs. Two backends implement it — libsodium (WebAssembly) and noble (pure JavaScript) — and
+ * the test suite checks each against the other. Every method except `argon2id` is synchronous,
+ * so the hot path never awaits.
  */
 
 /** Names of the available backends. */
@@ -35,6 +36,23 @@ export interface CryptoProvider {
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   /** BLAKE2b with output length 16..64, optionally keyed (key 16..64 bytes). */
   blake2b(outLength: number, message: Uint8Array, key?: Uint8Array): Uint8Array;
+  /**
+   * X-Wing public key (1216 bytes: ML-KEM-768 ‖ X25519) of a 32-byte secret seed, which is
+   * the whole secret key (draft-connolly-cfrg-xwing-kem, `GenerateKeyPairDerand`).
+   */
+  xwingPublicKey(seed: Uint8Array): Uint8Array;
+  /**
+   * X-Wing encapsulation to `publicKey` with the 64-byte randomness `eseed` (`EncapsulateDerand`):
+   * a 1120-byte ciphertext and a 32-byte shared secret; null when the public key is malformed
+   * (an ML-KEM coefficient ≥ q, or a low-order X25519 part).
+   */
+  xwingEncapsulate(publicKey: Uint8Array, eseed: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array } | null;
+  /**
+   * X-Wing decapsulation of a 1120-byte ciphertext with the 32-byte seed: the shared secret, or
+   * null when the X25519 part is a low-order point. A tampered ML-KEM part yields ML-KEM's
+   * implicit-rejection secret, not an error, so the caller must authenticate what it derives.
+   */
+  xwingDecapsulate(ciphertext: Uint8Array, seed: Uint8Array): Uint8Array | null;
   /** Argon2id (version 0x13, one lane) of a password: slow on purpose, hence async. */
   argon2id(password: Uint8Array, salt: Uint8Array, params: Argon2Params, outLength: number): Promise<Uint8Array>;
 }

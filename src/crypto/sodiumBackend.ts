@@ -5,6 +5,7 @@
  */
 import sodium from 'libsodium-wrappers';
 import type { Argon2Params, CryptoProvider } from './provider.js';
+import { XWING_CIPHERTEXT_BYTES, XWING_ESEED_BYTES, XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './xwingSizes.js';
 
 let loaded: Promise<CryptoProvider> | undefined;
 
@@ -56,6 +57,28 @@ function makeSodiumBackend(): CryptoProvider {
       }
     },
     blake2b: (outLength, message, key) => s.crypto_generichash(outLength, message, key ?? null),
+    xwingPublicKey(seed) {
+      const pair = s.crypto_kem_xwing_seed_keypair(seed);
+      pair.privateKey.fill(0); // the seed itself: the caller keeps its own copy
+      return pair.publicKey;
+    },
+    xwingEncapsulate(publicKey, eseed) {
+      if (publicKey.length !== XWING_PUBLIC_KEY_BYTES || eseed.length !== XWING_ESEED_BYTES) return null;
+      try {
+        const out = s.crypto_kem_xwing_enc_deterministic(publicKey, eseed);
+        return { ciphertext: out.ciphertext, sharedSecret: out.sharedSecret };
+      } catch {
+        return null; // libsodium refuses an ML-KEM key that fails the modulus check, or a low-order X25519 part
+      }
+    },
+    xwingDecapsulate(ciphertext, seed) {
+      if (ciphertext.length !== XWING_CIPHERTEXT_BYTES || seed.length !== XWING_SEED_BYTES) return null;
+      try {
+        return s.crypto_kem_xwing_dec(ciphertext, seed);
+      } catch {
+        return null; // a low-order X25519 part
+      }
+    },
     argon2id: sodiumArgon2id,
   };
 }

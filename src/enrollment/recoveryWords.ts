@@ -2,7 +2,9 @@
  * Recovery words: 24 words from the BIP39 English list (256 bits of entropy plus checksum),
  * shown once when the account is made. They deterministically derive the recovery
  * pseudo-device, which is on the device chain like any device: records are wrapped to it, and
- * it can sign one kind of entry, an `add` that takes effect only after the recovery delay.
+ * it can sign one kind of entry, an `add` that takes effect only after the recovery delay. Its
+ * X-Wing key (epoch 0, the only epoch it ever has: it writes no log to announce another) comes
+ * from the words too, so the words alone rebuild everything it needs to read.
  * No stretching is needed: 256 random bits cannot be guessed.
  */
 import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from '@scure/bip39';
@@ -49,9 +51,13 @@ export async function recoveryDevice(words: string, options: { backend?: Backend
   secrets[0] = 0x01;
   secrets.set(deriveKey(suite, LABELS.recoveryIdentity, entropy, 32), 1);
   secrets.set(deriveKey(suite, LABELS.recoveryEncryption, entropy, 32), 33);
+  const kemSeed = deriveKey(suite, LABELS.recoveryKem, entropy, 32);
   try {
-    return Device.fromSecretsWith(suite, secrets);
+    const device = Device.fromSecretsWith(suite, secrets);
+    // The time an epoch began matters only for rolling, which the recovery device never does.
+    device.epochs.begin(device, kemSeed, 0);
+    return device;
   } finally {
-    wipe(entropy, secrets);
+    wipe(entropy, secrets, kemSeed);
   }
 }

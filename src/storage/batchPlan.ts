@@ -1,8 +1,8 @@
 /**
  * Plans a putEnvelopes batch before anything is written: the outcome of every item (items
  * apply in order, so a later item sees an earlier one's effect), the final version to write
- * per record, and the net change in usage for the quota check. Adapters then write the plan
- * in one transaction, or throw without writing.
+ * per record, and the net change in usage for the quota check (a stored checkpoint adds to
+ * it). Adapters then write the plan in one transaction, or throw without writing.
  */
 import { toHex } from './bytes.js';
 import type { ResolvedLimits } from './limits.js';
@@ -15,13 +15,17 @@ export interface StoredVersion extends CurrentVersion {
   bytes(): Uint8Array;
 }
 
+/** A change in an account's usage. */
+export interface UsageDelta {
+  readonly bytesDelta: number;
+  readonly countDelta: number;
+}
+
 /** What a batch will do. */
-export interface BatchPlan {
+export interface BatchPlan extends UsageDelta {
   readonly outcomes: PutOutcome[];
   /** Final version per record id hex, for the records that change; insertion order = item order. */
   readonly writes: Map<string, EnvelopeInput>;
-  readonly bytesDelta: number;
-  readonly countDelta: number;
 }
 
 function pendingVersion(item: EnvelopeInput): StoredVersion {
@@ -51,10 +55,16 @@ export function planBatch(
   return { outcomes, writes, bytesDelta, countDelta };
 }
 
-/** True when applying `plan` grows usage past a limit (shrinking is always allowed). */
-export function exceedsQuota(used: Usage, plan: BatchPlan, limits: ResolvedLimits): boolean {
+/** `delta` plus a checkpoint of `checkpoint` bytes, when one is stored (not on a re-push). */
+export function withCheckpoint(delta: UsageDelta, checkpoint: Uint8Array | undefined): UsageDelta {
+  if (checkpoint === undefined) return { bytesDelta: delta.bytesDelta, countDelta: delta.countDelta };
+  return { bytesDelta: delta.bytesDelta + checkpoint.length, countDelta: delta.countDelta + 1 };
+}
+
+/** True when applying `delta` grows usage past a limit (shrinking is always allowed). */
+export function exceedsQuota(used: Usage, delta: UsageDelta, limits: ResolvedLimits): boolean {
   return (
-    (plan.bytesDelta > 0 && used.bytes + plan.bytesDelta > limits.quotaBytes) ||
-    (plan.countDelta > 0 && used.envelopes + plan.countDelta > limits.maxEnvelopes)
+    (delta.bytesDelta > 0 && used.bytes + delta.bytesDelta > limits.quotaBytes) ||
+    (delta.countDelta > 0 && used.envelopes + delta.countDelta > limits.maxEnvelopes)
   );
 }

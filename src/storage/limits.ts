@@ -8,7 +8,7 @@ export const ACCOUNT_ID_BYTES = 32;
 export const RECORD_ID_BYTES = 16;
 /** Length of a device (sender) id. */
 export const DEVICE_ID_BYTES = 16;
-/** Length of a chain entry hash. */
+/** Length of a chain entry hash and of a checkpoint hash. */
 export const HASH_BYTES = 32;
 /** Largest revision: revisions are u32. */
 export const MAX_REVISION = 0xffff_ffff;
@@ -18,8 +18,12 @@ export const MAX_DAY = 0x7fff_ffff;
 export const MAX_CHAIN_INDEX = 0x7fff_ffff;
 /** Largest `limit` of one pull or chain read. */
 export const MAX_PAGE = 10_000;
-/** Most record ids one `purgeEnvelopes` call takes. */
+/** Most purges (record ids) one `purgeEnvelopes` call takes. */
 export const MAX_PURGE_IDS = 10_000;
+/** Largest log position: positions are u32, the first is 1. */
+export const MAX_LOG_POSITION = 0xffff_ffff;
+/** Largest checkpoint the store keeps (4 MiB). */
+export const MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024;
 /** Shortest mailbox id. */
 export const MAILBOX_ID_MIN_BYTES = 16;
 /** Longest mailbox id. */

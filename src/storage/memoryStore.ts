@@ -3,17 +3,22 @@
  * without awaiting in between, so every call is atomic; a batch is staged, checked, then
  * applied. Inputs and outputs are copied, so callers cannot alias stored bytes.
  */
-import { exceedsQuota, planBatch } from './batchPlan.js';
+import { exceedsQuota, planBatch, withCheckpoint, type UsageDelta } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
+import { checkCut, decideLogAppend, type LogDecision } from './logRules.js';
 import { MemoryAccount } from './memoryAccount.js';
 import type {
   ChainEntryRow,
   EnvelopeInput,
+  EnvelopePurge,
+  LogAppend,
+  LogCut,
+  LogHead,
   PullPage,
   PutOutcome,
   Store,
-  StoredEnvelope,
+  StoredItem,
   StoreLimits,
   Unwatch,
   Usage,
@@ -25,15 +30,18 @@ import {
   checkChainEntry,
   checkCounter,
   checkDay,
+  checkDeviceId,
   checkEnvelopes,
   checkExpiry,
   checkHash,
   checkInt,
+  checkLogAppend,
+  checkLogCut,
   checkMailboxBytes,
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
-  checkRecordIds,
+  checkPurges,
 } from './validate.js';
 import { WatcherRegistry } from './watchers.js';
 
@@ -41,7 +49,10 @@ function copyEntry(entry: ChainEntryRow): ChainEntryRow {
   return { index: entry.index, hash: copyBytes(entry.hash), bytes: copyBytes(entry.bytes) };
 }
 
-function copyEnvelope(e: StoredEnvelope): StoredEnvelope {
+function copyItem(e: StoredItem): StoredItem {
+  if (e.kind === 'log') {
+    return { kind: 'log', cursor: e.cursor, device: copyBytes(e.device), position: e.position, bytes: copyBytes(e.bytes) };
+  }
   return {
     cursor: e.cursor,
     recordId: copyBytes(e.recordId),
@@ -117,27 +128,66 @@ export class MemoryStore implements Store {
     return account.chain.slice(fromIndex, fromIndex + limit).map(copyEntry);
   }
 
-  async appendChain(accountId: Uint8Array, expectedHeadHash: Uint8Array, entry: ChainEntryRow): Promise<void> {
-    const { chain } = this.account(accountId);
+  async appendChain(
+    accountId: Uint8Array,
+    expectedHeadHash: Uint8Array,
+    entry: ChainEntryRow,
+    cut?: LogCut,
+  ): Promise<void> {
+    const account = this.account(accountId);
     checkHash('expectedHeadHash', expectedHeadHash);
     checkChainEntry(entry);
+    checkLogCut(cut);
+    const { chain } = account;
     const head = chain[chain.length - 1] as ChainEntryRow;
     if (!sameBytes(head.hash, expectedHeadHash) || entry.index !== head.index + 1) {
       throw storageError('CHAIN_CONFLICT', 'the chain head moved; re-read it and retry');
     }
+    if (cut !== undefined) checkCut(account.head(toHex(cut.device)), cut);
     chain.push(copyEntry(entry));
   }
 
-  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[]): Promise<PutOutcome[]> {
+  /** Decides `log` against the account's stored log (see `decideLogAppend`). */
+  private decideLog(account: MemoryAccount, log: LogAppend | undefined): LogDecision | undefined {
+    if (log === undefined) return undefined;
+    const device = toHex(log.device);
+    return decideLogAppend(account.head(device), log, () => account.checkpointAt(device, log.position)?.bytes);
+  }
+
+  /**
+   * Checks the quota for `delta` plus the checkpoint when `decision` stores it, then stores
+   * the checkpoint; returns its cursor, or 0 when none was stored.
+   * @throws StorageError `QUOTA_EXCEEDED` (nothing stored)
+   */
+  private admit(account: MemoryAccount, delta: UsageDelta, log: LogAppend | undefined, decision: LogDecision | undefined): number {
+    const checkpoint = decision === 'append' ? log : undefined;
+    const used = { bytes: account.bytes, envelopes: account.itemCount };
+    if (exceedsQuota(used, withCheckpoint(delta, checkpoint?.bytes), this.limits)) {
+      throw storageError('QUOTA_EXCEEDED', 'the call would exceed the account quota');
+    }
+    if (checkpoint === undefined) return 0;
+    this.lastCursor += 1;
+    const stored = {
+      kind: 'log' as const,
+      cursor: this.lastCursor,
+      device: copyBytes(checkpoint.device),
+      position: checkpoint.position,
+      bytes: copyBytes(checkpoint.bytes),
+    };
+    account.appendCheckpoint(toHex(checkpoint.device), stored, copyBytes(checkpoint.hash));
+    return this.lastCursor;
+  }
+
+  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[], log?: LogAppend): Promise<PutOutcome[]> {
     const account = this.account(accountId);
     checkEnvelopes(items);
+    checkLogAppend(log);
+    const decision = this.decideLog(account, log);
     const plan = planBatch(items, (key) => {
       const stored = account.get(key);
       return stored && { ...stored, size: stored.bytes.length, bytes: () => stored.bytes };
     });
-    if (exceedsQuota({ bytes: account.bytes, envelopes: account.envelopeCount }, plan, this.limits)) {
-      throw storageError('QUOTA_EXCEEDED', 'the batch would exceed the account quota');
-    }
+    const checkpointCursor = this.admit(account, plan, log, decision);
     for (const [key, item] of plan.writes) {
       this.lastCursor += 1;
       account.put(key, {
@@ -150,7 +200,7 @@ export class MemoryStore implements Store {
         bytes: copyBytes(item.bytes),
       });
     }
-    if (plan.writes.size > 0) this.watchers.emit(toHex(accountId), this.lastCursor);
+    if (plan.writes.size > 0 || checkpointCursor > 0) this.watchers.emit(toHex(accountId), this.lastCursor);
     return plan.outcomes;
   }
 
@@ -159,22 +209,38 @@ export class MemoryStore implements Store {
     checkCounter('afterCursor', afterCursor);
     checkPageLimit(limit);
     const found = account.after(afterCursor, limit);
-    const envelopes = found.slice(0, limit).map(copyEnvelope);
-    const last = envelopes[envelopes.length - 1];
-    return { envelopes, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
+    const items = found.slice(0, limit).map(copyItem);
+    const last = items[items.length - 1];
+    return { items, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
   }
 
-  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+  async purgeEnvelopes(accountId: Uint8Array, purges: readonly EnvelopePurge[], log?: LogAppend): Promise<number> {
     const account = this.account(accountId);
-    checkRecordIds(recordIds);
-    let count = 0;
-    for (const recordId of recordIds) {
+    checkPurges(purges);
+    checkLogAppend(log);
+    const decision = this.decideLog(account, log);
+    // Staged first, so a refused checkpoint or quota leaves every envelope in place.
+    const doomed = new Set<string>();
+    let freed = 0;
+    for (const { recordId, upToRevision } of purges) {
       const key = toHex(recordId);
-      if (account.get(key) === undefined) continue;
-      account.remove(key);
-      count += 1;
+      const stored = account.get(key);
+      if (stored === undefined || stored.revision > upToRevision || doomed.has(key)) continue;
+      doomed.add(key);
+      freed += stored.bytes.length;
     }
-    return count;
+    const checkpointCursor = this.admit(account, { bytesDelta: -freed, countDelta: -doomed.size }, log, decision);
+    for (const key of doomed) account.remove(key);
+    if (checkpointCursor > 0) this.watchers.emit(toHex(accountId), checkpointCursor);
+    return doomed.size;
+  }
+
+  async logHead(accountId: Uint8Array, device: Uint8Array): Promise<LogHead | null> {
+    const account = this.account(accountId);
+    checkDeviceId('device', device);
+    const head = account.head(toHex(device));
+    if (head === undefined) return null;
+    return { position: head.position, hash: copyBytes(head.hash), bytes: copyBytes(head.checkpoint.bytes) };
   }
 
   async collectExpired(today: number): Promise<number> {
@@ -187,7 +253,7 @@ export class MemoryStore implements Store {
 
   async usage(accountId: Uint8Array): Promise<Usage> {
     const account = this.account(accountId);
-    return { bytes: account.bytes, envelopes: account.envelopeCount };
+    return { bytes: account.bytes, envelopes: account.itemCount };
   }
 
   async mailboxPut(id: Uint8Array, bytes: Uint8Array, expiresAtMs: number, nowMs: number): Promise<void> {

@@ -61,6 +61,38 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS mks_nonces_by_expiry ON mks_nonces (expires_at);
   `,
+  `
+  -- Format v2: envelopes and device-log checkpoints share one cursor stream per account, so
+  -- one ordered scan pulls both. A checkpoint row has no record id (record ids are unique
+  -- among envelopes only), so no record id a client picks can reach one; sender is the log's
+  -- device. From here on mks_accounts.bytes_used and envelope_count count checkpoints too.
+  ALTER TABLE IF EXISTS mks_envelopes RENAME TO mks_items;
+  ALTER TABLE mks_items
+    DROP CONSTRAINT IF EXISTS mks_envelopes_pkey,
+    DROP CONSTRAINT IF EXISTS mks_envelopes_kind_check,
+    DROP CONSTRAINT IF EXISTS mks_items_shape,
+    ALTER COLUMN record_id DROP NOT NULL,
+    ALTER COLUMN revision DROP NOT NULL,
+    ADD COLUMN IF NOT EXISTS position bigint;
+  ALTER TABLE mks_items ADD CONSTRAINT mks_items_shape CHECK (
+    CASE WHEN kind = 'log'
+         THEN record_id IS NULL AND revision IS NULL AND position IS NOT NULL AND expiry_day = 0
+         ELSE kind IN ('record', 'tombstone') AND record_id IS NOT NULL AND revision IS NOT NULL AND position IS NULL
+    END);
+  CREATE UNIQUE INDEX IF NOT EXISTS mks_items_by_record ON mks_items (account_no, record_id) WHERE record_id IS NOT NULL;
+  CREATE UNIQUE INDEX IF NOT EXISTS mks_items_by_log ON mks_items (account_no, sender, position) WHERE position IS NOT NULL;
+  ALTER INDEX IF EXISTS mks_envelopes_by_cursor RENAME TO mks_items_by_cursor;
+  ALTER INDEX IF EXISTS mks_envelopes_by_expiry RENAME TO mks_items_by_expiry;
+
+  -- Each device's log head; its checkpoint is the mks_items row at (account_no, device, position).
+  CREATE TABLE IF NOT EXISTS mks_logs (
+    account_no bigint NOT NULL REFERENCES mks_accounts (account_no) ON DELETE CASCADE,
+    device     bytea  NOT NULL,
+    position   bigint NOT NULL,
+    hash       bytea  NOT NULL,
+    PRIMARY KEY (account_no, device)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */
@@ -68,9 +100,10 @@ export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Brings the database to `POSTGRES_SCHEMA_VERSION`.
+ * @param target Stop at this older version instead (tests build old databases with it).
  * @throws StorageError `SCHEMA_TOO_NEW`; driver errors pass through for the caller to wrap.
  */
-export async function migratePostgres(pool: pg.Pool): Promise<void> {
+export async function migratePostgres(pool: pg.Pool, target = POSTGRES_SCHEMA_VERSION): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -88,12 +121,13 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
         `database schema version ${version} is newer than this library's ${POSTGRES_SCHEMA_VERSION}`,
       );
     }
-    for (let next = version + 1; next <= POSTGRES_SCHEMA_VERSION; next += 1) {
+    const last = Math.min(target, POSTGRES_SCHEMA_VERSION);
+    for (let next = version + 1; next <= last; next += 1) {
       await client.query(MIGRATIONS[next - 1] as string);
     }
     await client.query(
       `INSERT INTO mks_schema (version) VALUES ($1) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version`,
-      [Math.max(version, POSTGRES_SCHEMA_VERSION)],
+      [Math.max(version, last)],
     );
     await client.query('COMMIT');
   } catch (error) {

@@ -15,10 +15,10 @@ const named = (name: string, text: string): NamedSql => ({ name: `mks_${name}`, 
 export const SQL = {
   hasAccount: named('has_account', 'SELECT 1 FROM mks_accounts WHERE account_id = $1'),
   usage: named('usage', 'SELECT bytes_used, envelope_count FROM mks_accounts WHERE account_id = $1'),
-  /** Read after the account's advisory lock, so the counters are current. */
+  /** Read after the account's advisory lock, so the counters and the chain head are current. */
   lockedAccount: named(
     'locked_account',
-    'SELECT account_no, bytes_used, envelope_count FROM mks_accounts WHERE account_id = $1',
+    'SELECT account_no, bytes_used, envelope_count, head_index, head_hash FROM mks_accounts WHERE account_id = $1',
   ),
   createAccount: named(
     'create_account',
@@ -47,7 +47,9 @@ export const SQL = {
   /**
    * Compare-and-swap in one statement: the UPDATE matches only the expected head, and row
    * locking makes a concurrent second UPDATE re-check its WHERE against the new head, match
-   * nothing, and insert nothing. The (account_no, idx) key is a second guard.
+   * nothing, and insert nothing. The (account_no, idx) key is a second guard. (appendChain
+   * also runs it under the account's advisory lock, for the log cut; the CAS stays exact
+   * on its own.)
    */
   appendChain: named(
     'append_chain',
@@ -71,7 +73,7 @@ export const SQL = {
          SELECT record_id, revision, sender, kind, expiry_day, octet_length(bytes) AS size,
                 CASE WHEN (revision, sender) IN (SELECT * FROM unnest($2::int8[], $3::bytea[]))
                      THEN bytes END AS bytes
-           FROM mks_envelopes
+           FROM mks_items
           WHERE account_no = $1 AND record_id = wanted.record_id
           LIMIT 1) e`,
   ),
@@ -82,25 +84,55 @@ export const SQL = {
         WHERE account_no = $1)
      SELECT pg_notify($4, $5)`,
   ),
+  /** Envelopes and checkpoints alike; a checkpoint row has kind 'log' and a position. */
   pull: named(
     'pull',
-    `SELECT e.cursor, e.record_id, e.revision, e.sender, e.kind, e.expiry_day, e.bytes
+    `SELECT e.cursor, e.kind, e.record_id, e.revision, e.sender, e.position, e.expiry_day, e.bytes
        FROM mks_accounts a
        LEFT JOIN LATERAL (
-         SELECT * FROM mks_envelopes
+         SELECT * FROM mks_items
           WHERE account_no = a.account_no AND cursor > $2 ORDER BY cursor LIMIT $3) e ON true
       WHERE a.account_id = $1`,
   ),
+  /** The device's head, and the bytes of its checkpoint at position $3 if one is stored. */
+  logState: named(
+    'log_state',
+    `SELECT l.position, l.hash,
+            (SELECT bytes FROM mks_items WHERE account_no = $1 AND sender = $2 AND position = $3) AS stored
+       FROM (SELECT 1) AS one
+       LEFT JOIN mks_logs l ON l.account_no = $1 AND l.device = $2`,
+  ),
+  logHeadKey: named('log_head_key', 'SELECT position, hash FROM mks_logs WHERE account_no = $1 AND device = $2'),
+  /** No row: no account; a row with a null position: no checkpoint. */
+  logHead: named(
+    'log_head',
+    `SELECT l.position, l.hash, i.bytes
+       FROM mks_accounts a
+       LEFT JOIN mks_logs l ON l.account_no = a.account_no AND l.device = $2
+       LEFT JOIN mks_items i ON i.account_no = l.account_no AND i.sender = l.device AND i.position = l.position
+      WHERE a.account_id = $1`,
+  ),
+  /** Stores a checkpoint (its cursor from the shared sequence) and makes it the device's head. */
+  appendCheckpoint: named(
+    'append_checkpoint',
+    `WITH head AS (
+       INSERT INTO mks_logs (account_no, device, position, hash) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account_no, device) DO UPDATE SET position = EXCLUDED.position, hash = EXCLUDED.hash)
+     INSERT INTO mks_items (account_no, kind, sender, position, expiry_day, bytes)
+     VALUES ($1, 'log', $2, $3, 0, $5)
+     RETURNING cursor`,
+  ),
+  /** Checkpoint rows have expiry_day 0 (a CHECK constraint), so they never expire. */
   expiredAccounts: named(
     'expired_accounts',
     `SELECT a.account_no, a.account_id FROM mks_accounts a
-      WHERE EXISTS (SELECT 1 FROM mks_envelopes e
+      WHERE EXISTS (SELECT 1 FROM mks_items e
                      WHERE e.account_no = a.account_no AND e.expiry_day > 0 AND e.expiry_day < $1)`,
   ),
   collectAccount: named(
     'collect_account',
     `WITH gone AS (
-       DELETE FROM mks_envelopes WHERE account_no = $1 AND expiry_day > 0 AND expiry_day < $2
+       DELETE FROM mks_items WHERE account_no = $1 AND expiry_day > 0 AND expiry_day < $2
        RETURNING octet_length(bytes) AS size),
      usage AS (
        UPDATE mks_accounts
@@ -109,22 +141,26 @@ export const SQL = {
         WHERE account_no = $1)
      SELECT count(*) AS n FROM gone`,
   ),
-  /** Deletes the listed records of one account and shrinks its usage by what went. */
+  /**
+   * Deletes each listed record ($2) of one account whose revision is at most its bound ($3),
+   * and shrinks its usage by what went. A row named twice is deleted once.
+   */
   purge: named(
     'purge',
     `WITH gone AS (
-       DELETE FROM mks_envelopes WHERE account_no = $1 AND record_id = ANY($2::bytea[])
-       RETURNING octet_length(bytes) AS size),
+       DELETE FROM mks_items e USING unnest($2::bytea[], $3::int8[]) AS p (record_id, up_to)
+        WHERE e.account_no = $1 AND e.record_id = p.record_id AND e.revision <= p.up_to
+       RETURNING octet_length(e.bytes) AS size),
      usage AS (
        UPDATE mks_accounts
           SET bytes_used = bytes_used - (SELECT coalesce(sum(size), 0) FROM gone),
               envelope_count = envelope_count - (SELECT count(*) FROM gone)
         WHERE account_no = $1)
-     SELECT count(*) AS n FROM gone`,
+     SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM gone`,
   ),
   latestCursors: named(
     'latest_cursors',
-    `SELECT a.account_id, (SELECT max(cursor) FROM mks_envelopes e WHERE e.account_no = a.account_no) AS cursor
+    `SELECT a.account_id, (SELECT max(cursor) FROM mks_items e WHERE e.account_no = a.account_no) AS cursor
        FROM mks_accounts a WHERE a.account_id = ANY($1::bytea[])`,
   ),
   /**
@@ -174,9 +210,9 @@ export function insertEnvelopesSql(rows: number): string {
       const p = 2 + r * 6;
       tuples.push(`($1, $${p}, $${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`);
     }
-    text = `INSERT INTO mks_envelopes (account_no, record_id, revision, sender, kind, expiry_day, bytes)
+    text = `INSERT INTO mks_items (account_no, record_id, revision, sender, kind, expiry_day, bytes)
       VALUES ${tuples.join(', ')}
-      ON CONFLICT (account_no, record_id) DO UPDATE SET
+      ON CONFLICT (account_no, record_id) WHERE record_id IS NOT NULL DO UPDATE SET
         cursor = EXCLUDED.cursor, revision = EXCLUDED.revision, sender = EXCLUDED.sender,
         kind = EXCLUDED.kind, expiry_day = EXCLUDED.expiry_day, bytes = EXCLUDED.bytes
       RETURNING cursor`;

@@ -13,13 +13,24 @@
  * and keeps the account's usage counters exact. Different accounts never wait for each other
  * (apart from a 1-in-2^32 collision of their lock keys, which only costs a wait).
  *
- * Chain appends are a single compare-and-swap statement (see postgresSql.ts). Numbers: bigint
- * columns come back from `pg` as strings and are converted; every value stays a safe integer.
+ * Device logs ride on the same lock. A log append (a push or purge with a checkpoint) checks
+ * and moves the device's head inside the locked transaction, and `appendChain` takes the lock
+ * too, so a cut (a `remove` or `rotate` naming the device's exact head) is checked with no
+ * push of that device in flight, in any process. A row lock on the head (SELECT ... FOR
+ * UPDATE) would not do: a device with no checkpoint yet has no head row to lock, and the cut
+ * "no checkpoint at all" must still exclude its first append. Locking the account row would
+ * work, but every envelope writer already holds the advisory lock, so one lock serves both,
+ * always taken first (no lock-order deadlock). Chain appends are rare, so they always take it
+ * (one code path) and keep their compare-and-swap statement (see postgresSql.ts).
+ *
+ * Numbers: bigint columns come back from `pg` as strings and are converted; every value
+ * stays a safe integer.
  */
 import pg from 'pg';
-import { exceedsQuota, planBatch, type StoredVersion } from './batchPlan.js';
-import { copyBytes, toHex } from './bytes.js';
+import { exceedsQuota, planBatch, withCheckpoint, type StoredVersion, type UsageDelta } from './batchPlan.js';
+import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
+import { checkCut, decideLogAppend, type HeadKey, type LogDecision } from './logRules.js';
 import { ENVELOPE_CHANNEL, envelopePayload, PostgresListener } from './postgresListener.js';
 import { migratePostgres } from './postgresSchema.js';
 import { INSERT_CHUNK, insertEnvelopesSql, SQL, type NamedSql } from './postgresSql.js';
@@ -27,10 +38,14 @@ import type {
   ChainEntryRow,
   EnvelopeInput,
   EnvelopeKind,
+  EnvelopePurge,
+  LogAppend,
+  LogCut,
+  LogHead,
   PullPage,
   PutOutcome,
   Store,
-  StoredEnvelope,
+  StoredItem,
   StoreLimits,
   Unwatch,
   Usage,
@@ -42,15 +57,18 @@ import {
   checkChainEntry,
   checkCounter,
   checkDay,
+  checkDeviceId,
   checkEnvelopes,
   checkExpiry,
   checkHash,
   checkInt,
+  checkLogAppend,
+  checkLogCut,
   checkMailboxBytes,
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
-  checkRecordIds,
+  checkPurges,
 } from './validate.js';
 
 /** Options of `PostgresStore.connect`. */
@@ -78,7 +96,16 @@ function toEntry(row: Row): ChainEntryRow {
   return { index: num(row['idx']), hash: bytesOf(row['hash']), bytes: bytesOf(row['bytes']) };
 }
 
-function toEnvelope(row: Row): StoredEnvelope {
+function toItem(row: Row): StoredItem {
+  if (row['kind'] === 'log') {
+    return {
+      kind: 'log',
+      cursor: num(row['cursor']),
+      device: bytesOf(row['sender']),
+      position: num(row['position']),
+      bytes: bytesOf(row['bytes']),
+    };
+  }
   return {
     cursor: num(row['cursor']),
     recordId: bytesOf(row['record_id']),
@@ -97,6 +124,11 @@ function accountLockKey(accountId: Uint8Array): number {
 
 function notFound(): never {
   throw storageError('ACCOUNT_NOT_FOUND', 'no such account');
+}
+
+function headKey(row: Row | undefined): HeadKey | undefined {
+  if (row === undefined || row['position'] === null) return undefined;
+  return { position: num(row['position']), hash: row['hash'] as Buffer };
 }
 
 /** A `Store` in PostgreSQL. Create it with `PostgresStore.connect`. */
@@ -210,46 +242,54 @@ export class PostgresStore implements Store {
     return rows.filter((row) => row['idx'] !== null).map(toEntry);
   }
 
-  async appendChain(accountId: Uint8Array, expectedHeadHash: Uint8Array, entry: ChainEntryRow): Promise<void> {
+  async appendChain(
+    accountId: Uint8Array,
+    expectedHeadHash: Uint8Array,
+    entry: ChainEntryRow,
+    cut?: LogCut,
+  ): Promise<void> {
     checkAccountId(accountId);
     checkHash('expectedHeadHash', expectedHeadHash);
     checkChainEntry(entry);
-    let appended: boolean;
-    try {
-      const result = await this.query(SQL.appendChain, [
-        param(accountId),
-        param(expectedHeadHash),
-        entry.index,
-        param(entry.hash),
-        param(entry.bytes),
-      ]);
-      appended = result.rowCount === 1;
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      if (cause?.code !== '23505') throw error;
-      appended = false;
-    }
-    if (appended) return;
-    if (!(await this.hasAccount(accountId))) notFound();
-    throw storageError('CHAIN_CONFLICT', 'the chain head moved; re-read it and retry');
+    checkLogCut(cut);
+    const conflict = (): never => {
+      throw storageError('CHAIN_CONFLICT', 'the chain head moved; re-read it and retry');
+    };
+    // Under the account's lock, so the cut is checked against a head no push can move meanwhile.
+    await this.inAccountTransaction(accountId, async (client) => {
+      const account = (await client.query<Row>({ ...SQL.lockedAccount, values: [param(accountId)] })).rows[0];
+      if (account === undefined) notFound();
+      const head = { index: num(account['head_index']), hash: account['head_hash'] as Buffer };
+      if (!sameBytes(head.hash, expectedHeadHash) || entry.index !== head.index + 1) conflict();
+      if (cut !== undefined) {
+        const { rows } = await client.query<Row>({ ...SQL.logHeadKey, values: [account['account_no'], param(cut.device)] });
+        checkCut(headKey(rows[0]), cut);
+      }
+      const values = [param(accountId), param(expectedHeadHash), entry.index, param(entry.hash), param(entry.bytes)];
+      if ((await client.query({ ...SQL.appendChain, values })).rowCount !== 1) conflict();
+    });
   }
 
-  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[]): Promise<PutOutcome[]> {
+  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[], log?: LogAppend): Promise<PutOutcome[]> {
     checkAccountId(accountId);
     checkEnvelopes(items);
+    checkLogAppend(log);
     return this.inAccountTransaction(accountId, async (client) => {
       const account = (await client.query<Row>({ ...SQL.lockedAccount, values: [param(accountId)] })).rows[0];
       if (account === undefined) notFound();
       const accountNo = account['account_no'];
+      const decision = await this.decideLog(client, accountNo, log);
       const stored = await this.storedVersions(client, accountNo, items);
       const plan = planBatch(items, (key) => stored.get(key));
+      const checkpoint = decision === 'append' ? log : undefined;
+      const total = withCheckpoint(plan, checkpoint?.bytes);
       const used = { bytes: num(account['bytes_used']), envelopes: num(account['envelope_count']) };
-      if (exceedsQuota(used, plan, this.limits)) {
-        throw storageError('QUOTA_EXCEEDED', 'the batch would exceed the account quota');
+      if (exceedsQuota(used, total, this.limits)) {
+        throw storageError('QUOTA_EXCEEDED', 'the call would exceed the account quota');
       }
-      if (plan.writes.size === 0) return plan.outcomes;
+      // The checkpoint goes in first, so its cursor is below every envelope of the call.
+      let lastCursor = checkpoint === undefined ? 0 : await this.appendCheckpoint(client, accountNo, checkpoint);
       const writes = [...plan.writes.values()];
-      let lastCursor = 0;
       for (let start = 0; start < writes.length; start += INSERT_CHUNK) {
         const chunk = writes.slice(start, start + INSERT_CHUNK);
         const values: unknown[] = [accountNo];
@@ -259,12 +299,40 @@ export class PostgresStore implements Store {
         const inserted = await client.query<Row>(insertEnvelopesSql(chunk.length), values);
         for (const row of inserted.rows) lastCursor = Math.max(lastCursor, num(row['cursor']));
       }
-      // NOTIFY inside the transaction is delivered at COMMIT, and only if it commits.
-      await client.query({
-        ...SQL.finishPut,
-        values: [accountNo, plan.bytesDelta, plan.countDelta, ENVELOPE_CHANNEL, envelopePayload(toHex(accountId), lastCursor)],
-      });
+      if (lastCursor > 0) await this.finishPut(client, accountId, accountNo, total, lastCursor);
       return plan.outcomes;
+    });
+  }
+
+  /** Decides `log` against the device's stored log (see `decideLogAppend`); under the account lock. */
+  private async decideLog(client: pg.PoolClient, accountNo: unknown, log: LogAppend | undefined): Promise<LogDecision | undefined> {
+    if (log === undefined) return undefined;
+    const { rows } = await client.query<Row>({ ...SQL.logState, values: [accountNo, param(log.device), log.position] });
+    const row = rows[0];
+    return decideLogAppend(headKey(row), log, () => (row?.['stored'] ?? undefined) as Buffer | undefined);
+  }
+
+  /** Stores `log` and makes it the device's head; returns its cursor. */
+  private async appendCheckpoint(client: pg.PoolClient, accountNo: unknown, log: LogAppend): Promise<number> {
+    const { rows } = await client.query<Row>({
+      ...SQL.appendCheckpoint,
+      values: [accountNo, param(log.device), log.position, param(log.hash), param(log.bytes)],
+    });
+    return num(rows[0]?.['cursor']);
+  }
+
+  /** Applies the usage change and queues the wakeup for `lastCursor`. */
+  private async finishPut(
+    client: pg.PoolClient,
+    accountId: Uint8Array,
+    accountNo: unknown,
+    delta: UsageDelta,
+    lastCursor: number,
+  ): Promise<void> {
+    // NOTIFY inside the transaction is delivered at COMMIT, and only if it commits.
+    await client.query({
+      ...SQL.finishPut,
+      values: [accountNo, delta.bytesDelta, delta.countDelta, ENVELOPE_CHANNEL, envelopePayload(toHex(accountId), lastCursor)],
     });
   }
 
@@ -307,22 +375,49 @@ export class PostgresStore implements Store {
     const { rows } = await this.query(SQL.pull, [param(accountId), afterCursor, limit + 1]);
     if (rows.length === 0) notFound();
     const found = rows.filter((row) => row['cursor'] !== null);
-    const envelopes = found.slice(0, limit).map(toEnvelope);
-    const last = envelopes[envelopes.length - 1];
-    return { envelopes, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
+    const items = found.slice(0, limit).map(toItem);
+    const last = items[items.length - 1];
+    return { items, cursor: last?.cursor ?? afterCursor, more: found.length > limit };
   }
 
-  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+  async purgeEnvelopes(accountId: Uint8Array, purges: readonly EnvelopePurge[], log?: LogAppend): Promise<number> {
     checkAccountId(accountId);
-    checkRecordIds(recordIds);
-    // Under the account's lock, like a push, so the usage counters stay exact.
+    checkPurges(purges);
+    checkLogAppend(log);
+    // Under the account's lock, like a push, so the usage counters and the log head stay exact.
     return this.inAccountTransaction(accountId, async (client) => {
       const account = (await client.query<Row>({ ...SQL.lockedAccount, values: [param(accountId)] })).rows[0];
       if (account === undefined) notFound();
-      if (recordIds.length === 0) return 0;
-      const result = await client.query<Row>({ ...SQL.purge, values: [account['account_no'], recordIds.map(param)] });
-      return num(result.rows[0]?.['n'] ?? 0);
+      const accountNo = account['account_no'];
+      const decision = await this.decideLog(client, accountNo, log);
+      let count = 0;
+      let size = 0;
+      if (purges.length > 0) {
+        const values = [accountNo, purges.map((p) => param(p.recordId)), purges.map((p) => p.upToRevision)];
+        const gone = (await client.query<Row>({ ...SQL.purge, values })).rows[0];
+        count = num(gone?.['n'] ?? 0);
+        size = num(gone?.['size'] ?? 0);
+      }
+      if (decision !== 'append' || log === undefined) return count;
+      // The deletes already shrank the counters; the quota sees the call's net effect.
+      const used = { bytes: num(account['bytes_used']), envelopes: num(account['envelope_count']) };
+      if (exceedsQuota(used, withCheckpoint({ bytesDelta: -size, countDelta: -count }, log.bytes), this.limits)) {
+        throw storageError('QUOTA_EXCEEDED', 'the call would exceed the account quota');
+      }
+      const cursor = await this.appendCheckpoint(client, accountNo, log);
+      await this.finishPut(client, accountId, accountNo, { bytesDelta: log.bytes.length, countDelta: 1 }, cursor);
+      return count;
     });
+  }
+
+  async logHead(accountId: Uint8Array, device: Uint8Array): Promise<LogHead | null> {
+    checkAccountId(accountId);
+    checkDeviceId('device', device);
+    const { rows } = await this.query(SQL.logHead, [param(accountId), param(device)]);
+    const row = rows[0];
+    if (row === undefined) notFound();
+    if (row['position'] === null) return null;
+    return { position: num(row['position']), hash: bytesOf(row['hash']), bytes: bytesOf(row['bytes']) };
   }
 
   /**

@@ -13,23 +13,36 @@
  * Concurrency. better-sqlite3 is synchronous, so each call runs to completion inside one
  * transaction (writes use BEGIN IMMEDIATE) and is atomic. Several processes may open the
  * same file; they serialise on SQLite's write lock (`busyTimeoutMs`), cursors stay in commit
- * order, and CAS appends stay exact. `watch` only sees commits made through this instance.
+ * order, and CAS appends, log appends and log cuts stay exact (a cut is checked in the same
+ * write transaction as its chain append). `watch` only sees commits made through this instance.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StorageError } from '../errors.js';
-import { exceedsQuota, planBatch } from './batchPlan.js';
+import { exceedsQuota, planBatch, withCheckpoint, type UsageDelta } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
+import { checkCut, decideLogAppend, type LogDecision } from './logRules.js';
 import { migrateSqlite } from './sqliteSchema.js';
-import { prepareStatements, type AccountRow, type ChainRow, type SqliteStatements } from './sqliteStatements.js';
+import {
+  prepareStatements,
+  type AccountRow,
+  type ChainRow,
+  type ItemRow,
+  type SqliteStatements,
+} from './sqliteStatements.js';
 import type {
   ChainEntryRow,
   EnvelopeInput,
+  EnvelopePurge,
+  LogAppend,
+  LogCut,
+  LogHead,
   PullPage,
   PutOutcome,
   Store,
+  StoredItem,
   StoreLimits,
   Unwatch,
   Usage,
@@ -41,15 +54,18 @@ import {
   checkChainEntry,
   checkCounter,
   checkDay,
+  checkDeviceId,
   checkEnvelopes,
   checkExpiry,
   checkHash,
   checkInt,
+  checkLogAppend,
+  checkLogCut,
   checkMailboxBytes,
   checkMailboxId,
   checkNonceKey,
   checkPageLimit,
-  checkRecordIds,
+  checkPurges,
 } from './validate.js';
 import { WatcherRegistry } from './watchers.js';
 
@@ -88,6 +104,21 @@ function blob(bytes: Uint8Array): Buffer {
 
 function toEntry(row: ChainRow): ChainEntryRow {
   return { index: row.idx, hash: copyBytes(row.hash), bytes: copyBytes(row.bytes) };
+}
+
+function toItem(row: ItemRow): StoredItem {
+  if (row.kind === 'log') {
+    return { kind: 'log', cursor: row.cursor, device: copyBytes(row.sender), position: row.position, bytes: copyBytes(row.bytes) };
+  }
+  return {
+    cursor: row.cursor,
+    recordId: copyBytes(row.record_id),
+    revision: row.revision,
+    sender: copyBytes(row.sender),
+    kind: row.kind,
+    expiryDay: row.expiry_day,
+    bytes: copyBytes(row.bytes),
+  };
 }
 
 /** A `Store` in one SQLite file. Create it with `SqliteStore.open`. */
@@ -191,10 +222,16 @@ export class SqliteStore implements Store {
     );
   }
 
-  async appendChain(accountId: Uint8Array, expectedHeadHash: Uint8Array, entry: ChainEntryRow): Promise<void> {
+  async appendChain(
+    accountId: Uint8Array,
+    expectedHeadHash: Uint8Array,
+    entry: ChainEntryRow,
+    cut?: LogCut,
+  ): Promise<void> {
     checkAccountId(accountId);
     checkHash('expectedHeadHash', expectedHeadHash);
     checkChainEntry(entry);
+    checkLogCut(cut);
     this.run(() =>
       this.db
         .transaction(() => {
@@ -202,6 +239,8 @@ export class SqliteStore implements Store {
           if (!sameBytes(account.head_hash, expectedHeadHash) || entry.index !== account.head_index + 1) {
             throw storageError('CHAIN_CONFLICT', 'the chain head moved; re-read it and retry');
           }
+          // BEGIN IMMEDIATE holds the file's write lock, so no log append slips in between.
+          if (cut !== undefined) checkCut(this.sql.logHeadKey.get(account.account_no, blob(cut.device)), cut);
           this.sql.insertChain.run(account.account_no, entry.index, blob(entry.hash), blob(entry.bytes));
           this.sql.setHead.run(entry.index, blob(entry.hash), account.account_no);
         })
@@ -209,20 +248,52 @@ export class SqliteStore implements Store {
     );
   }
 
-  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[]): Promise<PutOutcome[]> {
+  async putEnvelopes(accountId: Uint8Array, items: readonly EnvelopeInput[], log?: LogAppend): Promise<PutOutcome[]> {
     checkAccountId(accountId);
     checkEnvelopes(items);
+    checkLogAppend(log);
     const { outcomes, lastCursor } = this.run(() =>
-      this.db.transaction(() => this.writeBatch(accountId, items)).immediate(),
+      this.db.transaction(() => this.writeBatch(accountId, items, log)).immediate(),
     );
     if (lastCursor > 0) this.watchers.emit(toHex(accountId), lastCursor);
     return outcomes;
   }
 
+  /** Decides `log` against the account's stored log (see `decideLogAppend`). */
+  private decideLog(no: number, log: LogAppend | undefined): LogDecision | undefined {
+    if (log === undefined) return undefined;
+    const device = blob(log.device);
+    return decideLogAppend(this.sql.logHeadKey.get(no, device), log, () =>
+      this.sql.checkpointBytes.get(no, device, log.position)?.bytes,
+    );
+  }
+
+  /**
+   * Checks the quota for `delta` plus the checkpoint when `decision` stores it, stores the
+   * checkpoint and moves the head, and applies the usage change. Returns the checkpoint's
+   * cursor, or 0 when none was stored.
+   * @throws StorageError `QUOTA_EXCEEDED` (the caller's transaction rolls back)
+   */
+  private admit(account: AccountRow, delta: UsageDelta, log: LogAppend | undefined, decision: LogDecision | undefined): number {
+    const no = account.account_no;
+    const checkpoint = decision === 'append' ? log : undefined;
+    const total = withCheckpoint(delta, checkpoint?.bytes);
+    if (exceedsQuota({ bytes: account.bytes_used, envelopes: account.envelope_count }, total, this.limits)) {
+      throw storageError('QUOTA_EXCEEDED', 'the call would exceed the account quota');
+    }
+    if (total.bytesDelta !== 0 || total.countDelta !== 0) this.sql.addUsage.run(total.bytesDelta, total.countDelta, no);
+    if (checkpoint === undefined) return 0;
+    const device = blob(checkpoint.device);
+    const { lastInsertRowid } = this.sql.insertCheckpoint.run(no, device, checkpoint.position, blob(checkpoint.bytes));
+    this.sql.setLogHead.run(no, device, checkpoint.position, blob(checkpoint.hash));
+    return Number(lastInsertRowid);
+  }
+
   /** The body of putEnvelopes, inside its transaction; throwing rolls everything back. */
-  private writeBatch(accountId: Uint8Array, items: readonly EnvelopeInput[]) {
+  private writeBatch(accountId: Uint8Array, items: readonly EnvelopeInput[], log: LogAppend | undefined) {
     const account = this.account(accountId);
     const no = account.account_no;
+    const decision = this.decideLog(no, log);
     const plan = planBatch(items, (key) => {
       const row = this.sql.envelopeHeader.get(no, Buffer.from(key, 'hex'));
       return (
@@ -236,10 +307,8 @@ export class SqliteStore implements Store {
         }
       );
     });
-    if (exceedsQuota({ bytes: account.bytes_used, envelopes: account.envelope_count }, plan, this.limits)) {
-      throw storageError('QUOTA_EXCEEDED', 'the batch would exceed the account quota');
-    }
-    let lastCursor = 0;
+    // The checkpoint goes in first, so its cursor is below every envelope of the call.
+    let lastCursor = this.admit(account, plan, log, decision);
     for (const item of plan.writes.values()) {
       this.sql.deleteEnvelope.run(no, blob(item.recordId));
       const inserted = this.sql.insertEnvelope.run(
@@ -253,7 +322,6 @@ export class SqliteStore implements Store {
       );
       lastCursor = Number(inserted.lastInsertRowid);
     }
-    if (plan.bytesDelta !== 0 || plan.countDelta !== 0) this.sql.addUsage.run(plan.bytesDelta, plan.countDelta, no);
     return { outcomes: plan.outcomes, lastCursor };
   }
 
@@ -263,39 +331,45 @@ export class SqliteStore implements Store {
     const rows = this.run(() =>
       this.db.transaction(() => this.sql.pull.all(this.account(accountId).account_no, afterCursor, limit + 1))(),
     );
-    const envelopes = rows.slice(0, limit).map((row) => ({
-      cursor: row.cursor,
-      recordId: copyBytes(row.record_id),
-      revision: row.revision,
-      sender: copyBytes(row.sender),
-      kind: row.kind,
-      expiryDay: row.expiry_day,
-      bytes: copyBytes(row.bytes),
-    }));
-    const last = envelopes[envelopes.length - 1];
-    return { envelopes, cursor: last?.cursor ?? afterCursor, more: rows.length > limit };
+    const items = rows.slice(0, limit).map(toItem);
+    const last = items[items.length - 1];
+    return { items, cursor: last?.cursor ?? afterCursor, more: rows.length > limit };
   }
 
-  async purgeEnvelopes(accountId: Uint8Array, recordIds: readonly Uint8Array[]): Promise<number> {
+  async purgeEnvelopes(accountId: Uint8Array, purges: readonly EnvelopePurge[], log?: LogAppend): Promise<number> {
     checkAccountId(accountId);
-    checkRecordIds(recordIds);
-    return this.run(() =>
+    checkPurges(purges);
+    checkLogAppend(log);
+    const { count, checkpointCursor } = this.run(() =>
       this.db
         .transaction(() => {
-          const no = this.account(accountId).account_no;
+          const account = this.account(accountId);
+          const no = account.account_no;
+          const decision = this.decideLog(no, log);
           let count = 0;
           let size = 0;
-          for (const recordId of recordIds) {
-            const gone = this.sql.purgeEnvelope.get(no, blob(recordId));
+          for (const { recordId, upToRevision } of purges) {
+            const gone = this.sql.purgeEnvelope.get(no, blob(recordId), upToRevision);
             if (gone === undefined) continue;
             count += 1;
             size += gone.size;
           }
-          if (count > 0) this.sql.subtractUsage.run(size, count, no);
-          return count;
+          const checkpointCursor = this.admit(account, { bytesDelta: -size, countDelta: -count }, log, decision);
+          return { count, checkpointCursor };
         })
         .immediate(),
     );
+    if (checkpointCursor > 0) this.watchers.emit(toHex(accountId), checkpointCursor);
+    return count;
+  }
+
+  async logHead(accountId: Uint8Array, device: Uint8Array): Promise<LogHead | null> {
+    checkAccountId(accountId);
+    checkDeviceId('device', device);
+    const row = this.run(() =>
+      this.db.transaction(() => this.sql.logHead.get(this.account(accountId).account_no, blob(device)))(),
+    );
+    return row === undefined ? null : { position: row.position, hash: copyBytes(row.hash), bytes: copyBytes(row.bytes) };
   }
 
   async collectExpired(today: number): Promise<number> {

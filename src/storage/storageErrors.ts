@@ -17,6 +17,8 @@ export const STORAGE_ERROR_CODES = {
   ACCOUNT_EXISTS: 'client: createAccount for an account that exists',
   ACCOUNT_NOT_FOUND: 'client: account-scoped call for an unknown account',
   CHAIN_CONFLICT: 'client: appendChain lost the race or named a stale head; re-read and retry',
+  LOG_CONFLICT: "client: the checkpoint neither extends the device's log head nor repeats its own; nothing stored",
+  LOG_CUT_STALE: "client: appendChain's cut does not name the device's current log head; nothing written",
   QUOTA_EXCEEDED: 'client: the batch would exceed the account byte or envelope quota; nothing stored',
   MAILBOX_FULL: 'client: a live message already sits under this mailbox id',
   SCHEMA_TOO_NEW: 'fatal: the database was migrated by a newer version of this library',

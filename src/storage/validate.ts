@@ -9,7 +9,9 @@ import {
   MAILBOX_ID_MAX_BYTES,
   MAILBOX_ID_MIN_BYTES,
   MAX_CHAIN_INDEX,
+  MAX_CHECKPOINT_BYTES,
   MAX_DAY,
+  MAX_LOG_POSITION,
   MAX_MAILBOX_BYTES,
   MAX_PAGE,
   MAX_PURGE_IDS,
@@ -18,7 +20,7 @@ import {
   NONCE_KEY_MIN_BYTES,
   RECORD_ID_BYTES,
 } from './limits.js';
-import type { ChainEntryRow, EnvelopeInput } from './store.js';
+import type { ChainEntryRow, EnvelopeInput, EnvelopePurge, LogAppend, LogCut } from './store.js';
 import { storageError } from './storageErrors.js';
 
 function invalid(message: string): never {
@@ -43,6 +45,11 @@ export function checkInt(label: string, value: unknown, min: number, max: number
 /** A 32-byte account id. */
 export function checkAccountId(accountId: unknown): asserts accountId is Uint8Array {
   checkBytes('accountId', accountId, ACCOUNT_ID_BYTES);
+}
+
+/** A 16-byte device id. */
+export function checkDeviceId(label: string, device: unknown): asserts device is Uint8Array {
+  checkBytes(label, device, DEVICE_ID_BYTES);
 }
 
 /** A 32-byte hash. */
@@ -91,11 +98,54 @@ export function checkEnvelopes(items: readonly EnvelopeInput[]): void {
   items.forEach(checkEnvelope);
 }
 
-/** The record ids of a purge: an array of at most `MAX_PURGE_IDS` 16-byte ids. */
-export function checkRecordIds(recordIds: unknown): asserts recordIds is readonly Uint8Array[] {
-  if (!Array.isArray(recordIds)) invalid('recordIds must be an array');
-  if (recordIds.length > MAX_PURGE_IDS) invalid(`recordIds must hold at most ${MAX_PURGE_IDS} ids`);
-  recordIds.forEach((id, i) => checkBytes(`recordIds[${i}]`, id, RECORD_ID_BYTES));
+/** The purges of a purge call: at most `MAX_PURGE_IDS` of {16-byte record id, u32 revision}. */
+export function checkPurges(purges: unknown): asserts purges is readonly EnvelopePurge[] {
+  if (!Array.isArray(purges)) invalid('purges must be an array');
+  if (purges.length > MAX_PURGE_IDS) invalid(`purges must hold at most ${MAX_PURGE_IDS} entries`);
+  purges.forEach((purge: unknown, i) => {
+    if (typeof purge !== 'object' || purge === null) invalid(`purges[${i}] must be an object`);
+    const { recordId, upToRevision } = purge as EnvelopePurge;
+    checkBytes(`purges[${i}].recordId`, recordId, RECORD_ID_BYTES);
+    checkInt(`purges[${i}].upToRevision`, upToRevision, 0, MAX_REVISION);
+  });
+}
+
+/** True when every byte is zero. */
+function allZero(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0);
+}
+
+/**
+ * An optional checkpoint append: undefined (none), or a 16-byte device, a position in
+ * 1..2^32-1, 32-byte hashes (the previous one all zero at position 1) and 1 byte to 4 MiB.
+ */
+export function checkLogAppend(log: unknown): asserts log is LogAppend | undefined {
+  if (log === undefined) return;
+  if (typeof log !== 'object' || log === null) invalid('log must be an object');
+  const { device, position, prevHash, hash, bytes } = log as LogAppend;
+  checkDeviceId('log.device', device);
+  checkInt('log.position', position, 1, MAX_LOG_POSITION);
+  checkHash('log.prevHash', prevHash);
+  if (position === 1 && !allZero(prevHash)) invalid('log.prevHash must be all zero at position 1');
+  checkHash('log.hash', hash);
+  checkBytes('log.bytes', bytes, 1, MAX_CHECKPOINT_BYTES);
+}
+
+/**
+ * An optional log cut: undefined (none), or a 16-byte device with position 0 and hash null,
+ * or with a position in 1..2^32-1 and a 32-byte hash.
+ */
+export function checkLogCut(cut: unknown): asserts cut is LogCut | undefined {
+  if (cut === undefined) return;
+  if (typeof cut !== 'object' || cut === null) invalid('cut must be an object');
+  const { device, position, hash } = cut as LogCut;
+  checkDeviceId('cut.device', device);
+  checkInt('cut.position', position, 0, MAX_LOG_POSITION);
+  if (position === 0) {
+    if (hash !== null) invalid('cut.hash must be null at position 0');
+  } else {
+    checkHash('cut.hash', hash);
+  }
 }
 
 /** A mailbox id of 16 to 64 bytes. */

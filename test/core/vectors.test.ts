@@ -26,7 +26,7 @@ import { open, type OpenOptions } from '../../src/core/open.js';
 import { isPaddedLength, pad, paddedLength, unpad } from '../../src/core/padding.js';
 import { seal } from '../../src/core/seal.js';
 import { BACKENDS } from '../support/devices.js';
-import { expectHex, load, outcome, outcomeAsync, replay, revive, type Versioned } from '../support/vectorFiles.js';
+import { expectHex, load, outcome, outcomeAsync, replay, revive, V1_EPOCH0_SEED, type Versioned } from '../support/vectorFiles.js';
 
 // ---------------------------------------------------------------------------------------------
 // The vector files' shapes
@@ -205,7 +205,7 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
     suite = await loadSuite(backend);
     devices = [];
     for (const v of devicesFile.devices) {
-      devices.push(await Device.generate({ backend, random: replay(v.identitySeed + v.encryptionSecret).random }));
+      devices.push(await Device.generate({ backend, random: replay(v.identitySeed + v.encryptionSecret + V1_EPOCH0_SEED).random }));
     }
     cards = devices.map((d) => d.public);
   });
@@ -213,7 +213,7 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
   describe('devices.json', () => {
     it.each(devicesFile.devices.map((v, i) => [v.name, i] as const))('%s derives its keys, id, binding and card', async (_name, i) => {
       const v = devicesFile.devices[i]!;
-      const source = replay(v.identitySeed + v.encryptionSecret);
+      const source = replay(v.identitySeed + v.encryptionSecret + V1_EPOCH0_SEED);
       const d = await Device.generate({ backend, random: source.random });
       expect(source.exhausted()).toBe(true);
       expectHex(d.public.identityKey, v.identityKey);

@@ -31,7 +31,7 @@ describe('call history syncs across devices', () => {
     }
     // The server no longer holds the record's body: only the tombstone that replaced it.
     const page = await env.store.pullEnvelopes(phone!.account.accountId, 0, 100);
-    expect(page.envelopes.map((e) => e.kind)).toEqual(['tombstone']);
+    expect(page.items.map((e) => e.kind)).toEqual(['tombstone']);
   });
 
   it('a record larger than one CBOR string limit (about 150 KiB) syncs through the server', async () => {

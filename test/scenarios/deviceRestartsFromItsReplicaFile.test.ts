@@ -8,6 +8,7 @@ import { callLogOptions } from '../../src/sync/callLog.js';
 import { loadDevice, saveDevice } from '../../src/sync/deviceVault.js';
 import { Replica } from '../../src/sync/replica.js';
 import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
+import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
@@ -57,7 +58,7 @@ describe('a device restarts from its replica file', () => {
     // Sequence numbers go on after the restart: never one the device already used.
     const after = await calls.put(call());
     await replica.sync();
-    const stored = (await env.store.pullEnvelopes(account.accountId, 0, 100)).envelopes;
+    const stored = onlyEnvelopes((await env.store.pullEnvelopes(account.accountId, 0, 100)).items);
     const sequenceOf = (id: Uint8Array) => parseEnvelope(stored.find((e) => Buffer.from(e.recordId).equals(Buffer.from(id)))!.bytes).sequence;
     expect(sequenceOf(after)).toBeGreaterThan(sequenceOf(before));
     await replica.close();

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { CALL_RETENTION_DAYS } from '../../src/sync/callLog.js';
+import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
@@ -25,7 +26,7 @@ describe('expiry', () => {
     expect(await laptop!.calls.count()).toBe(2);
 
     // The public expiry day is counted from the upload, the same for both calls.
-    const stored = (await env.store.pullEnvelopes(phone!.account.accountId, 0, 10)).envelopes;
+    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 10)).items);
     const days = stored.map((e) => parseEnvelope(e.bytes).expiryDay);
     expect(new Set(days).size).toBe(1);
     expect(days[0]).toBe(Math.floor(now / DAY) + CALL_RETENTION_DAYS + 1);

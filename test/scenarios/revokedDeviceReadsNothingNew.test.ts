@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open } from '../../src/core/open.js';
 import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
+import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
@@ -35,7 +36,7 @@ describe('revocation', () => {
     // ...and even with the raw envelope in hand (a copy of the server's database), it has no stanza.
     const page = await env.store.pullEnvelopes(phone!.account.accountId, 0, 100);
     const senders = new DeviceDirectory(phone!.account.chain.activeDevices());
-    const newest = page.envelopes[page.envelopes.length - 1]!;
+    const newest = page.items[page.items.length - 1]!;
     expect(open(tablet!.account.device, phone!.account.accountId, senders, newest.bytes)).toBeNull();
     expect(await tablet!.calls.get(before)).toBeDefined();
   });
@@ -54,7 +55,7 @@ describe('revocation', () => {
     expect(events).toContain('device-removed');
     const id = await laptop!.calls.put(call());
     await laptop!.replica.sync();
-    const stored = (await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).envelopes.at(-1)!;
+    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).items).at(-1)!;
     expect(stored.recordId).toEqual(id);
     const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
     expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
@@ -67,7 +68,7 @@ describe('revocation', () => {
     const offline = await laptop!.calls.put(call()); // sealed for phone, laptop, tablet and the recovery key
     await phone!.account.remove(tablet!.account.device.id);
     await laptop!.replica.sync(); // refreshes the chain, then pushes
-    const stored = (await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).envelopes.find((e) => Buffer.from(e.recordId).equals(Buffer.from(offline)))!;
+    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).items).find((e) => Buffer.from(e.recordId).equals(Buffer.from(offline)))!;
     const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
     expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
     await phone!.replica.sync();

@@ -32,7 +32,7 @@ function sealOnLaptop(view: ChainState, i: number): Uint8Array {
 
 async function snapshot() {
   const page = await h.store.pullEnvelopes(account.accountId, 0, 100);
-  return { usage: await h.store.usage(account.accountId), cursors: page.envelopes.map((e) => e.cursor), head: toHex((await h.store.chainHead(account.accountId)).hash) };
+  return { usage: await h.store.usage(account.accountId), cursors: page.items.map((e) => e.cursor), head: toHex((await h.store.chainHead(account.accountId)).hash) };
 }
 
 describe('a laptop that missed a revocation seals for the removed tablet', () => {

@@ -9,6 +9,9 @@ import { ephemeralSuite } from './conformance/ephemeral.js';
 import { envelopeSuite } from './conformance/envelopes.js';
 import { expirySuite } from './conformance/expiry.js';
 import { lifecycleSuite } from './conformance/lifecycle.js';
+import { logCutSuite } from './conformance/logCut.js';
+import { logModelSuite } from './conformance/logModel.js';
+import { logSuite } from './conformance/logs.js';
 import { modelSuite } from './conformance/model.js';
 import { purgeSuite } from './conformance/purge.js';
 import { quotaSuite } from './conformance/quota.js';
@@ -26,10 +29,13 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
     quotaSuite(makeStore);
     expirySuite(makeStore);
     purgeSuite(makeStore);
+    logSuite(makeStore);
+    logCutSuite(makeStore);
     ephemeralSuite(makeStore);
     watchSuite(makeStore);
     validationSuite(makeStore);
     lifecycleSuite(makeStore);
     modelSuite(makeStore);
+    logModelSuite(makeStore);
   });
 }

@@ -2,7 +2,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { isMultikeySyncError } from '../../src/errors.js';
-import type { ChainEntryRow, EnvelopeInput, Store, StoredEnvelope, StoreLimits } from '../../src/storage/index.js';
+import type {
+  ChainEntryRow,
+  EnvelopeInput,
+  EnvelopePurge,
+  LogAppend,
+  Store,
+  StoredEnvelope,
+  StoredItem,
+  StoreLimits,
+} from '../../src/storage/index.js';
 
 /** What an adapter's test file hands to the conformance suite. */
 export interface StoreHarness {
@@ -39,6 +48,32 @@ export function envelope(overrides: Partial<EnvelopeInput> = {}): EnvelopeInput 
   };
 }
 
+/**
+ * `count` checkpoints of one device's log, positions `from`.., each naming the previous one's
+ * (random) hash; `from` = 1 starts with the all-zero prev hash. Bytes are random, `size` long.
+ */
+export function logChain(
+  device: Uint8Array,
+  count: number,
+  size = 100,
+  from = 1,
+  prevHash: Uint8Array = new Uint8Array(32),
+): LogAppend[] {
+  const out: LogAppend[] = [];
+  let prev = prevHash;
+  for (let i = 0; i < count; i += 1) {
+    const hash = bytes(32);
+    out.push({ device, position: from + i, prevHash: prev, hash, bytes: bytes(size) });
+    prev = hash;
+  }
+  return out;
+}
+
+/** A purge of every version of `recordId` (the bound the interim server route passes). */
+export function purgeAll(recordId: Uint8Array): EnvelopePurge {
+  return { recordId, upToRevision: 0xffff_ffff };
+}
+
 /** Creates an account with a random id and genesis entry. */
 export async function newAccount(store: Store): Promise<Uint8Array> {
   const id = bytes(32);
@@ -56,16 +91,42 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
   expect(isMultikeySyncError(error) ? `${error.name}:${error.code}` : String(error)).toBe(`StorageError:${code}`);
 }
 
-/** Pulls everything after `after` page by page. */
-export async function pullAll(store: Store, account: Uint8Array, after = 0, limit = 100): Promise<StoredEnvelope[]> {
-  const out: StoredEnvelope[] = [];
+/** Pulls every item (envelopes and checkpoints) after `after` page by page. */
+export async function pullItems(store: Store, account: Uint8Array, after = 0, limit = 100): Promise<StoredItem[]> {
+  const out: StoredItem[] = [];
   let cursor = after;
   for (;;) {
     const page = await store.pullEnvelopes(account, cursor, limit);
-    out.push(...page.envelopes);
+    out.push(...page.items);
     cursor = page.cursor;
     if (!page.more) return out;
   }
+}
+
+/** The envelopes among `items`, failing on any checkpoint: for tests that store none. */
+export function onlyEnvelopes(items: readonly StoredItem[]): StoredEnvelope[] {
+  return items.map((item) => {
+    if (item.kind === 'log') throw new Error(`unexpected checkpoint at cursor ${item.cursor}`);
+    return item;
+  });
+}
+
+/** Pulls everything after `after` page by page, in a test that stores no checkpoints. */
+export async function pullAll(store: Store, account: Uint8Array, after = 0, limit = 100): Promise<StoredEnvelope[]> {
+  return onlyEnvelopes(await pullItems(store, account, after, limit));
+}
+
+/**
+ * Everything a test can observe of one account: its items, usage, chain, and the log heads of
+ * `devices`; equal snapshots before and after a refused call show it changed nothing.
+ */
+export async function snapshot(store: Store, account: Uint8Array, devices: readonly Uint8Array[] = []) {
+  return {
+    items: await pullItems(store, account),
+    usage: await store.usage(account),
+    chain: await store.readChain(account, 0, 1000),
+    heads: await Promise.all(devices.map((device) => store.logHead(account, device))),
+  };
 }
 
 /** Resolves once `predicate` holds, polling; fails after `timeoutMs`. */

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/storage/index.js';
-import { SQLITE_SCHEMA_VERSION } from '../../src/storage/sqliteSchema.js';
+import type { LogAppend } from '../../src/storage/index.js';
+import { migrateSqlite, SQLITE_SCHEMA_VERSION } from '../../src/storage/sqliteSchema.js';
 import { storeConformance } from './conformance.js';
-import { bytes, chainEntry, envelope, expectCode, newAccount, pullAll } from './fixtures.js';
+import { bytes, chainEntry, envelope, expectCode, logChain, newAccount, pullAll, pullItems } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'mks-sqlite-'));
@@ -85,6 +86,58 @@ describe('SqliteStore file', () => {
     expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
     await a.close();
     await b.close();
+  });
+
+  it('two connections on one file: one log append per position wins, and a cut sees the other connection\'s appends', async () => {
+    const a = await SqliteStore.open(path);
+    const b = await SqliteStore.open(path);
+    const id = await newAccount(a);
+    const device = bytes(16);
+    const [c1] = logChain(device, 1) as [LogAppend];
+    const rival = { ...c1, hash: bytes(32), bytes: bytes(100) };
+    const results = await Promise.allSettled([a.putEnvelopes(id, [envelope()], c1), b.putEnvelopes(id, [envelope()], rival)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.code).toBe('LOG_CONFLICT');
+    const winner = results[0]?.status === 'fulfilled' ? c1 : rival;
+    expect(await b.logHead(id, device)).toEqual(await a.logHead(id, device));
+    const [next] = logChain(device, 1, 100, 2, winner.hash) as [LogAppend];
+    const head = await a.chainHead(id);
+    await expectCode(b.appendChain(id, head.hash, chainEntry(1), { device, position: 0, hash: null }), 'LOG_CUT_STALE');
+    await a.putEnvelopes(id, [], next);
+    await expectCode(b.appendChain(id, head.hash, chainEntry(1), { device, position: 1, hash: winner.hash }), 'LOG_CUT_STALE');
+    await b.appendChain(id, head.hash, chainEntry(1), { device, position: 2, hash: next.hash });
+    expect((await a.chainHead(id)).index).toBe(1);
+    await a.close();
+    await b.close();
+  });
+
+  it('migrating a version-1 file keeps its envelopes and their cursors, and never reuses a cursor', async () => {
+    const raw = new Database(path);
+    migrateSqlite(raw, 1);
+    const id = bytes(32);
+    const account = raw.prepare('INSERT INTO accounts (account_id, head_index, head_hash) VALUES (?, 0, ?)').run(id, bytes(32));
+    const no = Number(account.lastInsertRowid);
+    raw.prepare('INSERT INTO chain (account_no, idx, hash, bytes) VALUES (?, 0, ?, ?)').run(no, bytes(32), bytes(40));
+    const insert = raw.prepare(
+      'INSERT INTO envelopes (account_no, record_id, revision, sender, kind, expiry_day, bytes) VALUES (?, ?, 1, ?, ?, 0, ?)',
+    );
+    const rows = [envelope(), envelope({ kind: 'tombstone' }), envelope()];
+    for (const e of rows) insert.run(no, e.recordId, e.sender, e.kind, e.bytes);
+    // The newest row goes: its cursor must still never be handed out again.
+    raw.prepare('DELETE FROM envelopes WHERE cursor = 3').run();
+    raw.prepare('UPDATE accounts SET bytes_used = 128, envelope_count = 2 WHERE account_no = ?').run(no);
+    raw.close();
+    const store = await SqliteStore.open(path);
+    const kept = await pullAll(store, id);
+    expect(kept.map((e) => e.cursor)).toEqual([1, 2]);
+    expect(kept.map(({ cursor: _cursor, ...e }) => e)).toEqual(rows.slice(0, 2));
+    expect(await store.usage(id)).toEqual({ bytes: 128, envelopes: 2 });
+    await store.putEnvelopes(id, [envelope()], logChain(bytes(16), 1)[0]);
+    expect((await pullItems(store, id, 2)).map((item) => [item.kind, item.cursor])).toEqual([
+      ['log', 4],
+      ['record', 5],
+    ]);
+    await store.close();
   });
 
   for (const synchronous of ['FULL', 'NORMAL'] as const) {

@@ -7,6 +7,7 @@
  */
 import { decodePurgeRequest, PURGE_BODY_BYTES, type PurgeResponse } from '../../http/messages.js';
 import { ROUTES } from '../../http/routes.js';
+import { MAX_REVISION } from '../../storage/limits.js';
 import { route, type App } from '../routing.js';
 import { authenticate } from '../auth.js';
 import type { ServerContext } from '../context.js';
@@ -18,7 +19,9 @@ export function registerPurgeRoutes(app: App, ctx: ServerContext): void {
     const url = new URL(c.req.url);
     const auth = await authenticate(ctx, c.req.raw, url, c.req.param('account'), PURGE_BODY_BYTES);
     const { recordIds } = decodeOrReject(() => decodePurgeRequest(auth.body));
-    const body: PurgeResponse = { purged: await ctx.store.purgeEnvelopes(auth.accountId, recordIds) };
+    // Interim, until the v2 route takes a checkpoint naming each purge's revision: every version.
+    const purges = recordIds.map((recordId) => ({ recordId, upToRevision: MAX_REVISION }));
+    const body: PurgeResponse = { purged: await ctx.store.purgeEnvelopes(auth.accountId, purges) };
     return cborResponse(body);
   });
 }

@@ -1,7 +1,7 @@
 /** Accounts and the membership chain: creation, reads, compare-and-swap appends. */
 import { describe, expect, it } from 'vitest';
 import type { ChainEntryRow, Store } from '../../../src/storage/index.js';
-import { bytes, chainEntry, expectCode, newAccount, useStore, type MakeStore } from '../fixtures.js';
+import { bytes, chainEntry, expectCode, logChain, newAccount, useStore, type MakeStore } from '../fixtures.js';
 
 async function appendMany(store: Store, account: Uint8Array, count: number): Promise<ChainEntryRow[]> {
   const entries = [await store.chainHead(account)];
@@ -92,7 +92,7 @@ export function chainSuite(makeStore: MakeStore): void {
       const genesis = chainEntry(0);
       await store().createAccount(id, genesis);
       expect(await store().readChain(id, 0, 10)).toEqual([genesis]);
-      expect((await store().pullEnvelopes(id, 0, 10)).envelopes).toEqual([]);
+      expect((await store().pullEnvelopes(id, 0, 10)).items).toEqual([]);
       expect(await store().usage(id)).toEqual({ bytes: 0, envelopes: 0 });
     });
 
@@ -104,7 +104,11 @@ export function chainSuite(makeStore: MakeStore): void {
         ['readChain', () => s.readChain(id, 0, 10)],
         ['appendChain', () => s.appendChain(id, bytes(32), chainEntry(1))],
         ['putEnvelopes', () => s.putEnvelopes(id, [])],
+        ['putEnvelopes with a checkpoint', () => s.putEnvelopes(id, [], logChain(bytes(16), 1)[0])],
         ['pullEnvelopes', () => s.pullEnvelopes(id, 0, 10)],
+        ['purgeEnvelopes', () => s.purgeEnvelopes(id, [])],
+        ['logHead', () => s.logHead(id, bytes(16))],
+        ['appendChain with a cut', () => s.appendChain(id, bytes(32), chainEntry(1), { device: bytes(16), position: 0, hash: null })],
         ['usage', () => s.usage(id)],
         ['deleteAccount', () => s.deleteAccount(id)],
         ['watch', () => s.watch(id, () => undefined)],

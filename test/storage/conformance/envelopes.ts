@@ -1,7 +1,7 @@
 /** Pushing and pulling envelopes: idempotence, supersession, tombstones, cursors, paging. */
 import { describe, expect, it } from 'vitest';
 import type { StoredEnvelope } from '../../../src/storage/index.js';
-import { bytes, envelope, filled, newAccount, pullAll, useStore, type MakeStore } from '../fixtures.js';
+import { bytes, envelope, filled, newAccount, onlyEnvelopes, pullAll, useStore, type MakeStore } from '../fixtures.js';
 
 function strip(e: StoredEnvelope) {
   const { cursor: _cursor, ...rest } = e;
@@ -17,8 +17,8 @@ export function envelopeSuite(makeStore: MakeStore): void {
       const e = envelope({ revision: 0xffff_ffff, kind: 'record', expiryDay: 20_500, bytes: bytes(3000) });
       expect(await store().putEnvelopes(id, [e])).toEqual(['stored']);
       const page = await store().pullEnvelopes(id, 0, 10);
-      expect(page.envelopes).toHaveLength(1);
-      const [got] = page.envelopes as [StoredEnvelope];
+      expect(page.items).toHaveLength(1);
+      const [got] = page.items as [StoredEnvelope];
       expect(strip(got)).toEqual(e);
       expect(got.bytes).toBeInstanceOf(Uint8Array);
       expect(got.cursor).toBeGreaterThan(0);
@@ -28,7 +28,7 @@ export function envelopeSuite(makeStore: MakeStore): void {
     it('an empty batch changes nothing', async () => {
       const id = await newAccount(store());
       expect(await store().putEnvelopes(id, [])).toEqual([]);
-      expect(await store().pullEnvelopes(id, 0, 10)).toEqual({ envelopes: [], cursor: 0, more: false });
+      expect(await store().pullEnvelopes(id, 0, 10)).toEqual({ items: [], cursor: 0, more: false });
     });
 
     it('the same envelope pushed again is a duplicate and gets no new cursor', async () => {
@@ -39,7 +39,7 @@ export function envelopeSuite(makeStore: MakeStore): void {
       expect(await store().putEnvelopes(id, [e])).toEqual(['duplicate']);
       expect(await store().putEnvelopes(id, [{ ...e, bytes: Uint8Array.from(e.bytes) }])).toEqual(['duplicate']);
       expect(await pullAll(store(), id)).toEqual(before);
-      expect((await store().pullEnvelopes(id, (before[0] as StoredEnvelope).cursor, 10)).envelopes).toEqual([]);
+      expect((await store().pullEnvelopes(id, (before[0] as StoredEnvelope).cursor, 10)).items).toEqual([]);
     });
 
     it('the same envelope pushed twice at once is stored once', async () => {
@@ -74,7 +74,7 @@ export function envelopeSuite(makeStore: MakeStore): void {
       const last = after[after.length - 1] as StoredEnvelope;
       expect(strip(last)).toEqual(v2);
       expect(last.cursor).toBeGreaterThan(highest);
-      expect((await store().pullEnvelopes(id, highest, 10)).envelopes.map(strip)).toEqual([v2]);
+      expect(onlyEnvelopes((await store().pullEnvelopes(id, highest, 10)).items).map(strip)).toEqual([v2]);
       expect(after.some((e) => e.revision === 1 && e.recordId.every((b, i) => b === v1.recordId[i]))).toBe(false);
     });
 
@@ -147,18 +147,18 @@ export function envelopeSuite(makeStore: MakeStore): void {
       for (;;) {
         const page = await store().pullEnvelopes(id, cursor, 100);
         pages += 1;
-        expect(page.envelopes.length).toBe(100);
-        for (const e of page.envelopes) {
+        expect(page.items.length).toBe(100);
+        for (const e of page.items) {
           expect(e.cursor).toBeGreaterThan(cursor);
           cursor = e.cursor;
         }
         expect(page.cursor).toBe(cursor);
-        seen.push(...page.envelopes);
+        seen.push(...onlyEnvelopes(page.items));
         if (!page.more) break;
       }
       expect(pages).toBe(25);
       expect(seen.map(strip)).toEqual(pushed);
-      expect(await store().pullEnvelopes(id, cursor, 100)).toEqual({ envelopes: [], cursor, more: false });
+      expect(await store().pullEnvelopes(id, cursor, 100)).toEqual({ items: [], cursor, more: false });
       expect(await store().usage(id)).toEqual({ bytes: 2500 * 32, envelopes: 2500 });
     });
 
@@ -172,7 +172,7 @@ export function envelopeSuite(makeStore: MakeStore): void {
       let cursor = 0;
       const pullOnce = async (): Promise<boolean> => {
         const page = await store().pullEnvelopes(id, cursor, 50);
-        for (const e of page.envelopes) seen.set(Buffer.from(e.recordId).toString('hex'), e.revision);
+        for (const e of onlyEnvelopes(page.items)) seen.set(Buffer.from(e.recordId).toString('hex'), e.revision);
         cursor = page.cursor;
         return page.more;
       };
@@ -207,10 +207,10 @@ export function envelopeSuite(makeStore: MakeStore): void {
       await store().putEnvelopes(id, [e]);
       e.bytes.fill(0);
       e.recordId.fill(0);
-      const [first] = (await store().pullEnvelopes(id, 0, 1)).envelopes as [StoredEnvelope];
+      const [first] = (await store().pullEnvelopes(id, 0, 1)).items as [StoredEnvelope];
       expect(first.bytes).toEqual(copy);
       first.bytes.fill(7);
-      const [again] = (await store().pullEnvelopes(id, 0, 1)).envelopes as [StoredEnvelope];
+      const [again] = (await store().pullEnvelopes(id, 0, 1)).items as [StoredEnvelope];
       expect(again.bytes).toEqual(copy);
     });
 

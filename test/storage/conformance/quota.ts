@@ -1,6 +1,7 @@
 /** Per-account quotas, and atomicity of failed batches. */
 import { describe, expect, it } from 'vitest';
-import { bytes, envelope, expectCode, newAccount, pullAll, useStore, type MakeStore } from '../fixtures.js';
+import type { LogAppend } from '../../../src/storage/index.js';
+import { bytes, envelope, expectCode, logChain, newAccount, pullAll, snapshot, useStore, type MakeStore } from '../fixtures.js';
 
 export function quotaSuite(makeStore: MakeStore): void {
   describe('quota and atomicity', () => {
@@ -50,6 +51,39 @@ export function quotaSuite(makeStore: MakeStore): void {
       const b = await newAccount(store());
       await store().putEnvelopes(a, [envelope({ bytes: bytes(1000) })]);
       expect(await store().putEnvelopes(b, [envelope({ bytes: bytes(1000) })])).toEqual(['stored']);
+    });
+
+    it('checkpoints count toward the byte quota; a push crossing it stores neither checkpoint nor envelopes', async () => {
+      const id = await newAccount(store());
+      const device = bytes(16);
+      const [c1, c2, c3] = logChain(device, 3, 200) as [LogAppend, LogAppend, LogAppend];
+      await store().putEnvelopes(id, [envelope({ bytes: bytes(500) })], c1);
+      expect(await store().usage(id)).toEqual({ bytes: 700, envelopes: 2 });
+      const before = await snapshot(store(), id, [device]);
+      await expectCode(store().putEnvelopes(id, [envelope({ bytes: bytes(101) })], c2), 'QUOTA_EXCEEDED');
+      await expectCode(store().putEnvelopes(id, [], { ...c2, bytes: bytes(301) }), 'QUOTA_EXCEEDED');
+      expect(await snapshot(store(), id, [device])).toEqual(before);
+      // Exactly at the quota is allowed; a byte-identical re-push adds nothing, so it still fits.
+      expect(await store().putEnvelopes(id, [envelope({ bytes: bytes(100) })], c2)).toEqual(['stored']);
+      expect(await store().usage(id)).toEqual({ bytes: 1000, envelopes: 4 });
+      expect(await store().putEnvelopes(id, [], c1)).toEqual([]);
+      await expectCode(store().putEnvelopes(id, [], c3), 'QUOTA_EXCEEDED');
+    });
+
+    it('checkpoints count toward the item limit, and a replacement beside one still fits', async () => {
+      const id = await newAccount(store());
+      const device = bytes(16);
+      const [c1, c2] = logChain(device, 2, 10) as [LogAppend, LogAppend];
+      const records = Array.from({ length: 4 }, () => envelope({ bytes: bytes(10) }));
+      await store().putEnvelopes(id, records, c1);
+      expect(await store().usage(id)).toEqual({ bytes: 50, envelopes: 5 });
+      const before = await snapshot(store(), id, [device]);
+      await expectCode(store().putEnvelopes(id, [], c2), 'QUOTA_EXCEEDED');
+      expect(await snapshot(store(), id, [device])).toEqual(before);
+      // A tombstone that replaces a record frees no item; with the checkpoint the call grows by one.
+      const tombstone = { ...records[0]!, revision: 2, kind: 'tombstone' as const, bytes: bytes(5) };
+      await expectCode(store().putEnvelopes(id, [tombstone], c2), 'QUOTA_EXCEEDED');
+      expect(await store().putEnvelopes(id, [tombstone])).toEqual(['stored']);
     });
 
     it('a batch with one malformed item is refused before anything is written', async () => {
