@@ -100,8 +100,12 @@ export async function serve(config: ServeConfig, version: string): Promise<void>
     if (error instanceof StorageError) throw new StoreRefused(storeRefusal(config, error));
     throw error;
   }
-  say(`multikey-sync ${version} listening on ${listening.url}`, 'listening', { url: listening.url, version });
-  say(`store: ${describeStore(config)}`, 'store', { store: describeStore(config) });
+  // One write, so a reader that sees the URL sees the store too.
+  say(`multikey-sync ${version} listening on ${listening.url}\nstore: ${describeStore(config)}`, 'listening', {
+    url: listening.url,
+    store: describeStore(config),
+    version,
+  });
 
   const collect = (): void => {
     store!
