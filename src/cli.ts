@@ -5,6 +5,7 @@
  * the database (docs/server.md).
  */
 import { createRequire } from 'node:module';
+import { UsageError } from './errors.js';
 import { CliError, flagsHelp } from './cli/flags.js';
 import { serve, StoreRefused } from './cli/serve.js';
 import { parseServe } from './cli/serveConfig.js';
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     await serve(config, version);
     return -1;
   } catch (error) {
-    if (error instanceof CliError) {
+    if (error instanceof CliError || (error instanceof UsageError && error.code === 'SERVER_OPTIONS_INVALID')) {
       process.stderr.write(`multikey-sync: ${error.message}\nRun "multikey-sync --help" for the options.\n`);
       return 2;
     }

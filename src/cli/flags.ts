@@ -39,6 +39,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   flag('memory', 'store', 'boolean', 'Keep everything in memory (lost on exit; for trying things out).'),
   flag('port', 'network', 'int', 'TCP port (default 8787; 0 picks a free one). Also from PORT.', { min: 0, max: 65535, env: ['MKS_PORT', 'PORT'] }),
   flag('host', 'network', 'string', 'Address to bind (default 127.0.0.1; 0.0.0.0 for every interface).\nPut a TLS-terminating proxy in front when it is reachable from outside.', { value: 'ADDR' }),
+  flag('public-url', 'network', 'list', 'The URL clients reach the server by, when it is not what the server\nsees (behind a TLS proxy: https://sync.example). Requests are signed\nfor it. Repeatable; the variable takes a comma-separated list.', { value: 'URL' }),
   flag('proxy-hops', 'network', 'int', 'Reverse proxies in front that append to X-Forwarded-For (default 0:\nthe socket address counts, the header is ignored).', { min: 0, max: 16 }),
   flag('cors-origin', 'network', 'list', 'Allow browser apps from ORIGIN to call the API (repeatable; the\nvariable takes a comma-separated list).', { value: 'ORIGIN' }),
   flag('max-connections', 'network', 'int', 'Open connections at once; more are closed on arrival (default 1024).', { min: 1 }),

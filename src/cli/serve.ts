@@ -87,6 +87,7 @@ export async function serve(config: ServeConfig, version: string): Promise<void>
     limits: config.limits,
     http: config.http,
     proxyHops: config.proxyHops,
+    ...(config.publicUrls === undefined ? {} : { publicUrls: config.publicUrls }),
     corsOrigins: config.corsOrigins,
     metrics: config.metrics,
     logger: config.quiet ? withoutRequestLines(logger) : logger,

@@ -19,6 +19,7 @@ export interface ServeConfig {
   limits: ServerLimits;
   http: HttpLimits;
   proxyHops: number;
+  publicUrls: string[] | undefined;
   corsOrigins: string[];
   admissionToken: string | undefined;
   metrics: boolean;
@@ -99,6 +100,7 @@ export function parseServe(args: string[], env: Readonly<Record<string, string |
     limits,
     http,
     proxyHops: (v['proxy-hops'] as number | undefined) ?? 0,
+    publicUrls: v['public-url'] as string[] | undefined,
     corsOrigins: (v['cors-origin'] as string[] | undefined) ?? [],
     admissionToken: token,
     metrics: v['disable-metrics'] !== true,

@@ -37,6 +37,7 @@ import {
   type ResponseLimits,
 } from '../http/messages.js';
 import { MAX_PAGE_LIMIT, MAX_PURGE_IDS, MAX_WAIT_MS, paths } from '../http/routes.js';
+import { requestOrigin } from '../http/signing.js';
 import { Requester } from './requester.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 
@@ -97,10 +98,12 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
     let base: URL;
+    let origin: string;
     try {
       base = new URL(options.baseUrl);
+      origin = requestOrigin(base);
     } catch (cause) {
-      throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute URL', { cause });
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute http(s) URL', { cause });
     }
     this.accountId = options.accountId;
     if (options.admissionToken !== undefined && (typeof options.admissionToken !== 'string' || !/^[\x21-\x7e]+$/.test(options.admissionToken))) {
@@ -114,6 +117,7 @@ export class HttpClient {
     this.serverClock = options.serverClock ?? new ServerClock(options.clock ?? Date.now);
     this.#requests = new Requester({
       base: base.href.replace(/\/+$/, ''),
+      origin,
       device: options.device,
       // Bound to globalThis: some browsers throw "Illegal invocation" for an unbound fetch.
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),

@@ -37,6 +37,8 @@ export interface Call<T> {
 /** What the engine needs to know about its client. */
 export interface RequesterConfig {
   base: string;
+  /** The origin requests are signed for (`requestOrigin(base)`). */
+  origin: string;
   device: Device;
   fetch: typeof globalThis.fetch;
   retry: RetryPolicy;
@@ -104,7 +106,7 @@ export class Requester {
     if (body !== undefined) headers['content-type'] = CBOR_CONTENT_TYPE;
     if (call.signFor !== undefined) {
       const time = config.serverClock.now();
-      Object.assign(headers, signRequest(config.device, { method: call.method, pathAndQuery: call.path, body: body ?? NO_BODY, accountId: call.signFor, time }));
+      Object.assign(headers, signRequest(config.device, { method: call.method, origin: config.origin, pathAndQuery: call.path, body: body ?? NO_BODY, accountId: call.signFor, time }));
     }
     if (call.signal?.aborted) throw call.signal.reason;
     const controller = new AbortController();

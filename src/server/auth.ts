@@ -15,6 +15,7 @@ import {
   readAuthHeaders,
   REQUEST_MAX_SKEW_MS,
   requestBodyHash,
+  requestOrigin,
   verifyRequestSignature,
 } from '../http/signing.js';
 import { toHex } from '../crypto/bytes.js';
@@ -80,20 +81,18 @@ export async function authenticate(
   if (device === undefined) throw new HttpError('DEVICE_UNKNOWN', 'this device is not active in the account');
 
   const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit, ctx.bodies);
-  const signed = verifyRequestSignature(
-    ctx.suite,
-    device.card.identityKey,
-    {
-      method: request.method,
-      pathAndQuery: url.pathname + url.search,
-      bodyHash: requestBodyHash(ctx.suite, body),
-      accountId: h.accountId,
-      deviceId: h.deviceId,
-      time: h.time,
-      nonce: h.nonce,
-    },
-    h.signature,
-  );
+  const fields = {
+    method: request.method,
+    pathAndQuery: url.pathname + url.search,
+    bodyHash: requestBodyHash(ctx.suite, body),
+    accountId: h.accountId,
+    deviceId: h.deviceId,
+    time: h.time,
+    nonce: h.nonce,
+  };
+  // The origin the client called: the operator's public URLs (behind a proxy), else this request's.
+  const origins = ctx.publicOrigins ?? [requestOrigin(url)];
+  const signed = origins.some((origin) => verifyRequestSignature(ctx.suite, device.card.identityKey, { ...fields, origin }, h.signature));
   if (!signed) throw new HttpError('SIGNATURE_INVALID', 'the request signature does not verify');
 
   const rateKey = toHex(h.deviceId);

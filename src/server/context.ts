@@ -33,4 +33,6 @@ export interface ServerContext {
   readonly metrics: ServerMetrics | undefined;
   /** Reverse proxies that append to X-Forwarded-For (see clientAddress.ts). */
   readonly proxyHops: number;
+  /** The origins clients sign for (from `publicUrls`); undefined: each request's own. */
+  readonly publicOrigins: readonly string[] | undefined;
 }

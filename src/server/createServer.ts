@@ -20,7 +20,7 @@ import type { ServerContext } from './context.js';
 import { HealthProbe, probeStore } from './healthProbe.js';
 import { ServerMetrics } from './metrics.js';
 import { listenNode, type NodeListener } from './nodeListener.js';
-import { resolveHttpLimits, resolveLimits, resolveProxyHops, type ServerOptions } from './options.js';
+import { resolveHttpLimits, resolveLimits, resolveProxyHops, resolvePublicOrigins, type ServerOptions } from './options.js';
 import { RateLimiter } from './rateLimiter.js';
 import { WaitRegistry } from './waitRegistry.js';
 
@@ -69,6 +69,7 @@ export function createServer(options: ServerOptions): SyncServer {
   const limits = resolveLimits(options.limits);
   const httpLimits = resolveHttpLimits(options.http, MAX_WAIT_MS);
   const proxyHops = resolveProxyHops(options.proxyHops);
+  const publicOrigins = resolvePublicOrigins(options.publicUrls);
   const corsOrigins = checkCorsOrigins(options.corsOrigins);
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   const clock = options.clock ?? Date.now;
@@ -99,6 +100,7 @@ export function createServer(options: ServerOptions): SyncServer {
         admission: options.admission,
         metrics,
         proxyHops,
+        publicOrigins,
       };
       return buildApp(ctx, { log: options.log, logger: options.logger, corsOrigins });
     }));

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { BackendName } from '../crypto/provider.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../core/envelopeFormat.js';
 import type { Store } from '../storage/store.js';
+import { requestOrigin } from '../http/signing.js';
 
 /** Limits the server enforces before the store sees anything. Per-account quotas live in the store. */
 export interface ServerLimits {
@@ -112,6 +113,13 @@ export interface ServerOptions {
   proxyHops?: number;
   /** Socket limits of `listen()`. */
   http?: HttpLimits;
+  /**
+   * The URLs clients reach the server by (`https://sync.example`), when that is not what the
+   * server itself sees: behind a TLS-terminating proxy, requests arrive as `http://` and perhaps
+   * with another host. Requests are signed for the origin (scheme, host, port) the client
+   * called, so list every public URL; by default each request's own origin is used.
+   */
+  publicUrls?: readonly string[];
   /** Crypto backend used to verify signatures and chain entries. Default libsodium. */
   backend?: BackendName;
   /**
@@ -207,4 +215,25 @@ export function resolveProxyHops(hops: number | undefined): number {
     throw new UsageError('SERVER_OPTIONS_INVALID', 'proxyHops must be an integer in 0..16');
   }
   return hops;
+}
+
+/**
+ * The origins of `publicUrls`, each checked to be an http(s) URL with nothing after the host
+ * and port; undefined when none are given.
+ * @throws {UsageError} `SERVER_OPTIONS_INVALID`.
+ */
+export function resolvePublicOrigins(urls: readonly string[] | undefined): readonly string[] | undefined {
+  if (urls === undefined) return undefined;
+  if (!Array.isArray(urls) || urls.length === 0) throw new UsageError('SERVER_OPTIONS_INVALID', 'publicUrls must be a non-empty array of URLs');
+  return urls.map((raw) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    const ok = url !== undefined && /^https?:$/.test(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    if (!ok) throw new UsageError('SERVER_OPTIONS_INVALID', `publicUrls: "${String(raw)}" is not a URL like https://sync.example`);
+    return requestOrigin(url!);
+  });
 }

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeValue } from '../../src/core/cbor.js';
 import { encodeValue } from '../../src/core/cbor.js';
 import { paths } from '../../src/http/routes.js';
-import { signRequest } from '../../src/http/signing.js';
+import { requestOrigin, signRequest } from '../../src/http/signing.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { callRecord, createAccount, sealFrom, startServer, type Harness } from './harness.js';
 import { errorOf, raw } from './rawRequest.js';
@@ -58,6 +58,7 @@ function upload(url: string, path: string, headers: Record<string, string>, leng
 function forgedPushHeaders(account: Awaited<ReturnType<typeof createAccount>>): Record<string, string> {
   return signRequest(account.devices[0]!, {
     method: 'POST',
+    origin: requestOrigin(h!.url),
     pathAndQuery: paths.envelopes(toHex(account.accountId)),
     body: new Uint8Array([0xa0]),
     accountId: account.accountId,
