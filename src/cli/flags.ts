@@ -49,7 +49,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   flag('keep-alive-timeout-s', 'network', 'int', 'Seconds an idle keep-alive connection waits for its next request\n(default 5).', { min: 1, max: 3600 }),
   flag('quota-mb', 'limits', 'int', 'Storage quota per account, in MiB of envelope bytes (default 256).', { min: 1 }),
   flag('max-body-kb', 'limits', 'int', 'Largest push request body, in KiB (default 16384).', { min: 1 }),
-  flag('inflight-mb', 'limits', 'int', 'Request-body MiB held in memory at once across all requests; past it\nrequests get 503 SERVER_BUSY with Retry-After (default 64).', { min: 1 }),
+  flag('inflight-mb', 'limits', 'int', 'Request-body MiB held in memory at once across all requests; past it\nrequests get 503 SERVER_BUSY with Retry-After (default 24).', { min: 1 }),
   flag('ip-rate', 'limits', 'int', 'Requests per second per client address, counted before any body is\nread or signature checked (default 500; 0 turns it off).', { min: 0 }),
   flag('ip-burst', 'limits', 'int', 'Burst of requests per client address (default 1000).', { min: 1 }),
   flag('anonymous-rate', 'limits', 'int', 'Account creations and pairing-mailbox requests per second per client\naddress (default 10; 0 turns it off). Raise it when many devices pair\nfrom behind one NAT.', { min: 0 }),

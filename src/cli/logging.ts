@@ -23,7 +23,7 @@ const PINO_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 /** One plain line for a pino record. */
 export function textLine(record: Record<string, unknown>): string {
   const time = typeof record['time'] === 'string' ? record['time'] : new Date().toISOString();
-  if (record['msg'] === 'request' || record['msg'] === 'request failed') {
+  if (record['msg'] === 'request' || record['msg'] === 'request failed' || record['msg'] === 'request refused') {
     const failure = record['code'] === undefined ? '' : ` ${String(record['code'])} ${String(record['detail'] ?? '')}`.trimEnd();
     return `${time} ${String(record['method'])} ${String(record['route'])} ${String(record['status'])} ${Number(record['ms']).toFixed(1)}ms${failure}`;
   }
@@ -36,6 +36,8 @@ export function textLine(record: Record<string, unknown>): string {
 
 /** Creates the logger for `--log-level` and `--log-format`, writing to `out` (stdout by default). */
 export function createCliLogger(level: LogLevel, format: 'text' | 'json', out: { write(text: string): unknown } = process.stdout): CliLogger {
+  // A reader that went away (a closed pipe) must cost the log, not the server.
+  if (out === process.stdout) process.stdout.on('error', () => undefined);
   const destination =
     format === 'json'
       ? { write: (line: string) => void out.write(line) }

@@ -87,7 +87,7 @@ export function parseServe(args: string[], env: Readonly<Record<string, string |
     requestsPerSecond: rate(v['device-rate'] as number | undefined),
     requestBurst: v['device-burst'] as number | undefined,
   });
-  if ((limits.inFlightBodyBytes ?? 64 * MIB) < (limits.maxBodyBytes ?? 16 * MIB)) {
+  if ((limits.inFlightBodyBytes ?? 24 * MIB) < (limits.maxBodyBytes ?? 16 * MIB)) {
     throw new CliError('--inflight-mb must hold at least one body of --max-body-kb');
   }
   return {

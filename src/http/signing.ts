@@ -74,6 +74,14 @@ export function requestBodyHash(suite: CryptoProvider, body: Uint8Array): Uint8A
   return labelledHash(suite, REQUEST_BODY_LABEL, 32, body);
 }
 
+/** `len(label) ‖ label` of the body hash: what a server reads a body in behind (see {@link labelledBodyHash}). */
+export const REQUEST_BODY_PREFIX: Uint8Array = labelled(REQUEST_BODY_LABEL);
+
+/** {@link requestBodyHash} of a body already behind its {@link REQUEST_BODY_PREFIX}, without copying it. */
+export function labelledBodyHash(suite: CryptoProvider, prefixedBody: Uint8Array): Uint8Array {
+  return suite.blake2b(32, prefixedBody);
+}
+
 /**
  * The origin a request is signed for (docs/protocol.md §22): `scheme "://" host ":" port`, with
  * the scheme `http` or `https` in lower case, the host in lower case (a DNS name as ASCII with

@@ -8,11 +8,13 @@
  *    under `/v1` except health, before any body is read or signature checked;
  * 4. the routes; errors always answer in CBOR.
  */
+import type { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { MultikeySyncError } from '../errors.js';
 import { API_PREFIX, HEADERS, ROUTES } from '../http/routes.js';
 import { rateLimited } from './auth.js';
 import type { ServerContext } from './context.js';
+import { rememberNodeBody } from './bodySource.js';
 import { corsMiddleware } from './cors.js';
 import { HttpError } from './httpError.js';
 import type { ServerLogger } from './options.js';
@@ -43,12 +45,17 @@ export function buildApp(ctx: ServerContext, options: AppOptions): App {
   const record = requestRecorder(options);
   app.use(async (c, next) => {
     const start = performance.now();
+    rememberNodeBody(c.req.raw, (c.env as { incoming?: Readable } | undefined)?.incoming);
+    let bodyRead = false;
     try {
       await next();
     } finally {
+      bodyRead = ctx.bodies.holds(c.req.raw);
       ctx.bodies.release(c.req.raw);
     }
-    if (ctx.waits.closing) c.res.headers.set('connection', 'close');
+    // Shutting down, or refusing a large body without reading it: close the connection rather
+    // than let node:http read (and drop) the rest of the body to keep it alive.
+    if (ctx.waits.closing || (!bodyRead && leavesBodyUnread(c))) c.res.headers.set('connection', 'close');
     // Every answer tells the client the server's clock: devices correct theirs by it (bounded).
     c.res.headers.set(HEADERS.serverTime, String(ctx.clock()));
     const ms = performance.now() - start;
@@ -91,6 +98,14 @@ export function buildApp(ctx: ServerContext, options: AppOptions): App {
   return app;
 }
 
+/** Unread bodies larger than this close the connection after a refusal. */
+const UNREAD_BODY_CLOSE_BYTES = 64 * 1024;
+
+function leavesBodyUnread(c: Context<AppEnv>): boolean {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  return c.res.status >= 400 && declared > UNREAD_BODY_CLOSE_BYTES;
+}
+
 /** Requests the per-address limit counts: everything under /v1 but the health check. */
 function counted(c: Context<AppEnv>): boolean {
   const path = c.req.path;
@@ -106,7 +121,9 @@ function requestRecorder(options: AppOptions): Recorder | undefined {
     return (method, route, status, ms, failure) => {
       const fields: Record<string, unknown> = { method, route, status, ms: Math.round(ms * 10) / 10 };
       if (failure !== undefined) Object.assign(fields, { code: failure.code, detail: failure.note });
-      if (status >= 500) logger.error(fields, 'request failed');
+      // A body refused for the in-flight budget is the server protecting itself, not failing.
+      if (failure?.code === 'SERVER_BUSY') logger.warn(fields, 'request refused');
+      else if (status >= 500) logger.error(fields, 'request failed');
       else logger.info(fields, 'request');
     };
   }

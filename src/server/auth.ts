@@ -12,18 +12,18 @@ import { activeDevice, type ChainState } from '../enrollment/chainState.js';
 import { HEADERS } from '../http/routes.js';
 import {
   NONCE_RETENTION_MS,
+  labelledBodyHash,
   readAuthHeaders,
+  REQUEST_BODY_PREFIX,
   REQUEST_MAX_SKEW_MS,
-  requestBodyHash,
   requestOrigin,
   verifyRequestSignature,
 } from '../http/signing.js';
 import { toHex } from '../crypto/bytes.js';
-import { readBody } from './body.js';
+import { readBodyAfter } from './body.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './httpError.js';
 
-const EMPTY = new Uint8Array(0);
 const ACCOUNT_HEX = /^[0-9a-f]{64}$/;
 
 /** A request that passed every check. */
@@ -80,11 +80,13 @@ export async function authenticate(
   const device = removedCard === undefined ? activeDevice(state, h.deviceId, now) : { card: removedCard };
   if (device === undefined) throw new HttpError('DEVICE_UNKNOWN', 'this device is not active in the account');
 
-  const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit, ctx.bodies);
+  // Read in behind the body-hash label, so hashing a 16 MiB body needs no second copy of it.
+  const prefixed = bodyLimit === null ? REQUEST_BODY_PREFIX : await readBodyAfter(request, bodyLimit, ctx.bodies, REQUEST_BODY_PREFIX);
+  const body = prefixed.subarray(REQUEST_BODY_PREFIX.length);
   const fields = {
     method: request.method,
     pathAndQuery: url.pathname + url.search,
-    bodyHash: requestBodyHash(ctx.suite, body),
+    bodyHash: labelledBodyHash(ctx.suite, prefixed),
     accountId: h.accountId,
     deviceId: h.deviceId,
     time: h.time,

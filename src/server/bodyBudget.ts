@@ -29,6 +29,11 @@ export class BodyBudget {
     return true;
   }
 
+  /** True while `request` holds a reservation (its body is being, or was, read). */
+  holds(request: Request): boolean {
+    return this.#held.has(request);
+  }
+
   /** Gives back everything `request` reserved. Idempotent. */
   release(request: Request): void {
     const bytes = this.#held.get(request);

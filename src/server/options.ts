@@ -33,7 +33,10 @@ export interface ServerLimits {
   ipBurst?: number;
   /**
    * Request-body bytes held in memory at once, across all requests; a body that would pass it
-   * is refused before it is read (503 `SERVER_BUSY`, Retry-After). Default 64 MiB.
+   * is refused before it is read (503 `SERVER_BUSY`, Retry-After). Reading a body costs about
+   * twice its size until the garbage collector frees the socket's chunks, so the default, 24 MiB,
+   * lets one largest push (16 MiB) and smaller ones in at once and keeps forty forged 16 MiB
+   * pushes under 100 MiB of server memory (`npm run bench`, `forged_push_peak_rss_mib`).
    */
   inFlightBodyBytes?: number;
   /** Long-polls one account may hold open at once (429 beyond). Default 32. */
@@ -145,7 +148,7 @@ const DEFAULTS: ResolvedLimits = {
   anonymousBurst: 60,
   ipPerSecond: 500,
   ipBurst: 1000,
-  inFlightBodyBytes: 64 * 1024 * 1024,
+  inFlightBodyBytes: 24 * 1024 * 1024,
   maxWaitsPerAccount: 32,
   cachedAccounts: 10_000,
 };
