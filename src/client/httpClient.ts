@@ -94,7 +94,11 @@ export class HttpClient {
    */
   readonly serverClock: ServerClock;
 
-  /** @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device or an unparsable base URL. */
+  /**
+   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, a base URL that is not an
+   *   absolute http(s) URL, an admission token that is not printable ASCII, or a `serverClock`
+   *   that is not a `ServerClock`.
+   */
   constructor(options: HttpClientOptions) {
     if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
     let base: URL;

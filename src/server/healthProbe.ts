@@ -45,7 +45,10 @@ export async function probeStore(store: Store, now: number): Promise<ProbeResult
   }
 }
 
-/** One probe at a time, its answer reused for `cacheMs`. */
+/**
+ * One probe at a time, its answer reused for `cacheMs` of elapsed time (a monotonic clock, not
+ * the server's, which tests may stop or move).
+ */
 export class HealthProbe {
   #last: { at: number; result: ProbeResult } | undefined;
   #running: Promise<ProbeResult> | undefined;
@@ -54,14 +57,15 @@ export class HealthProbe {
     private readonly store: Store,
     private readonly clock: () => number,
     private readonly cacheMs = 1000,
+    private readonly elapsed: () => number = () => performance.now(),
   ) {}
 
   /** The store's health, probing only when the last answer is older than `cacheMs`. */
   check(): Promise<ProbeResult> {
-    const now = this.clock();
-    if (this.#last !== undefined && now - this.#last.at < this.cacheMs && now >= this.#last.at) return Promise.resolve(this.#last.result);
-    this.#running ??= probeStore(this.store, now).then((result) => {
-      this.#last = { at: now, result };
+    const at = this.elapsed();
+    if (this.#last !== undefined && at - this.#last.at < this.cacheMs) return Promise.resolve(this.#last.result);
+    this.#running ??= probeStore(this.store, this.clock()).then((result) => {
+      this.#last = { at, result };
       this.#running = undefined;
       return result;
     });
