@@ -1,11 +1,24 @@
+import { builtinModules } from 'node:module';
 import { defineConfig } from 'tsup';
+
+/**
+ * Bundled into dist, so apps never install them (pure JavaScript, MIT, notices in
+ * THIRD_PARTY_NOTICES.md). cbor-x: its optional native extension cbor-extract reaches every
+ * app that depends on cbor-x, and cbor-extract 2.2.3 names platform packages the registry does
+ * not have, so the app's own `npm ci` fails; bundled, only cbor-x's pure-JavaScript build ships.
+ * hono and @hono/node-server: the server's HTTP layer, kept off browser apps' installs while
+ * `multikey-sync/server` and `npx multikey-sync serve` still work with nothing else installed.
+ */
+const BUNDLED = ['cbor-x', 'hono', '@hono/node-server'];
+/** Node built-ins that @hono/node-server imports without the `node:` prefix. */
+const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 export default defineConfig([
   // The library entries share one build with code splitting, so `multikey-sync`,
   // `multikey-sync/client`, `multikey-sync/node` and `multikey-sync/server` share one copy of every class (an error
   // thrown by the client is `instanceof MultikeySyncError` from the root). The root and the
-  // client stay free of Node modules; only the server entry reaches better-sqlite3, pg and
-  // @hono/node-server, which stay external as dependencies.
+  // client stay free of Node modules; the server and node entries load better-sqlite3 and pg
+  // (optional peer dependencies, external) on first use.
   {
     entry: { index: 'src/index.ts', client: 'src/client/index.ts', node: 'src/node.ts', server: 'src/server/index.ts' },
     format: ['esm', 'cjs'],
@@ -16,6 +29,8 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
+    noExternal: BUNDLED,
+    external: NODE_BUILTINS,
   },
   // The command line, ESM only, runnable as `multikey-sync`.
   {
@@ -26,5 +41,9 @@ export default defineConfig([
     sourcemap: true,
     splitting: false,
     banner: { js: '#!/usr/bin/env node' },
+    noExternal: BUNDLED,
+    // cbor-x's Node build tries `require('cbor-extract')` and falls back to pure JavaScript
+    // when it is absent, as it is in every app now: keep the name external, never bundled.
+    external: ['cbor-extract'],
   },
 ]);

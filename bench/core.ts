@@ -26,7 +26,7 @@ import { pad } from '../src/core/padding.js';
 import { seal } from '../src/core/seal.js';
 import { labelled } from '../src/crypto/kdf.js';
 import type { BackendName, CryptoProvider } from '../src/crypto/provider.js';
-import { systemRandom } from '../src/crypto/random.js';
+import { sealRandom } from '../src/crypto/random.js';
 import { loadSuite } from '../src/crypto/suite.js';
 import {
   compareSync,
@@ -142,14 +142,14 @@ function coreCases(suite: CryptoProvider, devices: Device[], n: number) {
   const envelope = sealOne();
   check(sameRecord(open(reader, ACCOUNT, directory, envelope)?.body), `${suite.name} open(seal) at n=${n}`);
 
-  const keks = Array.from({ length: n }, () => systemRandom(32));
-  const bodyAad = systemRandom(ACCOUNT_ID_BYTES + HEADER_BYTES);
-  const wrapAad = systemRandom(ENVELOPE_HASH_BYTES);
+  const keks = Array.from({ length: n }, () => sealRandom(32));
+  const bodyAad = sealRandom(ACCOUNT_ID_BYTES + HEADER_BYTES);
+  const wrapAad = sealRandom(ENVELOPE_HASH_BYTES);
   // The same 48-byte draw as seal (content key ‖ record id); the wrap nonce is the random record
   // id zero-extended, unique per record as a nonce must be, so the floor needs no extra draw.
   const wrapNonce = new Uint8Array(WRAP_NONCE_BYTES);
   const sealFloor = (): Uint8Array => {
-    const fresh = systemRandom(32 + 16);
+    const fresh = sealRandom(32 + 16);
     const contentKey = fresh.subarray(0, 32);
     wrapNonce.set(fresh.subarray(32), 0);
     const body = suite.aeadEncrypt(contentKey, ZERO_NONCE, pad(encodeValue(CALL_RECORD)), bodyAad);
@@ -157,8 +157,8 @@ function coreCases(suite: CryptoProvider, devices: Device[], n: number) {
     return body;
   };
 
-  const floorKey = systemRandom(32);
-  const floorNonce = systemRandom(WRAP_NONCE_BYTES);
+  const floorKey = sealRandom(32);
+  const floorNonce = sealRandom(WRAP_NONCE_BYTES);
   const wrapped = suite.aeadEncrypt(keks[n - 1]!, floorNonce, floorKey, wrapAad);
   const bodyCt = suite.aeadEncrypt(floorKey, ZERO_NONCE, pad(encodeValue(CALL_RECORD)), bodyAad);
   const openFloor = (): unknown => {
@@ -193,7 +193,7 @@ function detail(ours: Rate, floor: Rate): Record<string, number[] | number> {
 
 /** crypto_box_seal, byte for byte, but with its ephemeral secret drawn from our pool. */
 function boxSealPooled(message: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const ephemeralSecret = systemRandom(32);
+  const ephemeralSecret = sealRandom(32);
   const ephemeralPublic = sodium.crypto_scalarmult_base(ephemeralSecret);
   const nonceInput = new Uint8Array(64);
   nonceInput.set(ephemeralPublic, 0);

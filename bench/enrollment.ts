@@ -30,7 +30,8 @@ import { labelledHash } from '../src/crypto/kdf.js';
 import { LABELS } from '../src/crypto/labels.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { consentBytes, entrySigningBytes, type ChainEntry, type EncodedEntry } from '../src/enrollment/chainEntry.js';
-import { createGenesis, makeAdd, makeRemove, makeRotate, signConsent } from '../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, signConsent } from '../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../src/enrollment/logCut.js';
 import { applyEntry, genesisState, replayChain, type ChainState } from '../src/enrollment/chainState.js';
 import { bodyToWire } from '../src/sync/recordBody.js';
 import { callAt } from './calls.js';
@@ -194,7 +195,7 @@ async function buildLongChain(length: number, suite: CryptoProvider): Promise<{ 
   };
   const add = async (): Promise<void> => {
     const joining = await Device.generate();
-    push(makeAdd(active[0]!, state, joining.public, signConsent(joining, state.accountId), { now: ++now }));
+    push(makeAdd(active[0]!, state, deviceKeys(joining), signConsent(joining, state.accountId), { now: ++now }));
     active.push(joining);
   };
   for (let k = 1; k < length; k++) {
@@ -207,11 +208,11 @@ async function buildLongChain(length: number, suite: CryptoProvider): Promise<{ 
     else if (step === 1) {
       const newest = active[active.length - 1]!;
       const rotated = newest.rotateEncryptionKey();
-      push(makeRotate(rotated, state, ++now));
+      push(makeRotate(rotated, state, EMPTY_LOG, ++now));
       active[active.length - 1] = rotated;
     } else {
       const [oldest, ...rest] = active;
-      push(makeRemove(rest[rest.length - 1]!, state, oldest!.id, ++now));
+      push(makeRemove(rest[rest.length - 1]!, state, oldest!.id, EMPTY_LOG, ++now));
       active = rest;
     }
   }

@@ -8,7 +8,7 @@ import { HttpClient } from '../src/client/httpClient.js';
 import { Device } from '../src/core/device.js';
 import { Account } from '../src/enrollment/account.js';
 import type { EncodedEntry } from '../src/enrollment/chainEntry.js';
-import { createGenesis, makeAdd, signConsent } from '../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, signConsent } from '../src/enrollment/chainOps.js';
 import { applyEntry, genesisState, type ChainState } from '../src/enrollment/chainState.js';
 import { createPairingOffer, encodePairingOffer } from '../src/enrollment/pairingOffer.js';
 import { createServer, type SyncServer } from '../src/server/createServer.js';
@@ -50,7 +50,7 @@ export function buildChain(devices: readonly Device[], now = Date.now()): Prebui
   const entries = [genesis];
   let state = genesisState(first.suite, genesis);
   for (const d of rest) {
-    const add = makeAdd(first, state, d.public, signConsent(d, state.accountId), { now });
+    const add = makeAdd(first, state, deviceKeys(d), signConsent(d, state.accountId), { now });
     state = applyEntry(first.suite, state, add);
     entries.push(add);
   }
@@ -82,9 +82,18 @@ export async function pairedAccounts(loop: Loopback, devices: number): Promise<A
   for (let i = 1; i < devices; i++) {
     const joiner = await Device.generate();
     const offer = createPairingOffer(joiner, loop.url);
+    let showCode!: (code: string) => void;
+    const shownCode = new Promise<string>((resolve) => (showCode = resolve));
     const [joined] = await Promise.all([
-      Account.joinWithOffer({ device: joiner, offer, transport: loop.client(joiner), connect: (d, id) => loop.client(d, id), ...PAIRING_WAIT }),
-      account.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...PAIRING_WAIT }),
+      Account.joinWithOffer({
+        device: joiner,
+        offer,
+        transport: loop.client(joiner),
+        connect: (d, id) => loop.client(d, id),
+        confirmSas: async (code) => code === (await shownCode),
+        ...PAIRING_WAIT,
+      }),
+      account.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...PAIRING_WAIT }),
     ]);
     accounts.push(joined);
   }

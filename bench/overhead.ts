@@ -27,7 +27,7 @@ import { equalBytes, expectBytes } from '../src/crypto/bytes.js';
 import { labelled } from '../src/crypto/kdf.js';
 import { LABELS } from '../src/crypto/labels.js';
 import type { BackendName } from '../src/crypto/provider.js';
-import { systemRandom } from '../src/crypto/random.js';
+import { sealRandom } from '../src/crypto/random.js';
 import { loadSuite } from '../src/crypto/suite.js';
 import { CALL_RECORD } from './core.js';
 import { compareSync, consume, type Rate } from './harness.js';
@@ -122,7 +122,7 @@ function leanSeal(from: Device, account: Uint8Array, recipients: Iterable<Device
   for (const card of to) seen.add(cardKey(card));
   if (seen.size !== to.length) throw new Error('RECIPIENT_DUPLICATE');
 
-  const fresh = systemRandom(48);
+  const fresh = sealRandom(48);
   const contentKey = fresh.subarray(0, 32);
   const padded = pad(encodeValue(input.body));
   const bodyLength = padded.length + 16;
@@ -208,20 +208,20 @@ function leanOpen(me: Device, account: Uint8Array, senders: Lookup, envelope: Ui
 }
 
 // ---- floors, as in core.ts -----------------------------------------------------------------------
-const keks = Array.from({ length: n }, () => systemRandom(32));
-const bodyAad = systemRandom(32 + HEADER_BYTES);
-const wrapAad = systemRandom(32);
+const keks = Array.from({ length: n }, () => sealRandom(32));
+const bodyAad = sealRandom(32 + HEADER_BYTES);
+const wrapAad = sealRandom(32);
 const floorNonce = new Uint8Array(24);
 const sealFloor = (): Uint8Array => {
-  const fresh = systemRandom(48);
+  const fresh = sealRandom(48);
   const key = fresh.subarray(0, 32);
   floorNonce.set(fresh.subarray(32), 0);
   const body = suite.aeadEncrypt(key, ZERO, pad(encodeValue(CALL_RECORD)), bodyAad);
   for (let i = 0; i < n; i++) consume(suite.aeadEncrypt(keks[i]!, floorNonce, key, wrapAad));
   return body;
 };
-const floorKey = systemRandom(32);
-const openNonce = systemRandom(24);
+const floorKey = sealRandom(32);
+const openNonce = sealRandom(24);
 const floorWrap = suite.aeadEncrypt(keks[n - 1]!, openNonce, floorKey, wrapAad);
 const floorBody = suite.aeadEncrypt(floorKey, ZERO, pad(encodeValue(CALL_RECORD)), bodyAad);
 const stripPadding = (p: Uint8Array): Uint8Array => {
@@ -255,7 +255,7 @@ const best = (rate: Rate): number => Math.max(...rate.samples);
 // ---- part 1: pieces in isolation ------------------------------------------------------------------
 const cbor = encodeValue(CALL_RECORD);
 const paddedBody = pad(cbor);
-const key = systemRandom(32);
+const key = sealRandom(32);
 const bodyCt = suite.aeadEncrypt(key, ZERO, paddedBody, bodyAad);
 const hashMessage = labelled(LABELS.envelopeHash, ACCOUNT, parsed.headerBytes, parsed.body);
 const headerFields = { ...parsed, recipientCount: n };

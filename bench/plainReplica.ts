@@ -16,7 +16,7 @@
  * Not a general replica: no deletes, no held envelopes, no grants; the bench writes new records only.
  */
 import type { HttpClient } from '../src/client/httpClient.js';
-import { systemRandom } from '../src/crypto/random.js';
+import { sealRandom } from '../src/crypto/random.js';
 import type { Account } from '../src/enrollment/account.js';
 import type { CollectionOptions } from '../src/sync/collection.js';
 import { Emitter } from '../src/sync/emitter.js';
@@ -54,7 +54,7 @@ export class PlainReplica<T> {
   async put(value: T): Promise<Uint8Array> {
     const checked = this.options.validate === undefined ? value : this.options.validate(value);
     const now = this.clock();
-    const recordId = systemRandom(16);
+    const recordId = sealRandom(16);
     const revision = nextRevision(null);
     const sortTime = this.options.sortTime?.(checked) ?? now;
     const retention = this.options.retentionDays;

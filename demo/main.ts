@@ -83,16 +83,33 @@ try {
   const uri = encodePairingOffer(offer);
   say('The laptop shows:');
   await qr(uri);
+  let showCode: (code: string) => void = () => undefined;
+  const phoneShows = new Promise<string>((resolve) => (showCode = resolve));
   const [laptopAccount] = await Promise.all([
-    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect }),
+    Account.joinWithOffer({
+      device: laptopDevice,
+      offer,
+      transport: connect(laptopDevice),
+      connect,
+      confirmSas: async (code) => {
+        const same = code === (await phoneShows);
+        say(`The laptop shows ${code} and asks: "Does your phone show this code?"  → ${same ? 'Yes' : 'No'}`);
+        return same;
+      },
+    }),
     phone.account.approveOffer(uri, {
       confirm: async () => {
         say('The phone scans it and asks: "Add this laptop to your account?"  → Approve');
         return true;
       },
+      showSas: (code) => {
+        say(`The phone shows the code ${code}`);
+        showCode(code);
+      },
     }),
   ]);
   const laptop = await openDevice('laptop', laptopAccount);
+  note('Someone who photographed the QR code could answer it too, but could not make the phone show the laptop\'s code.');
   say('The laptop verified the whole device chain and found itself on it.');
 
   heading(4, 'The tablet (no camera) joins by comparing a 6-digit code');

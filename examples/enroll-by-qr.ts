@@ -57,13 +57,32 @@ try {
   const art = await QRCode.toString(uri, { type: 'utf8', errorCorrectionLevel: 'L', margin: 2 });
   for (const line of art.trimEnd().split('\n')) console.log(`    ${line}`);
 
-  // 2. Both sides at once: the phone approves what it scanned, the laptop waits and verifies.
+  // 2. Both sides at once: the phone approves what it scanned and shows a 6-digit code; the laptop
+  // shows its own and joins only if the person says both match (whoever photographed the QR code
+  // could answer it too, but could not make the phone show the laptop's code); then it verifies.
+  let showCode!: (code: string) => void;
+  const phoneShows = new Promise<string>((resolve) => (showCode = resolve));
   const [laptop, added] = await Promise.all([
-    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect, ...fast }),
+    Account.joinWithOffer({
+      device: laptopDevice,
+      offer,
+      transport: connect(laptopDevice),
+      connect,
+      confirmSas: async (code) => {
+        const onPhone = await phoneShows;
+        console.log(`laptop shows ${code} and asks "Does your phone show the same code?" → ${code === onPhone ? 'Yes' : 'No'}`);
+        return code === onPhone;
+      },
+      ...fast,
+    }),
     phone.approveOffer(uri, {
       confirm: async (scanned) => {
         console.log(`phone scanned it and asks "Add device ${short(scanned.device.id)} to your account?" → Approve`);
         return true;
+      },
+      showSas: (code) => {
+        console.log(`phone shows the code ${code}`);
+        showCode(code);
       },
       ...fast,
     }),
@@ -101,7 +120,7 @@ try {
 
   // 7. The offer on screen is spent: scanning it again is refused.
   try {
-    await phone.approveOffer(uri, { confirm: async () => true, ...fast });
+    await phone.approveOffer(uri, { confirm: async () => true, showSas: () => undefined, ...fast });
     throw new Error('a used pairing offer was accepted twice');
   } catch (error) {
     if (!isMultikeySyncError(error)) throw error;

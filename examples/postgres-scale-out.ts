@@ -66,9 +66,14 @@ try {
   const laptopDevice = await Device.generate();
   const offer = createPairingOffer(laptopDevice, b.url);
   const fast = { pollMs: 100, timeoutMs: 10_000 };
+  // The person compares the two screens: the approving device shows a code, the new device asks if it matches.
+  let showCode!: (code: string) => void;
+  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
   const [laptop] = await Promise.all([
-    Account.joinWithOffer({ device: laptopDevice, offer, transport: connectB(laptopDevice), connect: connectB, ...fast }),
-    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...fast }),
+    Account.joinWithOffer({
+      device: laptopDevice, offer, transport: connectB(laptopDevice), connect: connectB, confirmSas: async (code) => code === (await shownCode), ...fast,
+    }),
+    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
   ]);
   console.log('the phone (via A) paired the laptop (via B): the pairing mailbox is shared through PostgreSQL');
 

@@ -3,11 +3,13 @@
  * down the day the account was made. A new phone joins with `Account.recover`, the words'
  * recovery key hands the call history over to it, and the phone removes the lost devices.
  *
- * The account here is made with `recoveryDelayMs: 0` so the example runs in seconds. The default
- * (DEFAULT_RECOVERY_DELAY_MS) is 72 hours: the new device stays inactive that long, and any
- * device of the account that syncs meanwhile sees `recovery-started` and can veto it
- * (`account.vetoRecovery`), which is what protects the person when someone else finds the words.
- * The words are never printed. Run: npx tsx examples/recover-with-words.ts
+ * The account here is made with the shortest recovery delay allowed, 24 hours
+ * (MIN_RECOVERY_DELAY_MS; the default, DEFAULT_RECOVERY_DELAY_MS, is 72). The new device stays
+ * inactive that long, and any device of the account that syncs meanwhile sees `recovery-started`
+ * and can veto it (`account.vetoRecovery`), which is what protects the person when someone else
+ * finds the words. So that the example runs in seconds, the server and every device share a
+ * clock the example moves forward a day. The words are never printed.
+ * Run: npx tsx examples/recover-with-words.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import {
   Account,
   DEFAULT_RECOVERY_DELAY_MS,
   Device,
+  MIN_RECOVERY_DELAY_MS,
   HttpClient,
   MemoryLocalStore,
   Replica,
@@ -30,12 +33,15 @@ import {
 import { SqliteLocalStore } from 'multikey-sync/node';
 import { createServer, SqliteStore } from 'multikey-sync/server';
 
+// One clock for the server and every device, which the example can move forward (as time passes).
+let daysPassed = 0;
+const clock = () => Date.now() + daysPassed * 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'mks-example-recover-'));
-const server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite')) });
+const server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite')), clock });
 const { url } = await server.listen(0, '127.0.0.1');
 console.log(`server on ${url}`);
 const connect = (device: Device, accountId?: Uint8Array) =>
-  new HttpClient({ baseUrl: url, device, ...(accountId === undefined ? {} : { accountId }) });
+  new HttpClient({ baseUrl: url, device, clock, ...(accountId === undefined ? {} : { accountId }) });
 const short = (id: Uint8Array) => toHex(id).slice(0, 8);
 
 try {
@@ -46,18 +52,20 @@ try {
 
   // 1. The new phone is added by the words' recovery key (with the phone's own consent).
   const newPhone = await Device.generate();
-  const recovered = await Account.recover({ words, newDevice: newPhone, accountId, connect });
-  const waitMs = Math.max(0, recovered.effectiveAt - Date.now());
-  console.log(`new phone ${short(newPhone.id)} added by the recovery key; active in ${waitMs} ms`);
-  console.log(`  (with the default delay it would wait ${DEFAULT_RECOVERY_DELAY_MS / 3_600_000} h, and any device of the account could veto it)`);
-  // The server refuses a pending device until its effective time.
-  await new Promise((resolve) => setTimeout(resolve, waitMs + 5));
+  const recovered = await Account.recover({ words, newDevice: newPhone, accountId, connect, clock });
+  const waitMs = Math.max(0, recovered.effectiveAt - clock());
+  console.log(`new phone ${short(newPhone.id)} added by the recovery key; active in ${waitMs / 3_600_000} h`);
+  console.log(`  (with the default delay it would wait ${DEFAULT_RECOVERY_DELAY_MS / 3_600_000} h; any device of the account could veto it meanwhile)`);
+  // The server refuses a pending device until its effective time: a day passes.
+  daysPassed += 1;
+  await new Promise((resolve) => setTimeout(resolve, 5));
 
   // 2. History: every record was also sealed to the recovery key, so the words' pseudo-device
   // can open them, and grants their keys to the new phone. It runs as a replica of its own.
   const wordsReplica = await Replica.open({
     account: { device: recovered.recoveryDevice, accountId, chain: recovered.account.chain, transport: connect(recovered.recoveryDevice, accountId) },
     store: new MemoryLocalStore(),
+    clock,
   });
   const granted = await wordsReplica.handoffTo(newPhone.public);
   await wordsReplica.close();
@@ -75,7 +83,7 @@ try {
   }
 
   // 4. Its first sync shows the history.
-  const replica = await Replica.open({ account: phone, store: await SqliteLocalStore.open(join(dir, 'new-phone.sqlite')) });
+  const replica = await Replica.open({ account: phone, store: await SqliteLocalStore.open(join(dir, 'new-phone.sqlite')), clock });
   const calls = replica.collection('calls', callLogOptions());
   const report = await replica.sync();
   console.log(`new phone's first sync: pulled ${report.pulled} envelopes, applied ${report.applied}; it shows:`);
@@ -94,23 +102,26 @@ try {
  */
 async function lifeBeforeTheLoss(): Promise<{ words: string; accountIdHex: string }> {
   const phoneDevice = await Device.generate();
-  const created = await Account.create({ device: phoneDevice, transport: connect(phoneDevice), recoveryDelayMs: 0 });
+  const created = await Account.create({ device: phoneDevice, transport: connect(phoneDevice), recoveryDelayMs: MIN_RECOVERY_DELAY_MS, clock });
   const phone = created.account;
   const laptopDevice = await Device.generate();
   const offer = createPairingOffer(laptopDevice, url);
   const fast = { pollMs: 100, timeoutMs: 10_000 };
+  // The person compares the two screens: the approving device shows a code, the new device asks if it matches.
+  let showCode!: (code: string) => void;
+  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
   const [laptop] = await Promise.all([
-    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect, ...fast }),
-    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...fast }),
+    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect, clock, confirmSas: async (code) => code === (await shownCode), ...fast }),
+    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
   ]);
-  const now = Date.now();
+  const now = clock();
   const log: [Account<HttpClient>, CallRecord][] = [
     [phone, { service: 'phone', direction: 'incoming', answered: true, peer: '+14155550123', startedAt: now - 5 * 86_400_000, durationSec: 602 }],
     [phone, { service: 'phone', direction: 'outgoing', answered: false, peer: '+12125550187', startedAt: now - 3 * 86_400_000, durationSec: 0 }],
     [laptop, { service: 'facetime-audio', direction: 'outgoing', answered: true, peer: '+16175550110', startedAt: now - 86_400_000, durationSec: 48 }],
   ];
   for (const [account, call] of log) {
-    const replica = await Replica.open({ account, store: new MemoryLocalStore() });
+    const replica = await Replica.open({ account, store: new MemoryLocalStore(), clock });
     await replica.collection('calls', callLogOptions()).put(call);
     await replica.sync();
     await replica.close();

@@ -114,9 +114,12 @@ async function pairByQr(approver: Account<HttpClient>): Promise<Account<HttpClie
   const device = await Device.generate();
   const offer = createPairingOffer(device, url);
   const fast = { pollMs: 100, timeoutMs: 10_000 };
+  // The person compares the two screens: the approving device shows a code, the new device asks if it matches.
+  let showCode!: (code: string) => void;
+  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
   const [joined] = await Promise.all([
-    Account.joinWithOffer({ device, offer, transport: connect(device), connect, ...fast }),
-    approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...fast }),
+    Account.joinWithOffer({ device, offer, transport: connect(device), connect, confirmSas: async (code) => code === (await shownCode), ...fast }),
+    approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
   ]);
   return joined;
 }

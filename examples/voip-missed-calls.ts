@@ -34,9 +34,12 @@ try {
   const laptopDevice = await Device.generate();
   const offer = createPairingOffer(laptopDevice, url);
   const fast = { pollMs: 100, timeoutMs: 10_000 };
+  // The person compares the two screens: the approving device shows a code, the new device asks if it matches.
+  let showCode!: (code: string) => void;
+  const shownCode = new Promise<string>((resolve) => (showCode = resolve));
   const [laptop] = await Promise.all([
-    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect, ...fast }),
-    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...fast }),
+    Account.joinWithOffer({ device: laptopDevice, offer, transport: connect(laptopDevice), connect, confirmSas: async (code) => code === (await shownCode), ...fast }),
+    phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
   ]);
   const phoneReplica = await Replica.open({ account: phone, store: new MemoryLocalStore() });
   const laptopReplica = await Replica.open({ account: laptop, store: new MemoryLocalStore() });

@@ -25,6 +25,7 @@ import { loadSuite } from '../src/crypto/suite.js';
 import { cborVectors } from './vectors/cbor.js';
 import { chainVectors } from './vectors/chain.js';
 import { devicesVectors } from './vectors/devices.js';
+import { ed25519Vectors } from './vectors/ed25519.js';
 import { envelopesVectors } from './vectors/envelopes.js';
 import { envelopesInvalidVectors } from './vectors/envelopes-invalid.js';
 import { paddingVectors } from './vectors/padding.js';
@@ -68,12 +69,13 @@ async function generate(): Promise<Map<string, object>> {
   files.set('padding.json', paddingVectors());
   files.set('passphrase.json', await passphraseVectors(set, suite));
   files.set('cbor.json', cborVectors());
+  files.set('ed25519.json', await ed25519Vectors(suite));
 
-  // The upper layers' files name devices.json's devices and add the recovery device of
-  // recovery.json case 0; pairing, requests and records build on chain.json's chain. The core
-  // files above depend on none of them.
+  // The upper layers' files name devices.json's devices and add the recovery devices of
+  // recovery.json cases 0 and 3; pairing, requests and records build on chain.json's chain. The
+  // core files above depend on none of them.
   const recovery = await recoveryVectors(suite);
-  const casts = await makeCasts(set, recovery.recoveryWords);
+  const casts = await makeCasts(set, recovery.recoveryWords, recovery.secondWords);
   const chain = chainVectors(casts, low);
   files.set('chain.json', chain.json);
   files.set('pairing.json', pairingVectors(casts, suite, chain.built, low));

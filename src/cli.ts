@@ -46,9 +46,20 @@ Startup: the port is bound first, then the store is opened and must accept a wri
 command exits 1 naming the database. Exit codes: 0 after a signal, 1 when it cannot start,
 2 for a bad option.
 
+Drivers: SQLite needs the package better-sqlite3, PostgreSQL the package pg; install the one
+you use beside multikey-sync, or fetch it with the command in one go:
+  npx -p multikey-sync -p better-sqlite3@12 multikey-sync serve --db ./data.sqlite
+  npx -p multikey-sync -p pg@8 multikey-sync serve --postgres URL
+--memory needs neither.
+
 Signals: SIGINT and SIGTERM stop accepting connections, let requests in flight finish
 (at most 10 s), close the database and exit 0.`;
 }
+
+const ONE_COMMAND = `Or run the server and its driver in one command:
+  npx -p multikey-sync -p better-sqlite3@12 multikey-sync serve --db ./data.sqlite
+  npx -p multikey-sync -p pg@8 multikey-sync serve --postgres URL
+(--memory needs no driver.)`;
 
 /** Runs the command line; resolves with an exit code, or -1 while `serve` keeps running. */
 async function main(argv: string[]): Promise<number> {
@@ -82,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const code = (error as { code?: string }).code;
     process.stderr.write(`multikey-sync: could not start: ${(error as Error).name}${code === undefined ? '' : ` ${code}`}: ${(error as Error).message}\n`);
+    if (code === 'DEPENDENCY_MISSING') process.stderr.write(`${ONE_COMMAND}\n`);
     return 1;
   }
 }

@@ -56,7 +56,9 @@ export type { CallRecord, CallService, CallDirection } from './core/callRecord.j
 
 // Enrollment: the signed device chain, pairing, revocation, recovery.
 export { Account } from './enrollment/account.js';
-export type { CreateAccountOptions, CodePairing, RecoveredAccount } from './enrollment/account.js';
+export type { AccountOptions, CreateAccountOptions, CodePairing, RecoveredAccount } from './enrollment/account.js';
+export type { LogCut, LogHeads } from './enrollment/logCut.js';
+export type { SecurityWarning, SecurityWarningListener } from './enrollment/securityWarning.js';
 export { DeviceChain } from './enrollment/deviceChain.js';
 export { ForkAlarm } from './enrollment/forkAlarm.js';
 export type { ForkAlarmReason } from './enrollment/forkAlarm.js';
@@ -74,8 +76,8 @@ export type { PairingOffer } from './enrollment/pairingOffer.js';
 export type { ApproveOfferOptions, JoinWithOfferOptions } from './enrollment/qrPairing.js';
 export type { SasOptions } from './enrollment/codePairing.js';
 export { createRecoveryWords, recoveryDevice } from './enrollment/recoveryWords.js';
-export { DEFAULT_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
-export type { ChainState, ChainDevice } from './enrollment/chainState.js';
+export { cardAtPosition, DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
+export type { ChainState, ChainDevice, PastCard, RemovedDevice } from './enrollment/chainState.js';
 
 // Transport: the HTTP client for the sync server, and the server clock it learns (bounded).
 export { HttpClient } from './client/httpClient.js';
@@ -85,7 +87,8 @@ export { ServerClock, MAX_CLOCK_OFFSET_MS } from './core/serverClock.js';
 // Sync: local-first replicas.
 export { Replica } from './sync/replica.js';
 export type { ReplicaOptions, ReplicaEvents, SyncReport, SyncAccount, SyncTransport } from './sync/replica.js';
-export type { LiveSync } from './sync/liveLoop.js';
+export type { LiveSync, LiveLoopOptions } from './sync/liveLoop.js';
+export { DEFAULT_SYNC_TIMEOUT_MS } from './sync/syncDeadline.js';
 export { Collection } from './sync/collection.js';
 export type { CollectionOptions, Entry, ListFilter } from './sync/collection.js';
 export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } from './sync/callLog.js';

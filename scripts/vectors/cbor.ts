@@ -101,6 +101,22 @@ export function cborVectors(): object {
     ['nesting over maxDepth', '81818101', 'CBOR_TOO_DEEP', { maxDepth: 2 }],
     ['items over maxItems', '83010203', 'CBOR_TOO_MANY_ITEMS', { maxItems: 3 }],
     ['17 nested arrays (default maxDepth is 16)', `${'81'.repeat(17)}01`, 'CBOR_TOO_DEEP'],
+    // Where several rules apply, the first in §7's order decides (`order: …` cases).
+    ['order: a map counts 2n items against the bytes left (2 pairs, 3 bytes: truncated at its head, not undefined)', 'a26161f7', 'CBOR_TRUNCATED'],
+    ['order: the count is checked before the depth', 'a26161f7', 'CBOR_TRUNCATED', { maxDepth: 0 }],
+    ['order: an empty array is a level of nesting (16 arrays, then an empty 17th)', `${'81'.repeat(16)}80`, 'CBOR_TOO_DEEP'],
+    ['order: an empty map at depth 1 with maxDepth 0', 'a0', 'CBOR_TOO_DEEP', { maxDepth: 0 }],
+    ['order: a bare f8 is an unsupported simple value, not a truncated head', 'f8', 'CBOR_UNSUPPORTED'],
+    ['order: a bare f8 inside an array', '81f8', 'CBOR_UNSUPPORTED'],
+    ['order: a bare f9 (half float) is truncated', 'f9', 'CBOR_TRUNCATED'],
+    ['order: a tag with reserved additional information is a tag first', 'dc', 'CBOR_UNSUPPORTED'],
+    ['order: maxBytes is checked before anything else', 'ffff', 'CBOR_TOO_LARGE', { maxBytes: 1 }],
+    ['order: a string longer than the input is truncated before it is too large', '64616263', 'CBOR_TRUNCATED', { maxStringBytes: 2 }],
+    ['order: reserved information in a map key is malformed before it is a non-text key', 'a11c01', 'CBOR_MALFORMED'],
+    ['order: duplicate keys are found when the map closes, after a bad value inside it', 'a3616101616102616af7', 'CBOR_UNSUPPORTED'],
+    ['order: an inner map closes, with its duplicate key, before the outer array reads on', '82a2616101616102f7', 'CBOR_DUPLICATE_KEY'],
+    ['order: bytes after the item are not read: trailing, not a stray break', '01ff', 'CBOR_TRAILING_BYTES'],
+    ['order: items are counted as they start (the 3rd of 3 is over maxItems 2)', '820101', 'CBOR_TOO_MANY_ITEMS', { maxItems: 2 }],
   ];
   const decodeRejects = rejects.map(([name, h, error, limits]) => {
     check(outcome(() => decodeValue(fromHex(h), limits)) === error, `reject ${name}: ${outcome(() => decodeValue(fromHex(h), limits))}`);
@@ -126,7 +142,8 @@ export function cborVectors(): object {
       'signed or hashed); `compact` is what seal() writes for record bodies today (cbor-x: insertion key order, ' +
       'integers beyond ±2^32 and all non-integral numbers as float64). Both decode to `value`. decodeAccepts: ' +
       'non-canonical inputs the decoder must accept; decodeRejects: inputs it must refuse with `error` (under ' +
-      '`limits` when given, else the defaults maxBytes 1 MiB, maxDepth 16, maxItems 10000, maxStringBytes 64 KiB). ' +
+      '`limits` when given, else the defaults maxBytes 1 MiB, maxDepth 16, maxItems 10000, maxStringBytes 64 KiB); ' +
+      'the cases named "order: …" break several rules at once and pin which one decides. ' +
       'Value notation: JSON, plus {"$bytes": hex} for a byte string and {"$float": "NaN" | "Infinity" | ' +
       '"-Infinity" | "-0"}. See docs/protocol.md §7.',
     version: 1,

@@ -7,7 +7,7 @@ import { LABELS } from '../../src/crypto/labels.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { Device } from '../../src/core/device.js';
 import { bindingMessage, decodeDevicePublic, encodeDevicePublic } from '../../src/core/devicePublic.js';
-import { BACKENDS, check, DEVICE_NAMES, hex, LAPTOP, outcome, PHONE, sameBytes, type DeviceSet, type LowOrderCard } from './shared.js';
+import { BACKENDS, check, DEVICE_NAMES, hex, LAPTOP, outcome, PHONE, sameBytes, withByte, type DeviceSet, type LowOrderCard } from './shared.js';
 
 /** The labels of the core layer, which these vectors and docs/protocol.md cover. */
 const CORE_LABELS = ['deviceId', 'encryptionKeyBinding', 'pairwiseKey', 'envelopeHash', 'grantNonce'] as const;
@@ -36,7 +36,8 @@ export function devicesVectors(set: DeviceSet, suite: CryptoProvider, low: LowOr
   devices.push(deviceVector(set.rotated.sodium, 'phone-rotated'));
 
   const phone = set.byBackend.sodium[PHONE]!;
-  const signLabel = 'multikey-sync/v1/vector-example';
+  // An app's own label: Device.sign refuses the protocol's prefix (reservedLabels below).
+  const signLabel = 'org.example.notes/v1/vector-example';
   const signMessage = utf8('a labelled signature');
   const signatures = [
     {
@@ -47,6 +48,11 @@ export function devicesVectors(set: DeviceSet, suite: CryptoProvider, low: LowOr
       signature: hex(phone.sign(signLabel, signMessage)),
     },
   ];
+
+  const reservedLabels = ['multikey-sync/v1/chain-entry', 'multikey-sync/v1/request', 'multikey-sync/v2/key-statement', 'multikey-sync/'].map(
+    (label) => ({ label, error: 'LABEL_RESERVED' }),
+  );
+  for (const r of reservedLabels) check(outcome(() => phone.sign(r.label, signMessage)) === r.error, `reserved label ${r.label}`);
 
   const goodCard = encodeDevicePublic(phone.public);
   const swapped = goodCard.slice();
@@ -61,6 +67,11 @@ export function devicesVectors(set: DeviceSet, suite: CryptoProvider, low: LowOr
     { name: 'card version 2', card: hex(badVersion), error: 'DEVICE_CARD_MALFORMED' },
     { name: "laptop's encryption key under phone's binding", card: hex(swapped), error: 'DEVICE_BINDING_INVALID' },
     { name: 'last signature byte flipped', card: hex(badSig), error: 'DEVICE_BINDING_INVALID' },
+    {
+      name: 'low-order encryption key and a broken binding: the binding is checked first',
+      card: hex(withByte(low.card, 128, low.card[128]! ^ 0x01)),
+      error: 'DEVICE_BINDING_INVALID',
+    },
   ];
   for (const c of invalidCards) {
     for (const b of BACKENDS) {
@@ -86,6 +97,9 @@ export function devicesVectors(set: DeviceSet, suite: CryptoProvider, low: LowOr
       'Ed25519 identity seed, then 32 for the X25519 encryption secret (stored unclamped; X25519 clamps). ' +
       'deviceId = BLAKE2b-128(deviceIdInput), deviceIdInput = len(label) ‖ label ‖ identityKey; ' +
       'binding = Ed25519(identity seed, bindingMessage). `specialCards` holds correctly signed cards that must still be refused. ' +
+      'A card is decoded in this order: length and version (DEVICE_CARD_MALFORMED), the binding (DEVICE_BINDING_INVALID), then the ' +
+      'encryption key\'s order (DEVICE_KEY_LOW_ORDER). `signatures` are Device.sign examples under an app label; `reservedLabels` ' +
+      'must be refused (LABEL_RESERVED). ' +
       'See docs/protocol.md §3.',
     version: 1,
     labels: Object.fromEntries(CORE_LABELS.map((k) => [k, { text: LABELS[k], prefix: hex(labelled(LABELS[k])) }])),
@@ -101,6 +115,7 @@ export function devicesVectors(set: DeviceSet, suite: CryptoProvider, low: LowOr
       },
     ],
     signatures,
+    reservedLabels,
     invalidCards,
     invalidSecrets,
   };

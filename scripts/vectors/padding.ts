@@ -7,8 +7,13 @@ import { check, hex, outcome, padTo, sameBytes, withByte } from './shared.js';
 
 export function paddingVectors(): object {
   const dataLengths = [0, 1, 100, 255, 256, 257, 271, 272, 300, 511, 512, 1000, 1023, 1024, 4095, 65_535, 65_536, 1_000_000, 16_777_216];
+  // E = floor(log2 m) is m's bit length − 1, computed on integers (§6). These sit on either side of
+  // powers of two, where a floating-point log2 may round, up to m = 2^52; 3966 is a length whose
+  // result changes if E is one too large (3968, not 4096).
+  const bitLengthEdges = [510, 511, 3966, 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 49 - 2, 2 ** 49 - 1, 2 ** 52 - 2, 2 ** 52 - 1];
+  for (const n of bitLengthEdges) dataLengths.push(n);
   const lengths = dataLengths.map((n) => ({ dataLength: n, paddedLength: paddedLength(n) }));
-  const probe = [0, 1, 255, 256, 257, 271, 272, 273, 288, 304, 512, 544, 576, 1024, 1088, 1152, 4096, 4352];
+  const probe = [0, 1, 255, 256, 257, 271, 272, 273, 288, 304, 512, 544, 576, 1024, 1088, 1152, 4096, 4352, 2 ** 32, 2 ** 52, 2 ** 52 + 2 ** 45, 2 ** 52 + 2 ** 46];
   const validLengths = probe.map((length) => ({ length, valid: isPaddedLength(length) }));
   const examples = [new Uint8Array(0), fromHex('f6'), fromHex('00'.repeat(255)), fromHex('01'.repeat(256))].map((data) => ({
     data: hex(data),

@@ -181,33 +181,38 @@ export const STRANGER = 5;
 export interface DeviceSet {
   /** Per backend, the same devices: devices.json #0–#5, in DEVICE_NAMES order. */
   byBackend: Record<BackendName, Device[]>;
-  /** The random bytes each device's generate() drew: identity seed ‖ encryption secret. */
+  /** The random bytes each device's generate() drew for its keys: identity seed ‖ encryption secret. */
   drawn: Uint8Array[];
+  /** The third draw of each generate(): the X-Wing seed of the device's epoch 0 (no v1 file uses it). */
+  epochSeeds: Uint8Array[];
   /** devices.json #6, per backend: the phone after an encryption-key rotation (same identity seed, new secret). */
   rotated: Record<BackendName, Device>;
 }
 
 export async function makeDevices(suite: CryptoProvider): Promise<DeviceSet> {
   const drawn: Uint8Array[] = [];
+  const epochSeeds: Uint8Array[] = [];
   const byBackend = { sodium: [] as Device[], noble: [] as Device[] };
   for (const name of DEVICE_NAMES) {
     const rec = recording(drbg(suite, `device/${name}`));
     const d = await Device.generate({ backend: 'sodium', random: rec.random });
-    drawn.push(rec.drawn());
+    drawn.push(rec.drawn().subarray(0, 64));
+    epochSeeds.push(rec.drawn().subarray(64, 96));
     byBackend.sodium.push(d);
     const n = await Device.generate({ backend: 'noble', random: replay(rec.drawn()) });
     sameBytes(encodeDevicePublic(n.public), encodeDevicePublic(d.public), `${name} card across backends`);
     byBackend.noble.push(n);
   }
 
-  const rotatedDrawn = concatBytes(drawn[PHONE]!.subarray(0, 32), drbg(suite, 'device/phone-rotated')(32));
+  // Same identity, new encryption secret; the epoch keys belong to the identity, so the same epoch-0 seed.
+  const rotatedDrawn = concatBytes(drawn[PHONE]!.subarray(0, 32), drbg(suite, 'device/phone-rotated')(32), epochSeeds[PHONE]!);
   const rotated: Record<BackendName, Device> = {
     sodium: await Device.generate({ backend: 'sodium', random: replay(rotatedDrawn) }),
     noble: await Device.generate({ backend: 'noble', random: replay(rotatedDrawn) }),
   };
   sameBytes(encodeDevicePublic(rotated.noble.public), encodeDevicePublic(rotated.sodium.public), 'rotated card across backends');
   sameBytes(rotated.sodium.id, byBackend.sodium[PHONE]!.id, 'rotation keeps the id');
-  return { byBackend, drawn, rotated };
+  return { byBackend, drawn, epochSeeds, rotated };
 }
 
 /** All seven devices of devices.json on one backend: index 6 is the rotated phone. */
@@ -239,7 +244,10 @@ export function lowOrderCard(suite: CryptoProvider): LowOrderCard {
 // ---------------------------------------------------------------------------------------------
 // Fixtures: the upper layers' named devices (docs/protocol.md §17, "The upper-layer files")
 
-/** Devices by name: devices.json's seven (`phone-rotated` is #6) and `recovery`, recovery.json case 0. */
+/**
+ * Devices by name: devices.json's seven (`phone-rotated` is #6), `recovery` (recovery.json case 0)
+ * and `recovery-2` (recovery.json case 3, the recovery device that replaces it in chain.json).
+ */
 export type Cast = Record<string, Device>;
 
 export function member(cast: Cast, name: string): Device {
@@ -248,13 +256,14 @@ export function member(cast: Cast, name: string): Device {
   return d;
 }
 
-/** The cast on each backend; `recoveryWords` are those of recovery.json case 0. */
-export async function makeCasts(set: DeviceSet, recoveryWords: string): Promise<Record<BackendName, Cast>> {
+/** The cast on each backend; `recoveryWords` are those of recovery.json case 0, `secondWords` of case 3. */
+export async function makeCasts(set: DeviceSet, recoveryWords: string, secondWords: string): Promise<Record<BackendName, Cast>> {
   const castOn = async (backend: BackendName): Promise<Cast> => {
     const cast: Cast = {};
     DEVICE_NAMES.forEach((n, i) => (cast[n] = set.byBackend[backend][i]!));
     cast['phone-rotated'] = set.rotated[backend];
     cast.recovery = await recoveryDevice(recoveryWords, { backend });
+    cast['recovery-2'] = await recoveryDevice(secondWords, { backend });
     return cast;
   };
   return { sodium: await castOn('sodium'), noble: await castOn('noble') };

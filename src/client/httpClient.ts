@@ -39,11 +39,16 @@ import {
 import { MAX_PAGE_LIMIT, MAX_PURGE_IDS, MAX_WAIT_MS, paths } from '../http/routes.js';
 import { requestOrigin } from '../http/signing.js';
 import { Requester } from './requester.js';
+import { parseServerUrl } from './serverUrl.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
 
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** Where the API lives, e.g. `https://sync.example` (the client appends `/v1/...`). */
+  /**
+   * The server's root, e.g. `https://sync.example` or `http://127.0.0.1:8787` (or the path it
+   * is mounted under); http or https, without `/v1` (the client appends `/v1/...`), credentials,
+   * query or fragment.
+   */
   baseUrl: string;
   /** The device that signs requests. */
   device: Device;
@@ -95,20 +100,16 @@ export class HttpClient {
   readonly serverClock: ServerClock;
 
   /**
-   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, a base URL that is not an
-   *   absolute http(s) URL, an admission token that is not printable ASCII, or a `serverClock`
-   *   that is not a `ServerClock`.
+   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, a base URL that is not
+   *   an absolute http(s) URL, ends in `/v1`, or carries credentials, a query or a fragment (the
+   *   message names the URL and the mistake), an admission token that is not printable ASCII, or
+   *   a `serverClock` that is not a `ServerClock`.
    */
   constructor(options: HttpClientOptions) {
     if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
-    let base: URL;
-    let origin: string;
-    try {
-      base = new URL(options.baseUrl);
-      origin = requestOrigin(base);
-    } catch (cause) {
-      throw new UsageError('CLIENT_OPTIONS_INVALID', 'baseUrl is not an absolute http(s) URL', { cause });
-    }
+    const base = parseServerUrl(options.baseUrl);
+    // The origin every request is signed for (docs/protocol.md §22); the base parsed above.
+    const origin = requestOrigin(base);
     this.accountId = options.accountId;
     if (options.admissionToken !== undefined && (typeof options.admissionToken !== 'string' || !/^[\x21-\x7e]+$/.test(options.admissionToken))) {
       throw new UsageError('CLIENT_OPTIONS_INVALID', 'admissionToken must be printable ASCII without spaces');
@@ -120,7 +121,7 @@ export class HttpClient {
     }
     this.serverClock = options.serverClock ?? new ServerClock(options.clock ?? Date.now);
     this.#requests = new Requester({
-      base: base.href.replace(/\/+$/, ''),
+      base,
       origin,
       device: options.device,
       // Bound to globalThis: some browsers throw "Illegal invocation" for an unbound fetch.

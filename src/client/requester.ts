@@ -12,6 +12,7 @@ import { WIRE_ENCODE_LIMITS, decodeErrorBody, type ResponseLimits } from '../htt
 import { CBOR_CONTENT_TYPE, HEADERS } from '../http/routes.js';
 import { signRequest } from '../http/signing.js';
 import { isWireErrorCode, WIRE_ERRORS } from '../http/wireErrors.js';
+import { networkFailure } from './networkFailure.js';
 import { readResponseBody } from './responseBody.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 
@@ -127,12 +128,11 @@ export class Requester {
       } catch (cause) {
         if (cause instanceof RemoteError) throw cause;
         if (call.signal?.aborted) throw call.signal.reason;
-        const what = controller.signal.aborted ? 'the request timed out' : 'the server could not be reached';
-        throw new RemoteError('NETWORK_ERROR', what, 0, { cause });
+        throw networkFailure(config.base, cause, controller.signal.aborted ? config.timeoutMs + (call.extraTimeoutMs ?? 0) : undefined);
       }
       const offsetAdopted = this.#learnClock(response);
       if (response.ok) return { kind: 'ok', bytes };
-      return { kind: 'refused', error: refusal(response, bytes), retryAfter: response.headers.get('retry-after'), offsetAdopted };
+      return { kind: 'refused', error: refusal(response, bytes, config.base, call), retryAfter: response.headers.get('retry-after'), offsetAdopted };
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
@@ -168,16 +168,28 @@ function decodeOrRefuse<T>(call: Call<T>, bytes: Uint8Array): T {
   }
 }
 
-/** The RemoteError for a non-2xx response; a body that is not our CBOR error becomes `HTTP_ERROR`. */
-function refusal(response: Response, bytes: Uint8Array): RemoteError {
+/**
+ * The RemoteError for a non-2xx response; a body that is not our CBOR error becomes
+ * `HTTP_ERROR`. Both kinds of "no such route" name the server's URL: they mean a wrong base URL.
+ */
+function refusal(response: Response, bytes: Uint8Array, server: string, call: Call<unknown>): RemoteError {
+  // Without the query, and with account and mailbox ids elided: messages name no ids.
+  const route = `${call.method} ${server}${call.path.replace(/\?.*$/, '').replace(/[0-9a-f]{32,}/gi, '…')}`;
   const type = response.headers.get('content-type') ?? '';
   if (type.toLowerCase().startsWith(CBOR_CONTENT_TYPE)) {
     try {
       const { code, message } = decodeErrorBody(bytes);
+      if (code === 'NOT_FOUND') {
+        return new RemoteError(code, `${message}: ${route} (is ${server} the server's root URL?)`, response.status);
+      }
       return new RemoteError(code, message, response.status);
     } catch {
       // not our error format: fall through
     }
   }
-  return new RemoteError('HTTP_ERROR', `the server answered HTTP ${response.status}`, response.status);
+  return new RemoteError(
+    'HTTP_ERROR',
+    `${route} answered HTTP ${response.status} without a multikey-sync error body: is ${server} a multikey-sync server's root URL?`,
+    response.status,
+  );
 }

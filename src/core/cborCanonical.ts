@@ -216,7 +216,7 @@ function writeCanonical(w: ByteWriter, value: unknown, depth: number, left: numb
     case 'string': {
       checkString(value);
       const utf8Bytes = utf8Length(value);
-      checkStringBytes(utf8Bytes, limits);
+      checkStringBytes(utf8Bytes, limits, 'text');
       w.text(value, utf8Bytes);
       return left;
     }
@@ -232,7 +232,7 @@ function writeCanonical(w: ByteWriter, value: unknown, depth: number, left: numb
         return left;
       }
       if (value instanceof Uint8Array) {
-        checkStringBytes(value.length, limits);
+        checkStringBytes(value.length, limits, 'bytes');
         w.head(2, value.length);
         w.bytes(value);
         return left;
@@ -253,7 +253,7 @@ function writeCanonical(w: ByteWriter, value: unknown, depth: number, left: numb
       for (const key of keys) {
         checkKey(key);
         const utf8Bytes = utf8Length(key);
-        checkStringBytes(utf8Bytes, limits);
+        checkStringBytes(utf8Bytes, limits, 'text');
         entries.push({ key, utf8Bytes, value: value[key] });
       }
       // Encoded text keys sort by length first (the head), then by their UTF-8 bytes.

@@ -61,6 +61,9 @@ const EXCEEDED: Record<'maxBytes' | 'maxItems' | 'maxStringBytes', (n: number) =
   maxStringBytes: (n) => `a string is over ${n} bytes (maxStringBytes)`,
 };
 
+/** What a string over `maxStringBytes` was, for its message. */
+export type StringKind = 'text' | 'bytes';
+
 /**
  * The encoders' error for a value over a limit. (Nesting over `maxDepth` is reported as
  * `CBOR_UNSUPPORTED_VALUE` instead, because the same check is what stops cycles.)
@@ -68,9 +71,13 @@ const EXCEEDED: Record<'maxBytes' | 'maxItems' | 'maxStringBytes', (n: number) =
 export function limitExceeded(
   limit: keyof typeof EXCEEDED,
   limits: Readonly<CborLimits>,
+  string?: { kind: StringKind; byteLength: number },
 ): ValidationError {
-  return new ValidationError(
-    'CBOR_LIMIT_EXCEEDED',
-    `cannot encode as CBOR: ${EXCEEDED[limit](limits[limit])}`,
-  );
+  const what =
+    string === undefined
+      ? EXCEEDED[limit](limits[limit])
+      : string.kind === 'bytes'
+        ? `a byte string (Uint8Array) of ${string.byteLength} bytes is over ${limits.maxStringBytes} bytes (maxStringBytes)`
+        : `a text string of ${string.byteLength} UTF-8 bytes is over ${limits.maxStringBytes} bytes (maxStringBytes)`;
+  return new ValidationError('CBOR_LIMIT_EXCEEDED', `cannot encode as CBOR: ${what}`);
 }

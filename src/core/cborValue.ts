@@ -10,10 +10,12 @@
  * same signed bytes.
  *
  * The walk also enforces the decoder's limits on the value itself (nesting, item count,
- * string sizes), so whatever is written can be read back under the same limits.
+ * string sizes), so whatever is written can be read back under the same limits. A refusal
+ * names where it happened (`at value.meeting.when`), with keys that are not plain identifiers
+ * shown as `[…]` (a key may be data: a phone number, a name) and array indexes as `[3]`.
  */
 import { ValidationError } from '../errors.js';
-import { limitExceeded, type CborLimits } from './cborLimits.js';
+import { limitExceeded, type CborLimits, type StringKind } from './cborLimits.js';
 
 /** The encoders' error for a value outside the data model. */
 export function unsupported(what: string): ValidationError {
@@ -36,11 +38,17 @@ export function isPlainArray(value: object): value is unknown[] {
   return Array.isArray(value) && value.constructor === Array;
 }
 
-/** What a refused value is, for an error message that must not contain the value. */
+/** What a refused value is, with what to store instead, for a message without the value. */
 export function kindOf(value: unknown): string {
+  if (value === undefined) return 'undefined (leave the field out, or store null)';
+  if (typeof value === 'bigint') return 'a bigint (store a number within ±(2^53-1), or a string)';
   if (value === null || typeof value !== 'object') return `a value of type ${typeof value}`;
+  if (value instanceof Date) return 'a Date (store date.getTime() or date.toISOString())';
+  if (value instanceof Map) return 'a Map (store a plain object, or an array of pairs)';
+  if (value instanceof Set) return 'a Set (store an array)';
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return 'a binary value other than Uint8Array (store a Uint8Array)';
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return `an object of class ${typeof name === 'string' ? name : 'unknown'}`;
+  return `an object of class ${typeof name === 'string' ? name : 'unknown'} (store a plain object)`;
 }
 
 const isWellFormed: (s: string) => boolean =
@@ -81,8 +89,8 @@ export function spendItems(left: number, count: number, limits: Readonly<CborLim
 }
 
 /** Refuses a byte or text string whose payload is over `maxStringBytes`. */
-export function checkStringBytes(byteLength: number, limits: Readonly<CborLimits>): void {
-  if (byteLength > limits.maxStringBytes) throw limitExceeded('maxStringBytes', limits);
+export function checkStringBytes(byteLength: number, limits: Readonly<CborLimits>, kind: StringKind): void {
+  if (byteLength > limits.maxStringBytes) throw limitExceeded('maxStringBytes', limits, { kind, byteLength });
 }
 
 /** UTF-8 length of a well-formed string. */
@@ -98,7 +106,7 @@ export function utf8Length(s: string): number {
 /** The size check of a well-formed string, measuring it only when it might be too long. */
 function checkTextBytes(s: string, limits: Readonly<CborLimits>): void {
   // UTF-8 needs at most 3 bytes per UTF-16 unit, so typical strings skip the measuring.
-  if (s.length * 3 > limits.maxStringBytes) checkStringBytes(utf8Length(s), limits);
+  if (s.length * 3 > limits.maxStringBytes) checkStringBytes(utf8Length(s), limits, 'text');
 }
 
 /**
@@ -111,7 +119,48 @@ function checkTextBytes(s: string, limits: Readonly<CborLimits>): void {
  *   than `maxItems` items or a string over `maxStringBytes`.
  */
 export function assertCborValue(value: unknown, limits: Readonly<CborLimits>): void {
-  walk(value, 0, spendItems(limits.maxItems, 1, limits), limits);
+  try {
+    walk(value, 0, spendItems(limits.maxItems, 1, limits), limits);
+  } catch (error) {
+    if (error instanceof ValidationError && !refusedAt.has(error)) refusedAt.set(error, { message: error.message, path: [] });
+    throw relocateCborError(error, 'value');
+  }
+}
+
+type Segment = string | number;
+
+/** Where inside the value each refusal happened, innermost segment last. */
+const refusedAt = new WeakMap<object, { message: string; path: Segment[] }>();
+
+/** Adds the container's segment to a refusal passing through it. */
+function within(error: unknown, segment: Segment): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const at = refusedAt.get(error) ?? { message: error.message, path: [] };
+  at.path.unshift(segment);
+  refusedAt.set(error, at);
+  return error;
+}
+
+function formatPath(root: string, path: readonly Segment[]): string {
+  return path.reduce<string>(
+    (text, s) => text + (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/.test(s) ? `.${s}` : '[…]'),
+    root,
+  );
+}
+
+/**
+ * A refusal from the walk (anything else is returned as it is), named by its place under `root` (`cannot encode a Date as CBOR … (at
+ * value.meeting.when)`); with `skip`, leading segments that match it are dropped first, so a
+ * caller that wrapped the app's value (the sync layer puts it under `v`) names it as the app sees it.
+ */
+export function relocateCborError(error: unknown, root: string, skip: readonly Segment[] = []): unknown {
+  const at = error instanceof ValidationError ? refusedAt.get(error) : undefined;
+  if (at === undefined) return error; // not a refusal of the walk: the app's validator, say
+  const path = skip.every((s, i) => at.path[i] === s) ? at.path.slice(skip.length) : at.path;
+  const { code, cause } = error as ValidationError;
+  const located = new ValidationError(code, `${at.message} (at ${formatPath(root, path)})`, { cause });
+  refusedAt.set(located, { message: at.message, path: at.path.slice() });
+  return located;
 }
 
 function walk(value: unknown, depth: number, left: number, limits: Readonly<CborLimits>): number {
@@ -130,13 +179,19 @@ function walk(value: unknown, depth: number, left: number, limits: Readonly<Cbor
     case 'object': {
       if (value === null) return left;
       if (value instanceof Uint8Array) {
-        checkStringBytes(value.length, limits);
+        checkStringBytes(value.length, limits, 'bytes');
         return left;
       }
       checkDepth(depth + 1, limits);
       if (isPlainArray(value)) {
         left = spendItems(left, value.length, limits);
-        for (let i = 0; i < value.length; i++) left = walk(value[i], depth + 1, left, limits);
+        for (let i = 0; i < value.length; i++) {
+          try {
+            left = walk(value[i], depth + 1, left, limits);
+          } catch (error) {
+            throw within(error, i);
+          }
+        }
         return left;
       }
       if (!isPlainObject(value)) throw unsupported(kindOf(value));
@@ -144,9 +199,13 @@ function walk(value: unknown, depth: number, left: number, limits: Readonly<Cbor
       // enumerable keys, so it checks (and counts) a superset of what cbor-x writes.
       for (const key in value) {
         left = spendItems(left, 2, limits);
-        checkKey(key);
-        checkTextBytes(key, limits);
-        left = walk(value[key], depth + 1, left, limits);
+        try {
+          checkKey(key);
+          checkTextBytes(key, limits);
+          left = walk(value[key], depth + 1, left, limits);
+        } catch (error) {
+          throw within(error, key);
+        }
       }
       return left;
     }

@@ -8,7 +8,7 @@
 import { CodecError, CryptoError, UsageError } from '../errors.js';
 import { equalBytes, expectBytes, wipe } from '../crypto/bytes.js';
 import { deriveKey, labelled } from '../crypto/kdf.js';
-import { LABELS } from '../crypto/labels.js';
+import { isProtocolLabel, LABELS, type ProtocolLabel } from '../crypto/labels.js';
 import type { Argon2Params, BackendName, CryptoProvider } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
@@ -39,8 +39,25 @@ interface PairwiseEntry {
 /** Which way a pairwise key protects: records this device writes to the peer, or reads from it. */
 export type PairwiseDirection = 'to' | 'from';
 
+let protocolSigner: (device: Device, label: ProtocolLabel, message: Uint8Array) => Uint8Array;
+
+/**
+ * Package-internal: signs `message` under one of the protocol's own labels (a chain entry, a
+ * consent, a key statement, a request, a log checkpoint). It is the only way to sign under the
+ * `multikey-sync/` prefix, and no entry point of the package exports it; apps get
+ * {@link Device.sign}, which refuses that prefix.
+ * @throws {UsageError} `DEVICE_WIPED` after {@link Device.wipe}.
+ */
+export function signAsProtocol(device: Device, label: ProtocolLabel, message: Uint8Array): Uint8Array {
+  return protocolSigner(device, label, message);
+}
+
 /** A device that holds its secrets. Create one with {@link Device.generate} or an import. */
 export class Device {
+  static {
+    protocolSigner = (device, label, message) => device.#signLabelled(label, message);
+  }
+
   /** The crypto backend this device uses. */
   readonly suite: CryptoProvider;
   /** The device's public card, to be shared with its other devices. */
@@ -97,8 +114,10 @@ export class Device {
   }
 
   /**
-   * Restores a device from a blob made by {@link Device.exportWithPassphrase}.
+   * Restores a device from a blob made by {@link Device.exportWithPassphrase}. A blob asking for
+   * more than 256 MiB or 768 MiB·passes of Argon2id is refused before any work is done.
    * @throws {CodecError} `PASSPHRASE_BLOB_MALFORMED`, `DEVICE_SECRETS_MALFORMED`.
+   * @throws {ValidationError} `PASSPHRASE_EMPTY`.
    * @throws {CryptoError} `PASSPHRASE_WRONG`.
    */
   static async fromPassphraseBlob(
@@ -144,8 +163,10 @@ export class Device {
 
   /**
    * The device's secrets sealed under a passphrase with Argon2id (t = 3, m = 64 MiB by default):
-   * 135 bytes an app can store at rest.
-   * @throws {ValidationError} `PASSPHRASE_EMPTY`, `ARGON2_PARAMS_INVALID`.
+   * 135 bytes an app can store at rest. Other costs must reach one of OWASP's Argon2id minimums
+   * (t = 2 with 19 MiB, or an equivalent) and stay within 256 MiB and 768 MiB·passes.
+   * @throws {ValidationError} `ARGON2_PARAMS_INVALID` for a cost outside those bounds;
+   *   `PASSPHRASE_EMPTY`.
    */
   async exportWithPassphrase(
     passphrase: string | Uint8Array,
@@ -161,10 +182,21 @@ export class Device {
   }
 
   /**
-   * Signs `message` under a domain `label`: the signature covers `len(label) ‖ label ‖ message`.
-   * @throws {UsageError} `DEVICE_WIPED` after {@link Device.wipe}.
+   * Signs `message` under an app's own domain `label`: the signature covers
+   * `len(label) ‖ label ‖ message`. Labels under the protocol's prefix `multikey-sync/` are
+   * refused, so nothing signed here can pass for a chain entry, consent, key statement or request.
+   * @throws {UsageError} `LABEL_RESERVED` for a label that starts with `multikey-sync/`;
+   *   `LABEL_INVALID` for an empty label or one over 255 bytes; `DEVICE_WIPED` after {@link Device.wipe}.
    */
   sign(label: string, message: Uint8Array): Uint8Array {
+    if (typeof label !== 'string') throw new UsageError('LABEL_INVALID', 'a label is a string');
+    if (isProtocolLabel(label)) {
+      throw new UsageError('LABEL_RESERVED', 'labels under "multikey-sync/" are the protocol\'s own; choose a label of your app');
+    }
+    return this.#signLabelled(label, message);
+  }
+
+  #signLabelled(label: string, message: Uint8Array): Uint8Array {
     this.#assertLive();
     return this.suite.ed25519Sign(this.#identitySeed, this.public.identityKey, labelled(label, message));
   }

@@ -15,7 +15,7 @@ import { LABELS } from '../crypto/labels.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { xwingPublicKeyIsValid } from '../crypto/xwingKeyCheck.js';
 import { XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from '../crypto/xwingSizes.js';
-import type { Device } from './device.js';
+import { signAsProtocol, type Device } from './device.js';
 import { DEVICE_ID_BYTES, type DevicePublic } from './devicePublic.js';
 
 /** Bytes in an encoded key statement. */
@@ -52,8 +52,8 @@ export function makeKeyStatement(device: Device, epoch: number, seed: Uint8Array
   out.set(device.id, 1);
   new DataView(out.buffer).setUint32(1 + DEVICE_ID_BYTES, epoch);
   out.set(device.suite.xwingPublicKey(seed), 1 + DEVICE_ID_BYTES + 4);
-  // Device.sign prefixes the label: it signs labelled(label, statement without its signature).
-  out.set(device.sign(LABELS.keyStatement, out.subarray(0, SIGNED_BYTES)), SIGNED_BYTES);
+  // The signer prefixes the label: it signs labelled(label, statement without its signature).
+  out.set(signAsProtocol(device, LABELS.keyStatement, out.subarray(0, SIGNED_BYTES)), SIGNED_BYTES);
   return decodeKeyStatement(out);
 }
 

@@ -18,6 +18,7 @@ import { CodecError, CryptoError, ValidationError } from '../errors.js';
 import { utf8, wipe } from '../crypto/bytes.js';
 import type { Argon2Params, CryptoProvider } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { openCostAllowed, sealCostAllowed } from './argon2Costs.js';
 
 const MAGIC = [0x6d, 0x6b, 0x73, 0x64];
 const HEADER = 54;
@@ -26,16 +27,6 @@ export const PASSPHRASE_BLOB_BYTES = HEADER + DEVICE_SECRET_BYTES + 16;
 
 /** t = 3, m = 64 MiB, one lane: RFC 9106's second recommended setting but with p = 1 (libsodium fixes p at 1). */
 export const DEFAULT_ARGON2: Argon2Params = { opsLimit: 3, memLimitBytes: 64 * 1024 * 1024 };
-/** Bounds accepted when reading a blob, so a crafted blob cannot demand unbounded work. */
-export const ARGON2_BOUNDS = { minOps: 1, maxOps: 16, minMemKiB: 8 * 1024, maxMemKiB: 1024 * 1024 } as const;
-
-function checkParams(ops: number, memKiB: number, code: string, make: (c: string, m: string) => Error): void {
-  const ok =
-    Number.isInteger(ops) && Number.isInteger(memKiB) &&
-    ops >= ARGON2_BOUNDS.minOps && ops <= ARGON2_BOUNDS.maxOps &&
-    memKiB >= ARGON2_BOUNDS.minMemKiB && memKiB <= ARGON2_BOUNDS.maxMemKiB;
-  if (!ok) throw make(code, `Argon2id needs 1..16 passes and 8 MiB..1 GiB of memory`);
-}
 
 function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
   if (typeof passphrase === 'string') {
@@ -47,8 +38,11 @@ function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
 }
 
 /**
- * Seals 65-byte device secrets under a passphrase.
- * @throws {ValidationError} `PASSPHRASE_EMPTY`, `ARGON2_PARAMS_INVALID`.
+ * Seals 65-byte device secrets under a passphrase. The cost must reach one of OWASP's Argon2id
+ * minimums (t = 1 with 46 MiB, t = 2 with 19 MiB, t = 3 with 12 MiB, t = 4 with 9 MiB, t ≥ 5 with
+ * 8 MiB) and stay within 256 MiB and 768 MiB·passes (src/core/argon2Costs.ts). Checked in this
+ * order: the cost, then (after drawing salt and nonce) the passphrase.
+ * @throws {ValidationError} `ARGON2_PARAMS_INVALID`, `PASSPHRASE_EMPTY`.
  */
 export async function sealSecretsWithPassphrase(
   suite: CryptoProvider,
@@ -57,8 +51,13 @@ export async function sealSecretsWithPassphrase(
   params: Argon2Params = DEFAULT_ARGON2,
   random: RandomSource = systemRandom,
 ): Promise<Uint8Array> {
-  const memKiB = params.memLimitBytes / 1024;
-  checkParams(params.opsLimit, memKiB, 'ARGON2_PARAMS_INVALID', (c, m) => new ValidationError(c, m));
+  const memKiB = typeof params === 'object' && params !== null ? params.memLimitBytes / 1024 : Number.NaN;
+  if (!sealCostAllowed(params?.opsLimit, memKiB)) {
+    throw new ValidationError(
+      'ARGON2_PARAMS_INVALID',
+      "Argon2id costs must reach one of OWASP's minimums (t = 2 with 19 MiB, or an equivalent) and stay within 256 MiB and 768 MiB·passes",
+    );
+  }
   const out = new Uint8Array(PASSPHRASE_BLOB_BYTES);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -75,8 +74,12 @@ export async function sealSecretsWithPassphrase(
 }
 
 /**
- * Opens a blob made by {@link sealSecretsWithPassphrase}; returns the 65 secret bytes.
- * @throws {CodecError} `PASSPHRASE_BLOB_MALFORMED` for wrong length, magic, version or cost bounds.
+ * Opens a blob made by {@link sealSecretsWithPassphrase}; returns the 65 secret bytes. Checked in
+ * this order, all before Argon2 runs: length, magic, version and algorithm, then the cost (at
+ * least 1 pass and 8 MiB, at most 256 MiB and 768 MiB·passes), then the passphrase.
+ * @throws {CodecError} `PASSPHRASE_BLOB_MALFORMED` for wrong length, magic, version or algorithm,
+ *   or a cost outside those bounds.
+ * @throws {ValidationError} `PASSPHRASE_EMPTY` for an empty passphrase.
  * @throws {CryptoError} `PASSPHRASE_WRONG` when the passphrase is wrong or the blob was altered.
  */
 export async function openSecretsWithPassphrase(
@@ -94,7 +97,9 @@ export async function openSecretsWithPassphrase(
   const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
   const opsLimit = view.getUint32(6);
   const memKiB = view.getUint32(10);
-  checkParams(opsLimit, memKiB, 'PASSPHRASE_BLOB_MALFORMED', malformed);
+  if (!openCostAllowed(opsLimit, memKiB)) {
+    throw malformed('PASSPHRASE_BLOB_MALFORMED', 'the blob asks for Argon2id costs outside 1 pass and 8 MiB … 256 MiB and 768 MiB·passes');
+  }
   const key = await suite.argon2id(
     passphraseBytes(passphrase),
     blob.subarray(14, 30),

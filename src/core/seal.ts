@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { expectBytes } from '../crypto/bytes.js';
-import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { sealRandom, type RandomSource } from '../crypto/random.js';
 import { encodeValue } from './cbor.js';
 import type { Device } from './device.js';
 import type { DevicePublic } from './devicePublic.js';
@@ -59,7 +59,7 @@ export interface SealInput {
 
 /** Options of {@link seal}. */
 export interface SealOptions {
-  /** Randomness for the content key and record id (defaults to the pooled CSPRNG). */
+  /** Randomness for the content key and record id (defaults to the seal pool, `sealRandom`). */
   random?: RandomSource;
 }
 
@@ -85,7 +85,7 @@ export function seal(
   options: SealOptions = {},
 ): Uint8Array {
   const suite = sender.suite;
-  const random = options.random ?? systemRandom;
+  const random = options.random ?? sealRandom;
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   expectBytes(input.chainHead, CHAIN_HEAD_BYTES, 'chain head', 'SEAL_INPUT_INVALID');
   const kind = input.kind ?? 'record';

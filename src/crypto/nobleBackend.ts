@@ -7,6 +7,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { blake2b } from '@noble/hashes/blake2.js';
+import { nobleEd25519Verify } from './nobleEd25519.js';
 import { xwingDecapsulate, xwingEncapsulate, xwingPublicKey } from './nobleXwing.js';
 import type { CryptoProvider } from './provider.js';
 
@@ -43,15 +44,7 @@ const nobleBackend: CryptoProvider = {
   },
   ed25519PublicKey: (seed) => ed25519.getPublicKey(seed),
   ed25519Sign: (seed, _publicKey, message) => ed25519.sign(message, seed),
-  ed25519Verify(signature, message, publicKey) {
-    if (signature.length !== 64 || publicKey.length !== 32) return false;
-    try {
-      // zip215: false gives RFC 8032 / libsodium strictness, so both backends agree.
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
-    } catch {
-      return false;
-    }
-  },
+  ed25519Verify: nobleEd25519Verify,
   blake2b: (outLength, message, key) =>
     key === undefined ? blake2b(message, { dkLen: outLength }) : blake2b(message, { dkLen: outLength, key }),
   xwingPublicKey,

@@ -32,7 +32,11 @@ export interface CryptoProvider {
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   /** Ed25519 signature (64 bytes) by the key with this seed and public key. */
   ed25519Sign(seed: Uint8Array, publicKey: Uint8Array, message: Uint8Array): Uint8Array;
-  /** Ed25519 verification; false for any malformed input rather than an exception. */
+  /**
+   * Ed25519 verification under the protocol's one rule (docs/protocol.md §1): S < L, A and R
+   * canonical encodings of points of order exactly L, and [S]B = R + [k]A. False for any
+   * signature or key the rule refuses, and for malformed input, rather than an exception.
+   */
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   /** BLAKE2b with output length 16..64, optionally keyed (key 16..64 bytes). */
   blake2b(outLength: number, message: Uint8Array, key?: Uint8Array): Uint8Array;

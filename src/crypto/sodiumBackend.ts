@@ -4,6 +4,7 @@
  * (already asynchronous) passphrase functions instead of weighing on every bundle.
  */
 import sodium from 'libsodium-wrappers';
+import { KeyVerdicts } from './ed25519Rule.js';
 import type { Argon2Params, CryptoProvider } from './provider.js';
 import { XWING_CIPHERTEXT_BYTES, XWING_ESEED_BYTES, XWING_PUBLIC_KEY_BYTES, XWING_SEED_BYTES } from './xwingSizes.js';
 
@@ -18,6 +19,16 @@ export function loadSodiumBackend(): Promise<CryptoProvider> {
 function makeSodiumBackend(): CryptoProvider {
   const s = sodium;
   const signKey = new Uint8Array(64);
+  // crypto_sign_ed25519_pk_to_curve25519 refuses a small-order point, one off the curve, and one
+  // outside the prime-order subgroup: with verify's own canonical check, A has order exactly L.
+  const publicKeys = new KeyVerdicts((publicKey) => {
+    try {
+      s.crypto_sign_ed25519_pk_to_curve25519(publicKey);
+      return true;
+    } catch {
+      return false;
+    }
+  });
   return {
     name: 'sodium',
     aeadEncrypt: (key, nonce, plaintext, aad) =>
@@ -38,7 +49,11 @@ function makeSodiumBackend(): CryptoProvider {
         return null; // libsodium refuses an all-zero result
       }
     },
-    ed25519PublicKey: (seed) => s.crypto_sign_seed_keypair(seed).publicKey,
+    ed25519PublicKey(seed) {
+      const pair = s.crypto_sign_seed_keypair(seed);
+      pair.privateKey.fill(0); // seed ‖ public key: the caller keeps its own copy of the seed
+      return pair.publicKey;
+    },
     ed25519Sign(seed, publicKey, message) {
       signKey.set(seed, 0);
       signKey.set(publicKey, 32);
@@ -50,6 +65,11 @@ function makeSodiumBackend(): CryptoProvider {
     },
     ed25519Verify(signature, message, publicKey) {
       if (signature.length !== 64 || publicKey.length !== 32) return false;
+      // libsodium 1.0.22 refuses S ≥ L, a non-canonical A, a small-order A or R, and compares
+      // [S]B − [k]A with R byte for byte; what it lets through that the protocol's rule does not
+      // is a public key with a torsion component whose [k]T happens to vanish. With A of order L
+      // the comparison also rules out any torsion in R (test/vectors/ed25519.json pins both).
+      if (!publicKeys.ok(publicKey)) return false;
       try {
         return s.crypto_sign_verify_detached(signature, message, publicKey);
       } catch {

@@ -11,7 +11,7 @@ import { Device } from '../core/device.js';
 import { decodeDevicePublic, idKey, type DevicePublic } from '../core/devicePublic.js';
 import { decodeEntry } from './chainEntry.js';
 import type { ChainEvent } from './chainEvent.js';
-import { createGenesis, makeAdd, makeRemove, makeRotate, makeVeto, signConsent } from './chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, makeVeto, signConsent, type DeviceKeys } from './chainOps.js';
 import type { ChainState } from './chainState.js';
 import { approveCode, startCodePairing, type SasOptions, type StartCodePairingOptions } from './codePairing.js';
 import { DeviceChain } from './deviceChain.js';
@@ -19,18 +19,31 @@ import type { ApproverContext } from './approverContext.js';
 import { deviceTime, offsetOf } from './deviceTime.js';
 import { approveOffer, joinWithOffer, type ApproveOfferOptions, type JoinWithOfferOptions } from './qrPairing.js';
 import { recoverAccount, type RecoverOptions } from './recovery.js';
+import { SecurityWarnings, type SecurityWarningListener } from './securityWarning.js';
 import { createRecoveryWords, recoveryDevice } from './recoveryWords.js';
+import { NO_LOG_HEADS, type LogHeads } from './logCut.js';
 import type { EnrollmentTransport, TransportFactory } from './transport.js';
 
+/** What every way of getting an `Account` accepts besides its own options. */
+export interface AccountOptions {
+  /**
+   * Where the devices' logs stand: `remove` and `rotateKey` put the removed (or rotating)
+   * device's log head in their entry. The sync layer provides it (it reads every device's log);
+   * it may be an object that forwards to a replica opened after the account. Without it every
+   * device counts as never having written (`{ position: 0, hash: null }`).
+   */
+  logHeads?: LogHeads;
+}
+
 /** Options of {@link Account.create}. */
-export interface CreateAccountOptions<T extends EnrollmentTransport> {
+export interface CreateAccountOptions<T extends EnrollmentTransport> extends AccountOptions {
   /** The first device. */
   device: Device;
   /** Its transport; after `createAccount` it must act on the new account (HttpClient does). */
   transport: T;
   /** Make recovery words (default true). Without them, losing every device loses the account. */
   recovery?: boolean;
-  /** How long a recovery waits before it takes effect; default 72 h. */
+  /** How long a recovery waits before it takes effect; default 72 h, at least 24 h. */
   recoveryDelayMs?: number;
   /** The device clock, ms since the epoch; `Date.now` by default. Corrected by the transport's learned offset (deviceTime.ts). */
   clock?: () => number;
@@ -64,14 +77,17 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   /** This device's transport to the server. */
   readonly transport: T;
   readonly #clock: () => number;
+  readonly #logHeads: LogHeads;
+  readonly #warnings = new SecurityWarnings();
   #device: Device;
 
-  private constructor(device: Device, chain: DeviceChain, transport: T, clock: () => number) {
+  private constructor(device: Device, chain: DeviceChain, transport: T, clock: () => number, options: AccountOptions) {
     this.#device = device;
     this.chain = chain;
     this.accountId = chain.accountId;
     this.transport = transport;
     this.#clock = clock;
+    this.#logHeads = options.logHeads ?? NO_LOG_HEADS;
   }
 
   /** This device (after {@link Account.rotateKey}, the rotated one). */
@@ -82,6 +98,8 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   /**
    * Creates an account with `device` as its first device, and (by default) recovery words.
    * Show the words once; they are not kept anywhere.
+   * @throws {ValidationError} `RECOVERY_DELAY_TOO_SHORT` for a recovery delay under 24 h.
+   * @throws {UsageError} `ARGUMENT_INVALID`; `KEY_STATEMENT_MISSING` for a device without its epoch-0 statement.
    * @throws {RemoteError} from the transport (`ACCOUNT_EXISTS`, …); `RESPONSE_INVALID` when the
    *   server names an account other than the genesis hash.
    */
@@ -90,15 +108,15 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     if (!(device instanceof Device)) throw new UsageError('ARGUMENT_INVALID', 'create needs a Device');
     const clock = options.clock ?? Date.now;
     let words: string | undefined;
-    let recoveryCard: DevicePublic | undefined;
+    let recoveryKeys: DeviceKeys | undefined;
     if (options.recovery ?? true) {
       words = createRecoveryWords(options.random);
       const recovery = await recoveryDevice(words, { backend: device.suite.name });
-      recoveryCard = recovery.public;
+      recoveryKeys = deviceKeys(recovery);
       recovery.wipe();
     }
     const now = deviceTime(clock, transport);
-    const makeGenesis = () => createGenesis(device, { recovery: recoveryCard, recoveryDelayMs: options.recoveryDelayMs, now: now() });
+    const makeGenesis = () => createGenesis(device, { recovery: recoveryKeys, recoveryDelayMs: options.recoveryDelayMs, now: now() });
     const offsetBefore = offsetOf(transport);
     let genesis = makeGenesis();
     let created: { account: Uint8Array; head: Uint8Array };
@@ -116,7 +134,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
       throw new RemoteError('RESPONSE_INVALID', 'the server named another account than the one this genesis defines', 200);
     }
     const chain = DeviceChain.fromGenesis(device.suite, genesis, { self: device.id, clock });
-    const account = new Account(device, chain, transport, clock);
+    const account = new Account(device, chain, transport, clock, options);
     return words === undefined ? { account } : { account, recoveryWords: words };
   }
 
@@ -129,35 +147,41 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
    * An account from what the device persisted: its `Device` and its chain (`DeviceChain.fromBytes`).
    * @throws {UsageError} `ARGUMENT_INVALID` when the chain belongs to another device.
    */
-  static restore<T extends EnrollmentTransport>(options: { device: Device; chain: DeviceChain; transport: T; clock?: () => number }): Account<T> {
+  static restore<T extends EnrollmentTransport>(
+    options: { device: Device; chain: DeviceChain; transport: T; clock?: () => number } & AccountOptions,
+  ): Account<T> {
     if (!equalBytes(options.chain.self, options.device.id)) throw new UsageError('ARGUMENT_INVALID', 'this chain was saved by another device');
-    return new Account(options.device, options.chain, options.transport, options.clock ?? Date.now);
+    return new Account(options.device, options.chain, options.transport, options.clock ?? Date.now, options);
   }
 
   /**
-   * The joining side of QR pairing: `offer` is the offer this device made and shows.
-   * @throws see {@link joinWithOffer} in qrPairing.ts: `PAIRING_OFFER_EXPIRED`, `PAIRING_OFFER_USED`,
-   *   `PAIRING_TIMEOUT`, `PAIRING_MESSAGE_INVALID`, `PAIRING_NOT_ADDED`, `FORK_ALARM`, RemoteError.
+   * The joining side of QR pairing: `offer` is the offer this device made and shows. The device
+   * consents to the inviting account only once `confirmSas` says the approving device shows the
+   * same code.
+   * @throws see {@link joinWithOffer} in qrPairing.ts: `PAIRING_OFFER_EXPIRED`, `PAIRING_DECLINED`,
+   *   `PAIRING_OFFER_USED`, `PAIRING_TIMEOUT`, `PAIRING_MESSAGE_INVALID`, `PAIRING_NOT_ADDED`,
+   *   `KEY_STATEMENT_MISSING`, `FORK_ALARM`, RemoteError.
    */
-  static async joinWithOffer<T extends EnrollmentTransport>(options: JoinWithOfferOptions<T>): Promise<Account<T>> {
+  static async joinWithOffer<T extends EnrollmentTransport>(options: JoinWithOfferOptions<T> & AccountOptions): Promise<Account<T>> {
     const { transport, chain } = await joinWithOffer(options);
-    return new Account(options.device, chain, transport, options.clock ?? Date.now);
+    return new Account(options.device, chain, transport, options.clock ?? Date.now, options);
   }
 
   /**
    * The joining side of code pairing: shows `code`, then `complete` finishes it.
    * `complete` throws `PAIRING_DECLINED` (the user saw different codes), `PAIRING_TIMEOUT`,
    * `PAIRING_MESSAGE_INVALID`, `PAIRING_NOT_ADDED`, `FORK_ALARM`, RemoteError.
+   * @throws {UsageError} `KEY_STATEMENT_MISSING` for a device without its epoch-0 statement.
    * @throws {RemoteError} from the transport.
    */
-  static async startCodePairing(options: StartCodePairingOptions): Promise<CodePairing> {
+  static async startCodePairing(options: StartCodePairingOptions & AccountOptions): Promise<CodePairing> {
     const started = await startCodePairing(options);
     const clock = options.clock ?? Date.now;
     return {
       code: started.code,
       async complete(connect, sasOptions) {
         const { transport, chain } = await started.complete(connect, sasOptions);
-        return new Account(options.device, chain, transport, clock);
+        return new Account(options.device, chain, transport, clock, options);
       },
     };
   }
@@ -165,11 +189,12 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   /**
    * Recovery with the words after every device is lost: adds `newDevice`, active after the delay.
    * @throws {ValidationError} `RECOVERY_WORDS_INVALID`, `RECOVERY_NOT_ENROLLED`.
+   * @throws {UsageError} `KEY_STATEMENT_MISSING` for a new device without its epoch-0 statement.
    * @throws {ForkAlarm} `FORK_ALARM`. @throws {CryptoError} `CHAIN_*`. @throws {RemoteError}.
    */
-  static async recover<T extends EnrollmentTransport>(options: RecoverOptions<T>): Promise<RecoveredAccount<T>> {
+  static async recover<T extends EnrollmentTransport>(options: RecoverOptions<T> & AccountOptions): Promise<RecoveredAccount<T>> {
     const recovered = await recoverAccount(options);
-    const account = new Account(options.newDevice, recovered.chain, recovered.transport, options.clock ?? Date.now);
+    const account = new Account(options.newDevice, recovered.chain, recovered.transport, options.clock ?? Date.now, options);
     return { account, effectiveAt: recovered.effectiveAt, recoveryDevice: recovered.recoveryDevice };
   }
 
@@ -182,10 +207,22 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   }
 
   /**
-   * Approves a scanned QR offer after `confirm`; returns the added device's card.
+   * Calls `listener` for each security warning a pairing on this device raises (today
+   * `PAIRING_OFFER_USED` and `SAS_COMMITMENT_MISMATCH`: someone else answered the offer or code
+   * this device is approving). The pairing call still throws; the event is for the person.
+   * @returns the unsubscribe.
+   */
+  onSecurityWarning(listener: SecurityWarningListener): () => void {
+    return this.#warnings.subscribe(listener);
+  }
+
+  /**
+   * Approves a scanned QR offer after `confirm`, shows the code (`showSas`) the user must find
+   * on the new device, and adds the device once it consents; returns the added device's card.
    * @throws see {@link approveOffer} in qrPairing.ts: `PAIRING_OFFER_INVALID`, `PAIRING_OFFER_EXPIRED`,
-   *   `PAIRING_DECLINED`, `PAIRING_OFFER_USED`, `PAIRING_TIMEOUT`, `PAIRING_MESSAGE_INVALID`,
-   *   `CHAIN_*`, `FORK_ALARM`, RemoteError.
+   *   `PAIRING_DECLINED`, `PAIRING_OFFER_USED` (also a security warning), `PAIRING_TIMEOUT`,
+   *   `PAIRING_MESSAGE_INVALID`, `SAS_COMMITMENT_MISMATCH` (also a security warning), `CHAIN_*`,
+   *   `FORK_ALARM`, RemoteError.
    */
   approveOffer(uri: string, options: ApproveOfferOptions): Promise<DevicePublic> {
     return approveOffer(this.#approver(), uri, options);
@@ -194,24 +231,30 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   /**
    * Approves a typed pairing code; appends only if `confirmSas` says both devices show the same SAS.
    * @throws see {@link approveCode} in codePairing.ts: `PAIRING_CODE_INVALID`, `PAIRING_DECLINED`,
-   *   `PAIRING_OFFER_USED`, `PAIRING_TIMEOUT`, `PAIRING_MESSAGE_INVALID`, `SAS_COMMITMENT_MISMATCH`,
-   *   `CHAIN_*`, `FORK_ALARM`, RemoteError.
+   *   `PAIRING_OFFER_USED` (also a security warning), `PAIRING_TIMEOUT`, `PAIRING_MESSAGE_INVALID`,
+   *   `SAS_COMMITMENT_MISMATCH` (also a security warning), `CHAIN_*`, `FORK_ALARM`, RemoteError.
    */
   approveCode(code: string, options: SasOptions): Promise<DevicePublic> {
     return approveCode(this.#approver(), code, options);
   }
 
   /**
-   * Removes (revokes) a device: any device on the list, this one included. Nothing is sealed to
-   * it afterwards and the server refuses it. Done already (by another device) is not an error.
-   * @throws {UsageError} `ARGUMENT_INVALID`. @throws {CryptoError} `CHAIN_TARGET_INVALID` for a device not on the list.
-   * @throws {ForkAlarm} `FORK_ALARM`. @throws {RemoteError}.
+   * Removes (revokes) a device: any device on the list, this one included, as long as an active
+   * real device remains. Nothing is sealed to it afterwards, the server refuses it, and what it
+   * writes after its log head (from `logHeads`) counts for nothing. Done already (by another
+   * device) is not an error.
+   * @throws {UsageError} `ARGUMENT_INVALID` (also for a malformed log head).
+   * @throws {CryptoError} `CHAIN_TARGET_INVALID` for a device not on the list; `CHAIN_LAST_DEVICE`
+   *   when no other active real device would remain; `CHAIN_CUT_INVALID` for a log head before
+   *   the device's last rotation.
+   * @throws {ForkAlarm} `FORK_ALARM`. @throws {RemoteError}; whatever `logHeads` throws.
    */
   async remove(deviceId: Uint8Array): Promise<ChainEvent[]> {
     if (!(deviceId instanceof Uint8Array) || deviceId.length !== 16) throw new UsageError('ARGUMENT_INVALID', 'a device id is 16 bytes');
     const target = deviceId.slice();
+    const cut = await this.#logHeads.logHead(target.slice());
     const { events } = await this.chain.append(this.transport, (state) =>
-      state.removed.has(idKey(target)) ? null : makeRemove(this.#device, state, target, this.#now()),
+      state.removed.has(idKey(target)) ? null : makeRemove(this.#device, state, target, cut, this.#now()),
     );
     return events;
   }
@@ -220,12 +263,15 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
    * Gives this device a fresh encryption key and announces it on the chain. Returns the rotated
    * device, which {@link Account.device} becomes: persist its secrets. Keep the old `Device`
    * until the sync engine no longer needs it to open envelopes wrapped to the old key; the
-   * transport keeps signing with the unchanged identity key.
+   * transport keeps signing with the unchanged identity key. The entry names this device's log
+   * head (from `logHeads`): checkpoints after it must use the new key.
    * @throws {ForkAlarm} `FORK_ALARM`. @throws {CryptoError} `CHAIN_*`. @throws {RemoteError}.
+   * @throws {UsageError} `ARGUMENT_INVALID` for a malformed log head; whatever `logHeads` throws.
    */
   async rotateKey(random?: RandomSource): Promise<Device> {
+    const cut = await this.#logHeads.logHead(this.#device.id.slice());
     const rotated = this.#device.rotateEncryptionKey(random);
-    await this.chain.append(this.transport, (state) => makeRotate(rotated, state, this.#now()));
+    await this.chain.append(this.transport, (state) => makeRotate(rotated, state, cut, this.#now()));
     this.#device = rotated;
     return rotated;
   }
@@ -258,7 +304,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     try {
       const consent = signConsent(recovery, this.accountId);
       await this.chain.append(this.transport, (state) =>
-        state.devices.has(idKey(recovery.id)) ? null : makeAdd(this.#device, state, recovery.public, consent, { role: 'recovery', now: this.#now() }),
+        state.devices.has(idKey(recovery.id)) ? null : makeAdd(this.#device, state, deviceKeys(recovery), consent, { role: 'recovery', now: this.#now() }),
       );
     } finally {
       recovery.wipe();
@@ -270,7 +316,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   }
 
   #approver(): ApproverContext {
-    return { device: this.#device, chain: this.chain, transport: this.transport, clock: () => this.#now() };
+    return { device: this.#device, chain: this.chain, transport: this.transport, clock: () => this.#now(), warn: (w) => this.#warnings.emit(w) };
   }
 
   /** True when the recovery added by entry `hash` was already vetoed or removed. */

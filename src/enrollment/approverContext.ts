@@ -1,12 +1,17 @@
-/** What the approving side of a pairing uses: its device, its verified chain, its transport. */
-import { RemoteError, UsageError } from '../errors.js';
+/**
+ * The approving side of a pairing, shared by QR and code pairing: leave the invite, read the
+ * new device's reveal and consent, append its `add`, leave the welcome. Failures that point at
+ * someone else in the pairing are also raised as security warnings.
+ */
+import { isMultikeySyncError, RemoteError, UsageError } from '../errors.js';
 import type { Device } from '../core/device.js';
 import type { DevicePublic } from '../core/devicePublic.js';
 import { makeAdd } from './chainOps.js';
 import type { DeviceChain } from './deviceChain.js';
-import { PAIRING_MESSAGE_TTL_MS } from './mailboxWait.js';
+import { PAIRING_MESSAGE_TTL_MS, takeWhenReady, type Deadline } from './mailboxWait.js';
 import { PAIRING_STEPS, pairingMailboxId } from './pairingChannel.js';
-import { sealMessage } from './pairingMessages.js';
+import { openConsent, sealMessage } from './pairingMessages.js';
+import type { SecurityWarning } from './securityWarning.js';
 import type { EnrollmentTransport } from './transport.js';
 
 /** An enrolled device ready to approve another. */
@@ -15,6 +20,8 @@ export interface ApproverContext {
   chain: DeviceChain;
   transport: EnrollmentTransport;
   clock: () => number;
+  /** Where security warnings go (the account's listeners); none by default. */
+  warn?: (warning: SecurityWarning) => void;
 }
 
 /**
@@ -34,13 +41,34 @@ export async function putInvite(ctx: ApproverContext, secret: Uint8Array, messag
 }
 
 /**
- * Appends the `add` of `card` with its consent, then leaves the welcome naming the new head.
- * @throws {CryptoError} a `CHAIN_*` code (e.g. `CHAIN_CONSENT_INVALID`, `CHAIN_DEVICE_EXISTS`).
- * @throws {ForkAlarm} `FORK_ALARM`. @throws {RemoteError} from the transport.
+ * Runs `approve`, raising a security warning for `PAIRING_OFFER_USED` and
+ * `SAS_COMMITMENT_MISMATCH` before the error goes on to the caller.
  */
-export async function addAndWelcome(ctx: ApproverContext, secret: Uint8Array, card: DevicePublic, consent: Uint8Array): Promise<void> {
+export async function withWarnings<R>(ctx: ApproverContext, flow: 'qr' | 'code', device: DevicePublic | undefined, approve: () => Promise<R>): Promise<R> {
+  try {
+    return await approve();
+  } catch (error) {
+    for (const code of ['PAIRING_OFFER_USED', 'SAS_COMMITMENT_MISMATCH'] as const) {
+      if (isMultikeySyncError(error, code)) ctx.warn?.({ code, flow, ...(device === undefined ? {} : { device }), at: ctx.clock() });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Waits for the consent (the new device sends it once its user confirmed the codes), appends
+ * the `add` of `card` with the consent and the key statement it carries, then leaves the
+ * welcome naming the new head.
+ * @throws {CryptoError} `PAIRING_MESSAGE_INVALID`; a `CHAIN_*` code (e.g. `CHAIN_CONSENT_INVALID`,
+ *   `CHAIN_KEY_STATEMENT_INVALID`, `CHAIN_DEVICE_EXISTS`).
+ * @throws {UsageError} `PAIRING_TIMEOUT`. @throws {ForkAlarm} `FORK_ALARM`. @throws {RemoteError} from the transport.
+ */
+export async function addAndWelcome(ctx: ApproverContext, secret: Uint8Array, card: DevicePublic, until: Deadline): Promise<void> {
   const { device, chain, transport, clock } = ctx;
-  const { entry } = await chain.append(transport, (state) => makeAdd(device, state, card, consent, { now: clock() }));
-  const welcome = sealMessage(device.suite, secret, PAIRING_STEPS.welcome, { h: entry!.hash, l: entry!.entry.i + 1 });
-  await transport.mailboxPut(pairingMailboxId(device.suite, secret, PAIRING_STEPS.welcome), welcome, PAIRING_MESSAGE_TTL_MS);
+  const { suite } = device;
+  const consent = openConsent(suite, secret, await takeWhenReady(transport, pairingMailboxId(suite, secret, PAIRING_STEPS.consent), until));
+  const joiner = { card, keyStatement: consent.keyStatement };
+  const { entry } = await chain.append(transport, (state) => makeAdd(device, state, joiner, consent.consent, { now: clock() }));
+  const welcome = sealMessage(suite, secret, PAIRING_STEPS.welcome, { h: entry!.hash, l: entry!.entry.i + 1 });
+  await transport.mailboxPut(pairingMailboxId(suite, secret, PAIRING_STEPS.welcome), welcome, PAIRING_MESSAGE_TTL_MS);
 }

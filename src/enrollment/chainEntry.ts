@@ -5,13 +5,17 @@
  * entry signs with an all-zero account id, since the account id is the hash of the genesis
  * entry itself). hash(entry) = labelled BLAKE2b-256 of the encoded entry, signature included.
  *
- * Fields (short keys keep entries small; see docs/protocol.md):
- *   v     format version (1)            t     type
+ * Fields (short keys keep entries small; see docs/protocol.md §18.1):
+ *   v     format version (2)            t     type
  *   i     index (0 for genesis)         prev  hash of entry i−1 (absent in genesis)
  *   ts    signer's clock, ms            by    id of the signing device (absent in genesis)
  *   dev   a device card (129 bytes)     role  'device' | 'recovery'
  *   ok    the new device's consent signature (add)
+ *   xk    the listed device's epoch-0 key statement (genesis, add; 1301 bytes)
+ *   rxk   the recovery device's epoch-0 key statement (genesis, with rec)
  *   tgt   a device id (remove) or an entry hash (veto)
+ *   lp    log position where the target's authority (remove) or the signer's old card (rotate) ends
+ *   lh    hash of the checkpoint at lp (present iff lp > 0)
  *   rd    recovery delay in ms (genesis) sig   Ed25519 signature
  *
  * Device names never appear here: the server stores the chain, and names are private.
@@ -21,7 +25,8 @@ import { concatBytes } from '../crypto/bytes.js';
 import { labelled, labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { decodeValue, encodeCanonical } from '../core/cbor.js';
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
+import { KEY_STATEMENT_BYTES } from '../core/keyStatement.js';
 
 export const CHAIN_LABELS = {
   entrySignature: 'multikey-sync/v1/chain-entry',
@@ -29,8 +34,12 @@ export const CHAIN_LABELS = {
   consent: 'multikey-sync/v1/join-consent',
 } as const;
 
-/** Largest encoded entry accepted. */
-export const MAX_ENTRY_BYTES = 2048;
+/** The entry format version this code writes and reads. */
+export const CHAIN_ENTRY_VERSION = 2 as const;
+/** Largest encoded entry accepted: a genesis with both cards and both key statements is about 2.9 KB. */
+export const MAX_ENTRY_BYTES = 4096;
+/** Largest log position a remove or rotate may name (u32). */
+export const MAX_LOG_POSITION = 0xffff_ffff;
 const ZERO_ACCOUNT = new Uint8Array(32);
 
 /** The operations a chain records. */
@@ -40,7 +49,7 @@ export type DeviceRole = 'device' | 'recovery';
 
 /** A decoded chain entry. Byte fields are raw; `dev` is an encoded device card. */
 export interface ChainEntry {
-  v: 1;
+  v: typeof CHAIN_ENTRY_VERSION;
   t: ChainEntryType;
   i: number;
   ts: number;
@@ -51,6 +60,10 @@ export interface ChainEntry {
   rec?: Uint8Array;
   ok?: Uint8Array;
   tgt?: Uint8Array;
+  xk?: Uint8Array;
+  rxk?: Uint8Array;
+  lp?: number;
+  lh?: Uint8Array;
   rd?: number;
   sig: Uint8Array;
 }
@@ -75,8 +88,8 @@ export function consentBytes(accountId: Uint8Array, card: Uint8Array): Uint8Arra
 /** Signs an unsigned entry with `signer` and encodes it. */
 export function signEntry(signer: Device, accountId: Uint8Array | undefined, unsigned: Omit<ChainEntry, 'sig'>): EncodedEntry {
   const clean = stripUndefined(unsigned);
-  // Device.sign prefixes the label itself, so it gets the unlabelled remainder of entrySigningBytes.
-  const sig = signer.sign(CHAIN_LABELS.entrySignature, concatBytes(accountId ?? ZERO_ACCOUNT, encodeCanonical(clean)));
+  // The signer prefixes the label itself, so it gets the unlabelled remainder of entrySigningBytes.
+  const sig = signAsProtocol(signer, CHAIN_LABELS.entrySignature, concatBytes(accountId ?? ZERO_ACCOUNT, encodeCanonical(clean)));
   return encodeEntry(signer.suite, { ...clean, sig } as ChainEntry);
 }
 
@@ -92,7 +105,7 @@ export function entryHash(suite: CryptoProvider, bytes: Uint8Array): Uint8Array 
 }
 
 const TYPES: ReadonlySet<string> = new Set(['genesis', 'add', 'remove', 'rotate', 'veto']);
-type FieldShape = 'bytes32' | 'bytes16' | 'id-or-hash' | 'card' | 'sig' | 'uint' | 'role';
+type FieldShape = 'bytes32' | 'bytes16' | 'id-or-hash' | 'card' | 'sig' | 'statement' | 'uint' | 'u32' | 'role';
 const FIELDS: Readonly<Record<string, FieldShape>> = {
   prev: 'bytes32',
   by: 'bytes16',
@@ -100,6 +113,10 @@ const FIELDS: Readonly<Record<string, FieldShape>> = {
   rec: 'card',
   ok: 'sig',
   tgt: 'id-or-hash',
+  xk: 'statement',
+  rxk: 'statement',
+  lp: 'u32',
+  lh: 'bytes32',
   rd: 'uint',
   role: 'role',
 };
@@ -115,7 +132,7 @@ export function decodeEntry(suite: CryptoProvider, bytes: Uint8Array): EncodedEn
   const value = decodeValue(bytes, { maxDepth: 2, maxItems: 64, maxBytes: MAX_ENTRY_BYTES });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('a chain entry is a map');
   const e = value as Record<string, unknown>;
-  if (e.v !== 1) throw malformed('unsupported chain entry version');
+  if (e.v !== CHAIN_ENTRY_VERSION) throw malformed('unsupported chain entry version');
   if (typeof e.t !== 'string' || !TYPES.has(e.t)) throw malformed('unknown chain entry type');
   if (!isUint(e.i) || !isUint(e.ts)) throw malformed('index and timestamp must be non-negative integers');
   if (!(e.sig instanceof Uint8Array) || e.sig.length !== 64) throw malformed('signature must be 64 bytes');
@@ -145,8 +162,12 @@ function fieldOk(kind: FieldShape, val: unknown): boolean {
       return val instanceof Uint8Array && val.length === 129;
     case 'sig':
       return val instanceof Uint8Array && val.length === 64;
+    case 'statement':
+      return val instanceof Uint8Array && val.length === KEY_STATEMENT_BYTES;
     case 'uint':
       return isUint(val);
+    case 'u32':
+      return isUint(val) && val <= MAX_LOG_POSITION;
     case 'role':
       return val === 'device' || val === 'recovery';
   }

@@ -164,8 +164,10 @@ export class DeviceChain {
   }
 
   /**
-   * Restores a chain saved with {@link DeviceChain.toBytes}, re-verifying every entry.
-   * @throws {CodecError} `DEVICE_CHAIN_MALFORMED` when the bytes are damaged or do not verify.
+   * Restores a chain saved with {@link DeviceChain.toBytes}, re-verifying every entry. The
+   * device that saved it must be on it: listed, or removed (a removed device keeps its chain).
+   * @throws {CodecError} `DEVICE_CHAIN_MALFORMED` when the bytes are damaged or do not verify,
+   *   or `self` is not a device of the replayed chain.
    */
   static fromBytes(suite: CryptoProvider, bytes: Uint8Array, options: Omit<DeviceChainOptions, 'self'> = {}): DeviceChain {
     const snapshot = decodeChainSnapshot(bytes);
@@ -174,6 +176,10 @@ export class DeviceChain {
       chain = DeviceChain.#replay(suite, snapshot.entries, { ...options, self: snapshot.self }, snapshot.verifiedAt);
     } catch (cause) {
       throw new CodecError('DEVICE_CHAIN_MALFORMED', 'the saved device chain does not verify', { cause });
+    }
+    const self = idKey(snapshot.self);
+    if (!chain.#state.devices.has(self) && !chain.#state.removedDevices.has(self)) {
+      throw new CodecError('DEVICE_CHAIN_MALFORMED', 'the saved device chain belongs to a device it does not list');
     }
     chain.#alarm = snapshot.alarm;
     return chain;

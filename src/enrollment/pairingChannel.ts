@@ -17,15 +17,20 @@ import { decodeValue, encodeCanonical } from '../core/cbor.js';
 
 /** The steps of a pairing, each with its own mailbox slot. */
 export const PAIRING_STEPS = {
-  /** approver → new device: account id and the approver's card. */
+  /** approver → new device: account id, head, the approver's card and nonce (also the slot of the "used" marker). */
   invite: 1,
-  /** new device → approver: consent signature (and, for codes, the commitment reveal). */
+  /** new device → approver, once its user confirmed the codes: consent signature and epoch-0 key statement. */
   consent: 2,
   /** approver → new device: the add is on the chain; here is its head. */
   welcome: 3,
-  /** new device → approver, code pairing: commitment to its card and nonce. */
+  /** new device → approver, code pairing: commitment to its card and nonce (a QR offer carries it instead). */
   commit: 4,
+  /** new device → approver: the nonce it committed to (and, for codes, its card). */
+  reveal: 5,
 } as const;
+
+/** Largest plaintext of a pairing message: the CBOR input as a whole (docs/protocol.md §20.2). */
+export const MAX_PAIRING_PLAINTEXT_BYTES = 32 * 1024;
 
 export type PairingStep = (typeof PAIRING_STEPS)[keyof typeof PAIRING_STEPS];
 
@@ -71,7 +76,7 @@ export function openPairingMessage(
   if (plain === null) throw invalid();
   let value: unknown;
   try {
-    value = decodeValue(plain, { maxDepth: 3, maxItems: 256, maxBytes: 32 * 1024 });
+    value = decodeValue(plain, { maxDepth: 3, maxItems: 256, maxBytes: MAX_PAIRING_PLAINTEXT_BYTES });
   } catch {
     throw invalid();
   }

@@ -13,6 +13,7 @@ import { utf8 } from '../crypto/bytes.js';
 import { labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
+import { WHITESPACE_CLASS } from './whitespace.js';
 
 /** Domain label of the mailbox secret derived from a code. */
 export const PAIRING_CODE_LABEL = 'multikey-sync/v1/pairing-code';
@@ -48,12 +49,15 @@ export function createPairingCode(random: RandomSource = systemRandom): string {
   return `${full.slice(0, 4)}-${full.slice(4, 8)}-${full.slice(8)}`;
 }
 
+/** What a typed code may hold besides its digits: whitespace (whitespace.ts), `.`, `-`, U+2013, U+2014. */
+const SEPARATORS = new RegExp(`[${WHITESPACE_CLASS}.\\-\u2013\u2014]`, 'g');
+
 /**
- * The 10 digits of a typed code; spaces, dashes and dots are ignored.
+ * The 10 digits of a typed code; whitespace, dashes and dots are ignored.
  * @throws {ValidationError} `PAIRING_CODE_INVALID` for a wrong length, a non-digit or a failed check digit.
  */
 export function parsePairingCode(typed: string): string {
-  const digits = typeof typed === 'string' ? typed.replace(/[\s.\-–—]/g, '') : '';
+  const digits = typeof typed === 'string' ? typed.replace(SEPARATORS, '') : '';
   if (!/^\d{10}$/.test(digits) || damm(digits) !== 0) {
     throw new ValidationError('PAIRING_CODE_INVALID', 'the pairing code is 10 digits as shown on the new device: check for a typo');
   }

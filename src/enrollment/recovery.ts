@@ -7,7 +7,7 @@
 import { RemoteError, ValidationError } from '../errors.js';
 import type { Device } from '../core/device.js';
 import { idKey } from '../core/devicePublic.js';
-import { makeAdd, signConsent } from './chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from './chainOps.js';
 import { DeviceChain } from './deviceChain.js';
 import { deviceTime } from './deviceTime.js';
 import { recoveryDevice } from './recoveryWords.js';
@@ -46,11 +46,13 @@ export interface Recovery<T extends EnrollmentTransport> {
  * Adds `newDevice` to the account with the recovery key.
  * @throws {ValidationError} `RECOVERY_WORDS_INVALID`; `RECOVERY_NOT_ENROLLED` when these words
  *   are not (or no longer) the account's recovery key.
+ * @throws {UsageError} `KEY_STATEMENT_MISSING` when `newDevice` holds no epoch-0 key statement.
  * @throws {ForkAlarm} `FORK_ALARM`. @throws {CryptoError} `CHAIN_*`.
  * @throws {RemoteError} from the transport.
  */
 export async function recoverAccount<T extends EnrollmentTransport>(options: RecoverOptions<T>): Promise<Recovery<T>> {
   const { newDevice, accountId, connect } = options;
+  const joiner = deviceKeys(newDevice);
   const clock = options.clock ?? Date.now;
   const recovery = await recoveryDevice(options.words, { backend: newDevice.suite.name });
   try {
@@ -67,7 +69,7 @@ export async function recoverAccount<T extends EnrollmentTransport>(options: Rec
     if (chain.state.devices.get(idKey(recovery.id))?.role !== 'recovery') throw notEnrolled();
     const consent = signConsent(newDevice, accountId);
     const now = deviceTime(clock, recoveryTransport);
-    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, newDevice.public, consent, { now: now() }));
+    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, joiner, consent, { now: now() }));
     const effectiveAt = chain.state.devices.get(idKey(newDevice.id))!.effectiveAt;
     const mine = DeviceChain.fromEntries(newDevice.suite, chain.entries, { self: newDevice.id, clock });
     return { transport: connect(newDevice, accountId), chain: mine, effectiveAt, entryHash: entry!.hash, recoveryDevice: recovery };

@@ -17,6 +17,7 @@ import type { BackendName } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
 import { Device } from '../core/device.js';
+import { WHITESPACE_RUN } from './whitespace.js';
 
 /** Fresh recovery words: 24 space-separated BIP39 English words. */
 export function createRecoveryWords(random: RandomSource = systemRandom): string {
@@ -28,9 +29,12 @@ export function createRecoveryWords(random: RandomSource = systemRandom): string
   }
 }
 
-/** Normalises what a person typed: case, extra spaces and line breaks do not matter. */
+/**
+ * Normalises what a person typed: NFKD, lower case, and every run of whitespace (whitespace.ts)
+ * becomes one space, none at either end. Case, extra spaces and line breaks do not matter.
+ */
 export function normaliseWords(words: string): string {
-  return words.normalize('NFKD').toLowerCase().trim().split(/\s+/).join(' ');
+  return words.normalize('NFKD').toLowerCase().replace(WHITESPACE_RUN, ' ').replace(/^ | $/g, '');
 }
 
 /**

@@ -97,7 +97,7 @@ export interface MailboxTakeResponse {
   message: Uint8Array | null;
 }
 
-const SMALL = { maxDepth: 2, maxItems: 16, maxStringBytes: 4096, maxBytes: 8192 };
+const SMALL = { maxDepth: 2, maxItems: 16, maxStringBytes: MAX_ENTRY_BYTES, maxBytes: 8192 };
 
 // ------------------------------------------------------------------ requests (server side)
 

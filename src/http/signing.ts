@@ -25,7 +25,7 @@ import { labelled, labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { encodeCanonical } from '../core/cbor.js';
-import type { Device } from '../core/device.js';
+import { signAsProtocol, type Device } from '../core/device.js';
 import { HEADERS } from './routes.js';
 
 /** Domain label of request signatures. */
@@ -103,7 +103,7 @@ export function requestOrigin(url: string | URL): string {
   return `${scheme}://${parsed.hostname.toLowerCase()}:${port}`;
 }
 
-/** The message a device signs (without the label, which `Device.sign` and verification add). */
+/** The message a device signs (without the label, which the signer and verification add). */
 export function requestSigningMessage(f: SignedFields): Uint8Array {
   return encodeCanonical([f.method.toUpperCase(), f.origin, f.pathAndQuery, f.bodyHash, f.accountId, f.deviceId, f.time, f.nonce]);
 }
@@ -128,7 +128,7 @@ export function signRequest(
     time: request.time,
     nonce,
   };
-  const signature = device.sign(REQUEST_LABEL, requestSigningMessage(fields));
+  const signature = signAsProtocol(device, REQUEST_LABEL, requestSigningMessage(fields));
   return {
     [HEADERS.account]: toHex(request.accountId),
     [HEADERS.device]: toHex(device.id),

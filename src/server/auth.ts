@@ -70,7 +70,7 @@ export async function authenticate(
   const state = await ctx.chains.current(h.accountId);
   // A removed device may still read the chain (allowRemoved), so it can verify its own removal
   // instead of taking the server's word for it; every other route refuses it.
-  const removedCard = state.removedCards.get(idKey(h.deviceId));
+  const removedCard = state.removedDevices.get(idKey(h.deviceId))?.card;
   if (removedCard === undefined && state.removed.has(idKey(h.deviceId))) {
     throw new HttpError('DEVICE_REVOKED', 'this device was removed from the account');
   }

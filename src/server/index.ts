@@ -12,6 +12,7 @@ export { MemoryStore, SqliteStore, PostgresStore, STORAGE_ERROR_CODES } from '..
 export type {
   SqliteStoreOptions,
   PostgresStoreOptions,
+  PostgresPoolConfig,
   Store,
   StoreLimits,
   StorageErrorCode,

@@ -39,4 +39,5 @@ export { MemoryStore } from './memoryStore.js';
 export { SqliteStore } from './sqliteStore.js';
 export type { SqliteStoreOptions } from './sqliteStore.js';
 export { PostgresStore } from './postgresStore.js';
-export type { PostgresStoreOptions } from './postgresStore.js';
+export type { PostgresStoreOptions, PostgresPoolConfig } from './postgresStore.js';
+export { OPTIONAL_DEPENDENCIES } from './optionalDependency.js';

@@ -7,7 +7,7 @@
  * If the connection drops it reconnects with backoff, then wakes every watched account with
  * its current highest cursor, since notifications sent meanwhile are lost.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { WatcherRegistry } from './watchers.js';
 
 /** The notification channel; payload is `<account id hex>:<highest cursor of the commit>`. */
@@ -33,6 +33,7 @@ export class PostgresListener {
   private closed = false;
 
   constructor(
+    private readonly driver: typeof pg,
     private readonly config: pg.ClientConfig,
     private readonly lookup: CursorLookup,
   ) {}
@@ -47,7 +48,7 @@ export class PostgresListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.config, application_name: 'multikey-sync-listen' });
+    const client = new this.driver.Client({ ...this.config, application_name: 'multikey-sync-listen' });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => this.deliver(message.payload));

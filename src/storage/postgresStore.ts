@@ -26,11 +26,12 @@
  * Numbers: bigint columns come back from `pg` as strings and are converted; every value
  * stays a safe integer.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { exceedsQuota, planBatch, withCheckpoint, type StoredVersion, type UsageDelta } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
 import { checkCut, decideLogAppend, type HeadKey, type LogDecision } from './logRules.js';
+import { loadOptional } from './optionalDependency.js';
 import { ENVELOPE_CHANNEL, envelopePayload, PostgresListener } from './postgresListener.js';
 import { migratePostgres } from './postgresSchema.js';
 import { INSERT_CHUNK, insertEnvelopesSql, SQL, type NamedSql } from './postgresSql.js';
@@ -73,6 +74,24 @@ import {
 
 /** Options of `PostgresStore.connect`. */
 export type PostgresStoreOptions = StoreLimits;
+
+/**
+ * Connection settings, passed to `pg.Pool` as they are (pg's `PoolConfig`: `host`, `port`,
+ * `user`, `password`, `database`, `ssl`, `max`, …). Declared here so that apps type-check
+ * against `multikey-sync/server` without installing `@types/pg`.
+ */
+export interface PostgresPoolConfig {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string | (() => string | Promise<string>);
+  database?: string;
+  ssl?: boolean | object;
+  /** Most connections in the pool. */
+  max?: number;
+  [option: string]: unknown;
+}
 
 /** First key of the two-int4 advisory lock guarding one account's envelope writes. */
 const ENVELOPE_LOCK_CLASS = 0x6d6b7365;
@@ -137,11 +156,12 @@ export class PostgresStore implements Store {
   private closed = false;
 
   private constructor(
+    driver: typeof pg,
     private readonly pool: pg.Pool,
     clientConfig: pg.ClientConfig,
     private readonly limits: ResolvedLimits,
   ) {
-    this.listener = new PostgresListener(clientConfig, (hexes) => this.latestCursors(hexes));
+    this.listener = new PostgresListener(driver, clientConfig, (hexes) => this.latestCursors(hexes));
   }
 
   /**
@@ -149,11 +169,13 @@ export class PostgresStore implements Store {
    * connection opens on the first `watch`.
    * @throws StorageError `SCHEMA_TOO_NEW`, `INVALID_ARGUMENT` (bad option), `STORE_FAILURE`
    *   (cannot connect).
+   * @throws UsageError `DEPENDENCY_MISSING` when the package `pg` is not installed.
    */
-  static async connect(config: string | pg.PoolConfig, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  static async connect(config: string | PostgresPoolConfig, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const limits = resolveLimits(options);
-    const poolConfig: pg.PoolConfig = typeof config === 'string' ? { connectionString: config } : config;
-    const pool = new pg.Pool(poolConfig);
+    const driver = await loadOptional<typeof pg>('pg', 'PostgresStore', () => import('pg'));
+    const poolConfig: pg.PoolConfig = typeof config === 'string' ? { connectionString: config } : (config as pg.PoolConfig);
+    const pool = new driver.Pool(poolConfig);
     // An idle pooled connection that dies emits 'error' on the pool; without a handler Node
     // would crash. The pool drops that connection and opens a new one when needed.
     pool.on('error', () => undefined);
@@ -163,7 +185,7 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw asStorageError(error, 'PostgreSQL');
     }
-    return new PostgresStore(pool, poolConfig, limits);
+    return new PostgresStore(driver, pool, poolConfig, limits);
   }
 
   private open(): void {

@@ -18,12 +18,13 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { StorageError } from '../errors.js';
 import { exceedsQuota, planBatch, withCheckpoint, type UsageDelta } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
 import { checkCut, decideLogAppend, type LogDecision } from './logRules.js';
+import { loadOptional } from './optionalDependency.js';
 import { migrateSqlite } from './sqliteSchema.js';
 import {
   prepareStatements,
@@ -135,6 +136,7 @@ export class SqliteStore implements Store {
   /**
    * Opens (creating or migrating) the database at `path`; `:memory:` works for tests.
    * @throws StorageError `SCHEMA_TOO_NEW`, `INVALID_ARGUMENT` (bad option), `STORE_FAILURE`
+   * @throws UsageError `DEPENDENCY_MISSING` when the package `better-sqlite3` is not installed.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const limits = resolveLimits(options);
@@ -144,9 +146,10 @@ export class SqliteStore implements Store {
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     checkInt('busyTimeoutMs', busyTimeoutMs, 0, 0x7fff_ffff);
+    const Driver = await loadOptional<typeof Database>('better-sqlite3', 'SqliteStore', () => import('better-sqlite3'));
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: busyTimeoutMs });
+      db = new Driver(path, { timeout: busyTimeoutMs });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       db.pragma('foreign_keys = ON');

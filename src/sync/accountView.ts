@@ -37,7 +37,10 @@ export class AccountView {
   readonly #account: ViewedAccount;
   readonly #clock: () => number;
   readonly #history = new ChainHistory();
-  /** Devices this replica ran as before a key rotation: their keys still open its own older envelopes. */
+  /**
+   * Devices this replica ran as before a key rotation: their keys still open its own queued
+   * envelopes, until {@link AccountView.forgetPastDevices} (docs/decisions.md, "Enrollment").
+   */
   readonly #past: Device[] = [];
   #last: Device;
 
@@ -57,9 +60,20 @@ export class AccountView {
     return device;
   }
 
-  /** The device now, then the ones it was before key rotations, newest first. */
+  /** The device now, then the ones it was before key rotations and still remembers, newest first. */
   devicesNewestFirst(): Device[] {
     return [this.device(), ...this.#past];
+  }
+
+  /**
+   * Drops the devices this replica ran as before a key rotation. The replica calls it whenever its
+   * outbox is empty: every envelope sealed under an old key has then been pushed or sealed again,
+   * so nothing it holds needs the old key. It only lets go of them: the app owns those objects
+   * (its HTTP client may still sign with one, the identity key being unchanged) and wipes them.
+   */
+  forgetPastDevices(): void {
+    this.device(); // a rotation since the last call would otherwise be remembered later
+    this.#past.length = 0;
   }
 
   /** The verified chain's current state. */

@@ -2,6 +2,8 @@
  * A typed view of one collection of a replica: put, get, list, delete. Values are validated at
  * the edge (a bad value throws its typed error and nothing is stored or queued).
  */
+import { ValidationError } from '../errors.js';
+import { relocateCborError } from '../core/cborValue.js';
 import type { LocalRecord } from './localStore.js';
 
 /** How a collection behaves. */
@@ -63,12 +65,23 @@ export class Collection<T> {
 
   /**
    * Stores `value` (a new record, or a new revision of `id`) and queues it for every device.
+   * A CBOR refusal names the field (`… (at value.meeting.when)`).
    * @returns the record id.
-   * @throws the validator's typed error (e.g. `CALL_PEER_INVALID`), `CBOR_UNSUPPORTED_VALUE`,
-   *   `FORK_ALARM` while the server is distrusted.
+   * @throws {ValidationError} `PUT_VALUE_UNDEFINED` for `undefined` (to delete, call
+   *   {@link Collection.delete}); the validator's typed error (e.g. `CALL_PEER_INVALID`);
+   *   `CBOR_UNSUPPORTED_VALUE`, `CBOR_LIMIT_EXCEEDED`.
+   * @throws `FORK_ALARM` while the server is distrusted.
    */
-  put(value: T, id?: Uint8Array): Promise<Uint8Array> {
-    return this.#host.write(this.name, this.options, id, value);
+  async put(value: T, id?: Uint8Array): Promise<Uint8Array> {
+    if (value === undefined) {
+      throw new ValidationError('PUT_VALUE_UNDEFINED', 'put(undefined) is refused: it would delete the record on every device; call delete(id) to delete');
+    }
+    try {
+      return await this.#host.write(this.name, this.options, id, value);
+    } catch (error) {
+      // The sync layer seals the value under the body's `v` field (recordBody.ts).
+      throw relocateCborError(error, 'value', ['v']);
+    }
   }
 
   /** The value of record `id`, or undefined if there is none (or it was deleted). */
@@ -85,10 +98,16 @@ export class Collection<T> {
     return true;
   }
 
-  /** Entries in sort-time order, streamed page by page (memory stays flat). */
+  /**
+   * Entries in sort-time order, streamed page by page (memory stays flat).
+   * @throws {ValidationError} `LIST_FILTER_INVALID` for a `limit` that is not an integer ≥ 0, a
+   *   `from`/`to` that is not a finite number, an unknown `order` or a `where` that is not a function.
+   */
   async *entries(filter: ListFilter<T> = {}): AsyncGenerator<Entry<T>> {
+    checkFilter(filter);
     let after: string | undefined;
     let left = filter.limit ?? Infinity;
+    if (left === 0) return;
     for (;;) {
       const page = await this.#host.page(this.name, {
         ...(filter.from === undefined ? {} : { from: filter.from }),
@@ -108,7 +127,10 @@ export class Collection<T> {
     }
   }
 
-  /** Entries matching `filter`, collected into an array (mind `limit` on large collections). */
+  /**
+   * Entries matching `filter`, collected into an array (mind `limit` on large collections).
+   * @throws {ValidationError} `LIST_FILTER_INVALID` (see {@link Collection.entries}).
+   */
   async list(filter: ListFilter<T> = {}): Promise<Entry<T>[]> {
     const out: Entry<T>[] = [];
     for await (const e of this.entries(filter)) out.push(e);
@@ -119,4 +141,16 @@ export class Collection<T> {
   count(): Promise<number> {
     return this.#host.count(this.name);
   }
+}
+
+function checkFilter<T>(filter: ListFilter<T>): void {
+  const bad = (why: string): never => {
+    throw new ValidationError('LIST_FILTER_INVALID', `list filter: ${why}`);
+  };
+  if (typeof filter !== 'object' || filter === null) bad('must be an object');
+  const { limit, from, to, order, where } = filter;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0) && limit !== Infinity) bad('limit must be an integer ≥ 0');
+  for (const [name, t] of [['from', from], ['to', to]] as const) if (t !== undefined && !Number.isFinite(t)) bad(`${name} must be a finite number of ms`);
+  if (order !== undefined && order !== 'asc' && order !== 'desc') bad('order must be "asc" or "desc"');
+  if (where !== undefined && typeof where !== 'function') bad('where must be a function');
 }

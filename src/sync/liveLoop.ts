@@ -1,14 +1,25 @@
 /**
  * The live-sync loop: sync, then wait on the server's change feed (or a local write) and sync
- * again, until stopped. Errors are reported and retried with jittered exponential backoff, except
- * a fork alarm or a revocation, which end the loop.
+ * again, until stopped. Every error is reported; a transient one is retried with jittered
+ * exponential backoff, and a fatal one (`isFatalSyncError`: the account or device is gone, a
+ * fork alarm, the wrong server, a bug) ends the loop.
  */
-import { isMultikeySyncError } from '../errors.js';
+import { isFatalSyncError } from './syncFailure.js';
 
 /** A running live sync. */
 export interface LiveSync {
   /** Stops after the current step; resolves when the loop has ended. */
   stop(): Promise<void>;
+  /** Resolves when the loop ends: with the fatal error that ended it, or undefined after `stop()`. */
+  readonly ended: Promise<unknown>;
+}
+
+/** Options of a live loop. */
+export interface LiveLoopOptions {
+  /** Longest long-poll, in ms (default 25 000). */
+  waitMs?: number;
+  /** Called with every error (the replica's `error` event carries the same ones). */
+  onError?: (error: unknown) => void;
 }
 
 /** What the loop drives. */
@@ -27,12 +38,16 @@ const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 30_000;
 
 /** Starts the loop; see {@link LiveSync}. */
-export function startLiveLoop(host: LiveLoopHost, options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
+export function startLiveLoop(
+  host: LiveLoopHost,
+  options: LiveLoopOptions = {},
+  report: (error: unknown, fatal: boolean) => void = () => undefined,
+): LiveSync {
   const waitMs = options.waitMs ?? 25_000;
   let stopped = false;
   let wake: AbortController | undefined;
   host.setWake(() => wake?.abort());
-  const loop = async () => {
+  const loop = async (): Promise<unknown> => {
     let delay = FIRST_DELAY_MS;
     while (!stopped) {
       wake = new AbortController();
@@ -44,15 +59,23 @@ export function startLiveLoop(host: LiveLoopHost, options: { waitMs?: number; on
       } catch (error) {
         if (stopped) break;
         if (wake.signal.aborted) continue; // woken by a local write, not an error
-        options.onError?.(error);
-        if (isMultikeySyncError(error, 'FORK_ALARM') || isMultikeySyncError(error, 'DEVICE_REVOKED')) break;
+        const fatal = isFatalSyncError(error);
+        report(error, fatal);
+        try {
+          options.onError?.(error);
+        } catch {
+          // The app's handler must not end the loop.
+        }
+        if (fatal) return error;
         await sleep(delay * (0.5 + Math.random() / 2), wake.signal);
         delay = Math.min(delay * 2, MAX_DELAY_MS);
       }
     }
+    return undefined;
   };
   const done = loop();
   return {
+    ended: done,
     stop: async () => {
       stopped = true;
       wake?.abort();

@@ -11,7 +11,7 @@
  * come from a faulty or hostile party, and one bad envelope must not stop the account.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
-import { systemRandom } from '../crypto/random.js';
+import { sealRandom } from '../crypto/random.js';
 import type { Device } from '../core/device.js';
 import { cardKey, DEVICE_ID_BYTES, idKey, type DevicePublic } from '../core/devicePublic.js';
 import { parseEnvelope, STANZA_BYTES } from '../core/envelopeFormat.js';
@@ -25,7 +25,8 @@ import { AccountView, type SyncChain } from './accountView.js';
 import { Inbound, type Rejection } from './inbound.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { handOffHistory } from './historyHandoff.js';
-import { startLiveLoop, type LiveSync } from './liveLoop.js';
+import { startLiveLoop, type LiveLoopOptions, type LiveSync } from './liveLoop.js';
+import { checkSyncTimeout, DEFAULT_SYNC_TIMEOUT_MS, withSyncDeadline } from './syncDeadline.js';
 import type { LocalRecord, LocalStore, OutboxItemInput } from './localStore.js';
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
@@ -64,6 +65,8 @@ export interface ReplicaOptions {
   store: LocalStore;
   /** Clock in ms since the epoch (default Date.now). */
   clock?: () => number;
+  /** Total time limit of one `sync()` in ms (default 90 000; `Infinity` for none). */
+  syncTimeoutMs?: number;
 }
 
 /** Events a replica raises. */
@@ -81,6 +84,8 @@ export interface ReplicaEvents extends Record<string, unknown> {
   rejected: Rejection;
   /** A sync round finished. */
   synced: SyncReport;
+  /** A `live()` round failed; `fatal` when live sync stopped because of it (else it retries). */
+  error: { error: unknown; fatal: boolean };
 }
 
 /** What one `sync()` did. */
@@ -110,8 +115,10 @@ export class Replica {
   #running: Promise<SyncReport> | undefined;
   #keptChainLength = 0;
   #kick: (() => void) | undefined;
+  readonly #syncTimeoutMs: number;
 
   private constructor(options: ReplicaOptions, cursor: number, sequence: number) {
+    this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
     this.#accountId = options.account.accountId;
     this.#transport = options.account.transport;
@@ -157,10 +164,17 @@ export class Replica {
 
   /**
    * Pushes the outbox, then pulls everything new. Rounds never overlap: a call during a round
-   * waits for it and starts another.
-   * @throws `FORK_ALARM` (stop and ask the user), `RemoteError` codes, `NETWORK_ERROR`.
+   * waits for it and starts another. Rejects with `SYNC_TIMEOUT` when it takes longer than
+   * `timeoutMs` (default: the replica's `syncTimeoutMs`, 90 s); what was applied stays applied.
+   * @throws `FORK_ALARM` (stop and ask the user), `RemoteError` codes, `NETWORK_ERROR`, `SYNC_TIMEOUT`.
+   * @throws {UsageError} `SYNC_OPTIONS_INVALID` for a bad `timeoutMs`.
    */
-  async sync(): Promise<SyncReport> {
+  async sync(options: { timeoutMs?: number } = {}): Promise<SyncReport> {
+    const timeoutMs = options.timeoutMs === undefined ? this.#syncTimeoutMs : checkSyncTimeout(options.timeoutMs);
+    return withSyncDeadline(timeoutMs, () => this.#syncNow());
+  }
+
+  async #syncNow(): Promise<SyncReport> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
     const round = this.#round();
     this.#running = round;
@@ -173,10 +187,11 @@ export class Replica {
 
   /**
    * Syncs now and then whenever the server reports a change or a local write is made, until
-   * stopped. Errors go to `onError` and are retried with backoff, except a fork alarm, which
-   * stops the loop (and goes to `onError`).
+   * stopped. Every error is raised as an `error` event (and given to `onError`); transient ones
+   * are retried with backoff, and a fatal one (docs/errors.md, "Live sync") stops the loop:
+   * its event has `fatal: true` and `ended` resolves with it.
    */
-  live(options: { waitMs?: number; onError?: (error: unknown) => void } = {}): LiveSync {
+  live(options: LiveLoopOptions = {}): LiveSync {
     return startLiveLoop(
       {
         sync: () => this.sync(),
@@ -187,6 +202,7 @@ export class Replica {
         },
       },
       options,
+      (error, fatal) => this.#events.emit('error', { error, fatal }),
     );
   }
 
@@ -256,7 +272,7 @@ export class Replica {
     const deleted = value === undefined;
     const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
     const now = this.#clock();
-    const recordId = id ?? systemRandom(16);
+    const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
     const revision = nextRevision(existing);
     const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
@@ -329,7 +345,11 @@ export class Replica {
     let pushed = 0;
     for (;;) {
       const items = await this.#store.outboxPeek(PAGE);
-      if (items.length === 0) return pushed;
+      if (items.length === 0) {
+        // Nothing queued is sealed under a pre-rotation key any more (docs/decisions.md).
+        this.#view.forgetPastDevices();
+        return pushed;
+      }
       const recipients = this.#recipients();
       const bytes: Uint8Array[] = [];
       for (const item of items) {

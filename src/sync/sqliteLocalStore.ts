@@ -6,7 +6,8 @@
  * revision again for an envelope it already pushed, and then disagree with the server about
  * that record. `NORMAL` survives process crashes only.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadOptional } from '../storage/optionalDependency.js';
 import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
 import { toHex } from '../crypto/bytes.js';
 import { resolveListOptions, toPage } from './listQuery.js';
@@ -81,6 +82,7 @@ export class SqliteLocalStore implements LocalStore {
    * Opens (creating or migrating) the replica at `path`; `:memory:` works for tests.
    * @throws StorageError `INVALID_ARGUMENT` (a bad option), `LOCAL_SCHEMA_TOO_NEW`,
    *   `LOCAL_STORE_FAILURE` (the file cannot be opened or is not a database).
+   * @throws UsageError `DEPENDENCY_MISSING` when the package `better-sqlite3` is not installed.
    */
   static async open(path: string, options: SqliteLocalStoreOptions = {}): Promise<SqliteLocalStore> {
     if (typeof path !== 'string' || path.length === 0) invalid('path must be a non-empty string');
@@ -88,9 +90,10 @@ export class SqliteLocalStore implements LocalStore {
     if (synchronous !== 'FULL' && synchronous !== 'NORMAL') invalid("synchronous must be 'FULL' or 'NORMAL'");
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     checkInt('busyTimeoutMs', busyTimeoutMs, 0, 0x7fff_ffff);
+    const Driver = await loadOptional<typeof Database>('better-sqlite3', 'SqliteLocalStore', () => import('better-sqlite3'));
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: busyTimeoutMs });
+      db = new Driver(path, { timeout: busyTimeoutMs });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       migrateLocalSqlite(db);

@@ -1,11 +1,12 @@
 /**
- * The library in a browser: a tab in headless Chromium (Debian's `chromium`, driven by
- * playwright-core) loads the esbuild bundle of the root export, makes a device on the default
+ * The library in a browser: a tab in headless Chromium (Debian's `chromium`, or where it is
+ * missing the registry's build that npm ci installed; see test/support/chromium.ts), driven by
+ * playwright-core, loads the esbuild bundle of the root export, makes a device on the default
  * libsodium backend, joins a Node phone's account by QR through the real server's mailbox, and
  * syncs call records with the phone both ways. The page is served from another loopback port,
  * so every API call crosses origins through the server's CORS option.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -24,12 +25,12 @@ import {
 } from '../../src/index.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
+import { findChromium } from '../support/chromium.js';
 import { buildBrowserBundle, type BrowserBundle } from './browserBundle.js';
 import { startPageServer, type PageServer } from './pageServer.js';
 import type {} from './pageDevice.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Debian's chromium, never a downloaded build. playwright-core adds --headless and --user-data-dir itself.
+// playwright-core adds --headless and --user-data-dir itself.
 const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -52,11 +53,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser tests need Debian's chromium package (apt-get install -y chromium; .ci/run installs it). Do not download a browser build.`,
-    );
-  }
+  const chromiumToLaunch = await findChromium();
   bundle = await buildBrowserBundle();
   dir = mkdtempSync(join(tmpdir(), 'mks-browser-'));
   pages = await startPageServer(bundle, () => new URL(apiUrl).origin);
@@ -64,7 +61,8 @@ beforeAll(async () => {
   apiUrl = (await server.listen(0, '127.0.0.1')).url;
 
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
+    executablePath: chromiumToLaunch.executablePath,
+    env: chromiumToLaunch.env,
     headless: true,
     args: CHROMIUM_FLAGS,
   });
@@ -107,7 +105,11 @@ describe('in headless Chromium', () => {
     expect(offer.backend, 'the page must run the default backend, libsodium in WebAssembly').toBe('sodium');
     // Both sides at once, so a failure in the page ends the test at once.
     const [, accountHex] = await Promise.all([
-      phone.approveOffer(offer.uri, { confirm: async () => true, ...PAIRING }),
+      phone.approveOffer(offer.uri, {
+        confirm: async () => true,
+        showSas: (code) => page.evaluate((c) => window.mks!.phoneShows(c), code),
+        ...PAIRING,
+      }),
       page.evaluate(() => window.mks!.finishJoin()),
     ]);
     expect(accountHex).toBe(toHex(phone.accountId));

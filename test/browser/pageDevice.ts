@@ -24,6 +24,8 @@ import {
 export interface PageApi {
   /** Makes this tab's device and its QR offer, and starts waiting for approval; returns the offer URI. */
   makeOffer(baseUrl: string, wait: { pollMs: number; timeoutMs: number }): Promise<{ uri: string; backend: string }>;
+  /** The code the approving phone shows: the person tells this tab, which joins only if its own code is the same. */
+  phoneShows(code: string): void;
   /** Waits until the approver added this device, then opens a replica on a memory store; returns the account id. */
   finishJoin(): Promise<string>;
   sync(): Promise<SyncReport>;
@@ -38,6 +40,8 @@ declare global {
 }
 
 let joining: Promise<Account<HttpClient>> | undefined;
+let phoneShows: (code: string) => void = () => undefined;
+const phoneCode = new Promise<string>((resolve) => (phoneShows = resolve));
 let replica: Replica | undefined;
 let calls: Collection<CallRecord> | undefined;
 
@@ -55,12 +59,14 @@ window.mks = {
       offer,
       transport: new HttpClient({ baseUrl, device }),
       connect: (d, accountId) => new HttpClient({ baseUrl, device: d, accountId }),
+      confirmSas: async (code) => code === (await phoneCode),
       ...wait,
     });
     // Awaited in finishJoin; until then a rejection must not surface as an unhandled one.
     joining.catch(() => undefined);
     return { uri: encodePairingOffer(offer), backend: device.suite.name };
   },
+  phoneShows: (code) => phoneShows(code),
   async finishJoin() {
     const account = await ready(joining, 'makeOffer');
     replica = await Replica.open({ account, store: new MemoryLocalStore() });

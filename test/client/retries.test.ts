@@ -9,7 +9,7 @@ import { encodeValue } from '../../src/core/cbor.js';
 import { Device } from '../../src/core/device.js';
 import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { RemoteError } from '../../src/errors.js';
-import { makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from '../server/harness.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 
@@ -115,7 +115,7 @@ describe('calls never retried', () => {
 
   it('appendChain: one attempt, even when the response was lost after the server appended', async () => {
     const joiner = await Device.generate();
-    const add = makeAdd(account.devices[0]!, account.state, joiner.public, signConsent(joiner, account.accountId));
+    const add = makeAdd(account.devices[0]!, account.state, deviceKeys(joiner), signConsent(joiner, account.accountId));
     proxy.plan = () => ({ kind: 'drop-after' });
     await expect(client().appendChain(add.bytes, account.state.head)).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
     expect(proxy.seen).toHaveLength(1);

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Device } from '../../src/core/device.js';
 import { decodeDevicePublic, deviceIdOf, encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { isMultikeySyncError } from '../../src/errors.js';
-import { BACKENDS } from '../support/devices.js';
+import { BACKENDS, FAST_ARGON } from '../support/devices.js';
 
-const FAST_ARGON = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
 
 async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -66,10 +65,10 @@ describe.each(BACKENDS)('device identity on the %s backend', (backend) => {
   it('signs under a domain label', async () => {
     const d = await Device.generate({ backend });
     const msg = new Uint8Array([1, 2, 3]);
-    const sig = d.sign('multikey-sync/v1/test', msg);
+    const sig = d.sign('com.example/v1/test', msg);
     const { labelled } = await import('../../src/crypto/kdf.js');
-    expect(d.suite.ed25519Verify(sig, labelled('multikey-sync/v1/test', msg), d.public.identityKey)).toBe(true);
-    expect(d.suite.ed25519Verify(sig, labelled('multikey-sync/v1/other', msg), d.public.identityKey)).toBe(false);
+    expect(d.suite.ed25519Verify(sig, labelled('com.example/v1/test', msg), d.public.identityKey)).toBe(true);
+    expect(d.suite.ed25519Verify(sig, labelled('com.example/v1/other', msg), d.public.identityKey)).toBe(false);
   });
 
   it('refuses to work once wiped', async () => {

@@ -12,7 +12,8 @@ import { LABELS } from '../../src/crypto/labels.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
 import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../../src/core/cbor.js';
-import { Device } from '../../src/core/device.js';
+import { decodeKeyStatement, makeKeyStatement } from '../../src/core/keyStatement.js';
+import { Device, signAsProtocol } from '../../src/core/device.js';
 import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import { encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { parseEnvelope, type EnvelopeKind } from '../../src/core/envelopeFormat.js';
@@ -28,15 +29,23 @@ import {
   entrySigningBytes,
   type ChainEntry,
 } from '../../src/enrollment/chainEntry.js';
-import { signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, signConsent } from '../../src/enrollment/chainOps.js';
 import { encodeChainSnapshot } from '../../src/enrollment/chainSnapshot.js';
-import { replayChain, type ChainState } from '../../src/enrollment/chainState.js';
+import { DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS, replayChain, type ChainDevice, type ChainState } from '../../src/enrollment/chainState.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
-import type { ForkAlarmReason } from '../../src/enrollment/forkAlarm.js';
-import { PAIRING_STEPS, pairingMailboxId, sealPairingMessage, type PairingStep } from '../../src/enrollment/pairingChannel.js';
+import { ForkAlarm, type ForkAlarmReason } from '../../src/enrollment/forkAlarm.js';
+import { verifyJoin } from '../../src/enrollment/joinChain.js';
+import {
+  MAX_PAIRING_PLAINTEXT_BYTES,
+  openPairingMessage,
+  PAIRING_STEPS,
+  pairingMailboxId,
+  sealPairingMessage,
+  type PairingStep,
+} from '../../src/enrollment/pairingChannel.js';
 import { createPairingCode, PAIRING_CODE_LABEL, pairingCodeSecret, parsePairingCode } from '../../src/enrollment/pairingCode.js';
-import { openCommit, openConsent, openInvite, openWelcome } from '../../src/enrollment/pairingMessages.js';
-import { createPairingOffer, decodePairingOffer, encodePairingOffer } from '../../src/enrollment/pairingOffer.js';
+import { openCommit, openConsent, openInvite, openReveal, openWelcome } from '../../src/enrollment/pairingMessages.js';
+import { createPairingOffer, decodePairingOffer, encodePairingOffer, PAIRING_OFFER_VERSION } from '../../src/enrollment/pairingOffer.js';
 import { createRecoveryWords, normaliseWords, recoveryDevice } from '../../src/enrollment/recoveryWords.js';
 import { checkSasCommitment, sasCode, sasCommitment } from '../../src/enrollment/sas.js';
 import {
@@ -58,20 +67,38 @@ import { expectHex, load, outcome, outcomeAsync, replay, revive, V1_EPOCH0_SEED,
 
 type Labels = Record<string, { text: string; prefix: string }>;
 
+interface DeviceVector {
+  id: string;
+  role: string;
+  addedAt: number;
+  effectiveAt: number;
+  pendingEntry: string | null;
+  card: string;
+  /** The `device` name of the statement's row in `keyStatements`. */
+  keyStatement: string;
+  rotations: Array<{ card: string; untilPosition: number }>;
+}
+
 interface StateVector {
   accountId: string;
   head: string;
   length: number;
   lastTs: number;
   recoveryDelayMs: number;
-  devices: Array<{ id: string; role: string; addedAt: number; effectiveAt: number; pendingEntry: string | null; card: string }>;
+  devices: DeviceVector[];
   removed: string[];
+  removedDevices: Array<DeviceVector & { cut: { position: number; hash: string | null }; removedAt: number; vetoed: boolean }>;
 }
 
 interface ChainFile extends Versioned {
   labels: Labels;
+  entryVersion: number;
   defaultRecoveryDelayMs: number;
+  minRecoveryDelayMs: number;
   maxEntryBytes: number;
+  keyStatementLabel: { text: string; prefix: string };
+  keyStatements: Array<{ device: string; epoch: number; xwingSeed: string; xwingPublicKey: string; signingBytes: string; statement: string }>;
+  genesisVariants: Array<{ name: string; why: string; fields: unknown; entry: string; stateAfter: StateVector }>;
   accountId: string;
   entries: Array<{
     index: number;
@@ -93,7 +120,7 @@ interface ChainFile extends Versioned {
   invalidSnapshots: Array<{ name: string; snapshot: string; error: string }>;
 }
 
-type Opener = 'commit' | 'invite-qr' | 'invite-code' | 'consent-qr' | 'consent-code' | 'welcome' | 'used';
+type Opener = 'commit' | 'invite' | 'reveal-qr' | 'reveal-code' | 'consent' | 'welcome' | 'used';
 
 interface PairingFile extends Versioned {
   labels: Labels;
@@ -105,11 +132,26 @@ interface PairingFile extends Versioned {
     ttlMs: number;
     random: string;
     secret: string;
+    nonce: string;
+    commitment: string;
     expiresAt: number;
     cbor: string;
     uri: string;
     decode: Array<{ name: string; uri: string; now: number; error: string | null }>;
   };
+  maxPlaintextBytes: number;
+  channelLimit: Array<{ name: string; secret: 'qr'; step: number; plaintext: string; plaintextLength: number; nonce: string; sealedLength: number; error: string | null }>;
+  welcomeChecks: Array<{
+    name: string;
+    entries: number;
+    append: string[];
+    joiner: string;
+    keyStatement: string;
+    invite: { account: string; head: string; approver: string };
+    welcome: { head: string; length: number };
+    error: string | null;
+    reason: ForkAlarmReason | null;
+  }>;
   code: {
     random: string;
     digits: string;
@@ -135,9 +177,10 @@ interface PairingFile extends Versioned {
   }>;
   invalidMessages: Array<{ name: string; why: string; secret: 'qr' | 'code'; open: Exclude<Opener, 'used'>; sealed: string; error: string }>;
   sas: {
-    commitment: { device: string; nonce: string; input: string; commitment: string };
+    commitments: Array<{ name: string; device: string; nonce: string; input: string; commitment: string }>;
     codes: Array<{
       name: string;
+      account: string;
       newDevice: string;
       approver: string;
       newNonce: string;
@@ -148,7 +191,7 @@ interface PairingFile extends Versioned {
       value: number;
       sas: string;
     }>;
-    commitmentMismatch: Array<{ name: string; device: string; nonce: string; error: string }>;
+    commitmentMismatch: Array<{ name: string; commitment: number; device: string; nonce: string; error: string }>;
   };
 }
 
@@ -167,6 +210,10 @@ interface RecoveryFile extends Versioned {
     encryptionKey: string;
     deviceId: string;
     card: string;
+    xwingSeedInput: string;
+    xwingSeed: string;
+    xwingPublicKey: string;
+    keyStatement: string;
   }>;
   spellings: Array<{ name: string; typed: string; normalised: string }>;
   invalid: Array<{ name: string; typed: string; error: string }>;
@@ -258,20 +305,31 @@ const recordsFile = load<RecordsFile>('records.json');
 // ---------------------------------------------------------------------------------------------
 // Helpers (the shared ones are in test/support/vectorFiles.ts)
 
-/** A chain state in the vectors' form: devices sorted by id, removed ids sorted. */
+/** chain.json names each statement in its states by the `device` of its row in `keyStatements`. */
+const statementNames = new Map(chainFile.keyStatements.map((k) => [k.statement, k.device]));
+
+function deviceVector(d: ChainDevice): DeviceVector {
+  return {
+    id: toHex(d.card.id),
+    role: d.role,
+    addedAt: d.addedAt,
+    effectiveAt: d.effectiveAt,
+    pendingEntry: d.pendingEntry === undefined ? null : toHex(d.pendingEntry),
+    card: toHex(encodeDevicePublic(d.card)),
+    keyStatement: statementNames.get(toHex(d.keyStatement.bytes)) ?? toHex(d.keyStatement.bytes),
+    rotations: d.rotations.map((r) => ({ card: toHex(encodeDevicePublic(r.card)), untilPosition: r.untilPosition })),
+  };
+}
+
+/** A chain state in the vectors' form: devices and removed devices sorted by id, removed ids sorted. */
 function stateVector(s: ChainState): StateVector {
-  const devices = [...s.devices.values()]
-    .map((d) => ({
-      id: toHex(d.card.id),
-      role: d.role,
-      addedAt: d.addedAt,
-      effectiveAt: d.effectiveAt,
-      pendingEntry: d.pendingEntry === undefined ? null : toHex(d.pendingEntry),
-      card: toHex(encodeDevicePublic(d.card)),
-    }))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+  const devices = [...s.devices.values()].map(deviceVector).sort(byId);
   const removed = [...s.removed].map((k) => toHex(Uint8Array.from(k, (c) => c.charCodeAt(0)))).sort();
-  return { accountId: toHex(s.accountId), head: toHex(s.head), length: s.length, lastTs: s.lastTs, recoveryDelayMs: s.recoveryDelayMs, devices, removed };
+  const removedDevices = [...s.removedDevices.values()]
+    .map((d) => ({ ...deviceVector(d), cut: { position: d.cut.position, hash: d.cut.hash === null ? null : toHex(d.cut.hash) }, removedAt: d.removedAt, vetoed: d.vetoed }))
+    .sort(byId);
+  return { accountId: toHex(s.accountId), head: toHex(s.head), length: s.length, lastTs: s.lastTs, recoveryDelayMs: s.recoveryDelayMs, devices, removed, removedDevices };
 }
 
 function labelsMatch(labels: Labels, expected: Record<string, string>): void {
@@ -286,10 +344,19 @@ const account = fromHex(chainFile.accountId);
 
 describe('the upper-layer vector files', () => {
   it('cover what docs/protocol.md promises', () => {
-    expect(chainFile.entries.map((e) => e.type)).toEqual(['genesis', 'add', 'rotate', 'remove', 'add', 'veto', 'add', 'add']);
-    expect(chainFile.entries.filter((e) => e.signer === 'recovery')).toHaveLength(2);
+    expect(chainFile.entries.map((e) => e.type)).toEqual(['genesis', 'add', 'rotate', 'remove', 'add', 'veto', 'add', 'add', 'add', 'add', 'veto', 'remove', 'remove']);
+    expect(chainFile.entries.filter((e) => e.signer === 'recovery')).toHaveLength(3);
+    expect([chainFile.entryVersion, chainFile.defaultRecoveryDelayMs, chainFile.minRecoveryDelayMs]).toEqual([2, DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS]);
+    expect(chainFile.keyStatementLabel.text).toBe(LABELS.keyStatement);
     const codes = new Set(chainFile.invalid.map((c) => c.error));
     for (const code of [
+      'CHAIN_KEY_STATEMENT_INVALID',
+      'CHAIN_CUT_INVALID',
+      'CHAIN_LAST_DEVICE',
+      'CHAIN_RECOVERY_DELAY_TOO_SHORT',
+      'CBOR_TOO_DEEP',
+      'CBOR_TOO_MANY_ITEMS',
+      'CBOR_TRAILING_BYTES',
       'CHAIN_BROKEN_LINK',
       'CHAIN_SIGNATURE_INVALID',
       'CHAIN_SIGNER_NOT_ACTIVE',
@@ -305,9 +372,8 @@ describe('the upper-layer vector files', () => {
     ]) {
       expect(codes, code).toContain(code);
     }
-    expect(new Set(pairingFile.messages.map((m) => m.open))).toEqual(
-      new Set(['invite-qr', 'used', 'consent-qr', 'welcome', 'commit', 'invite-code', 'consent-code']),
-    );
+    expect(new Set(pairingFile.messages.map((m) => m.open))).toEqual(new Set(['invite', 'used', 'reveal-qr', 'reveal-code', 'consent', 'welcome', 'commit']));
+    expect(pairingFile.maxPlaintextBytes).toBe(MAX_PAIRING_PLAINTEXT_BYTES);
     expect(recordsFile.grantsCollection).toBe(GRANTS_COLLECTION);
     expect(pairingFile.steps).toEqual(PAIRING_STEPS);
     labelsMatch(chainFile.labels, CHAIN_LABELS);
@@ -318,7 +384,7 @@ describe('the upper-layer vector files', () => {
       sasCommit: LABELS.sasCommit,
       sasCode: LABELS.sasCode,
     });
-    labelsMatch(recoveryFile.labels, { recoveryIdentity: LABELS.recoveryIdentity, recoveryEncryption: LABELS.recoveryEncryption });
+    labelsMatch(recoveryFile.labels, { recoveryIdentity: LABELS.recoveryIdentity, recoveryEncryption: LABELS.recoveryEncryption, recoveryKem: LABELS.recoveryKem });
     labelsMatch(requestsFile.labels, { request: REQUEST_LABEL, requestBody: REQUEST_BODY_LABEL });
   });
 
@@ -348,10 +414,15 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
 
   beforeAll(async () => {
     suite = await loadSuite(backend);
+    // devices.json gives the keys; chain.json the X-Wing seed each device drew third for its epoch 0
+    // (the rotated phone keeps the phone's: epochs belong to the identity).
+    const seedOf = (name: string) => chainFile.keyStatements.find((k) => k.device === name)?.xwingSeed ?? V1_EPOCH0_SEED;
     for (const v of devicesFile.devices) {
-      cast.set(v.name, await Device.generate({ backend, random: replay(v.identitySeed + v.encryptionSecret + V1_EPOCH0_SEED).random }));
+      const seed = seedOf(v.name === 'phone-rotated' ? 'phone' : v.name);
+      cast.set(v.name, await Device.generate({ backend, random: replay(v.identitySeed + v.encryptionSecret + seed).random }));
     }
     cast.set('recovery', await recoveryDevice(recoveryFile.cases[0]!.words, { backend }));
+    cast.set('recovery-2', await recoveryDevice(recoveryFile.cases[3]!.words, { backend }));
   });
 
   describe('chain.json', () => {
@@ -360,7 +431,7 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       const fields = revive(v.fields) as Omit<ChainEntry, 'sig'>;
       const signAccount = k === 0 ? undefined : account;
       expectHex(entrySigningBytes(signAccount, fields), v.signingBytes);
-      const signature = who(v.signer).sign(CHAIN_LABELS.entrySignature, concatBytes(fromHex(v.signingAccount), fromHex(v.unsignedCbor)));
+      const signature = signAsProtocol(who(v.signer), CHAIN_LABELS.entrySignature, concatBytes(fromHex(v.signingAccount), fromHex(v.unsignedCbor)));
       expectHex(signature, v.signature);
       expect(suite.ed25519Verify(signature, fromHex(v.signingBytes), who(v.signer).public.identityKey)).toBe(true);
       if (v.consent !== undefined) {
@@ -374,6 +445,23 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expectHex(encoded.hash, v.hash);
       expectHex(suite.blake2b(32, fromHex(v.hashInput)), v.hash);
       expectHex(decodeEntry(suite, fromHex(v.entry)).hash, v.hash);
+    });
+
+    it.each(chainFile.keyStatements.map((k) => [k.device, k] as const))("%s's epoch-0 key statement is rebuilt from its seed", (_name, k) => {
+      const device = who(k.device);
+      const statement = makeKeyStatement(device, 0, fromHex(k.xwingSeed));
+      expectHex(statement.publicKey, k.xwingPublicKey);
+      expectHex(statement.bytes, k.statement);
+      expect(k.statement).toBe(`01${toHex(device.id)}00000000${k.xwingPublicKey}${k.statement.slice(-128)}`);
+      expectHex(labelled(LABELS.keyStatement, statement.bytes.subarray(0, 1237)), k.signingBytes);
+      expect(suite.ed25519Verify(statement.signature, fromHex(k.signingBytes), device.public.identityKey)).toBe(true);
+      expectHex(deviceKeys(device).keyStatement.bytes, k.statement);
+    });
+
+    it.each(chainFile.genesisVariants.map((g) => [g.name, g] as const))('genesis variant: %s', (_name, g) => {
+      const fields = revive(g.fields) as Omit<ChainEntry, 'sig'>;
+      expectHex(encodeCanonical({ ...fields, sig: decodeEntry(suite, fromHex(g.entry)).entry.sig }), g.entry);
+      expect(stateVector(replayChain(suite, [fromHex(g.entry)]))).toEqual(g.stateAfter);
     });
 
     it('replays to the stated state after every entry', () => {
@@ -414,16 +502,19 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
         case 'commit':
           return { c: openCommit(suite, secret, bytes) };
         case 'used':
-        case 'invite-qr':
-        case 'invite-code': {
-          const invite = openInvite(suite, secret, bytes, opener === 'invite-code');
+        case 'invite': {
+          const invite = openInvite(suite, secret, bytes);
           if (invite === 'used') return 'used';
-          return { a: invite.account, h: invite.head, dev: encodeDevicePublic(invite.approver), ...(invite.nonce === undefined ? {} : { n: invite.nonce }) };
+          return { a: invite.account, h: invite.head, dev: encodeDevicePublic(invite.approver), n: invite.nonce };
         }
-        case 'consent-qr':
-        case 'consent-code': {
-          const c = openConsent(suite, secret, bytes, opener === 'consent-code');
-          return { ok: c.consent, ...(c.card === undefined ? {} : { dev: c.card, n: c.nonce }) };
+        case 'reveal-qr':
+        case 'reveal-code': {
+          const r = openReveal(suite, secret, bytes, opener === 'reveal-code');
+          return r.card === undefined ? { n: r.nonce } : { dev: r.card, n: r.nonce };
+        }
+        case 'consent': {
+          const c = openConsent(suite, secret, bytes);
+          return { ok: c.consent, xk: c.keyStatement.bytes };
         }
         case 'welcome': {
           const w = openWelcome(suite, secret, bytes);
@@ -432,19 +523,23 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       }
     }
 
-    it('the offer URI is made from the device, the secret drawn, the time and the URL', () => {
+    it('the offer URI is made from the device, the secret and nonce drawn, the time and the URL; the nonce stays out', () => {
       const o = pairingFile.offer;
       const source = replay(o.random);
       const offer = createPairingOffer(who(o.device), o.serverUrl, { now: o.createdAt, random: source.random });
       expect(source.exhausted()).toBe(true);
       expect(offer.expiresAt).toBe(o.createdAt + o.ttlMs);
       expect(o.expiresAt).toBe(offer.expiresAt);
+      expect(o.random).toBe(o.secret + o.nonce);
       expectHex(offer.secret, o.secret);
+      expectHex(offer.nonce!, o.nonce);
+      expectHex(offer.commitment, o.commitment);
+      expectHex(sasCommitment(suite, cardOf(o.device), fromHex(o.nonce)), o.commitment);
       expect(encodePairingOffer(offer)).toBe(o.uri);
       expect(o.uri).toBe(`multikey-sync:pair?o=${toBase64Url(fromHex(o.cbor))}`);
-      expectHex(encodeCanonical({ v: 1, dev: cardOf(o.device), s: offer.secret, exp: o.expiresAt, url: o.serverUrl }), o.cbor);
+      expectHex(encodeCanonical({ v: PAIRING_OFFER_VERSION, dev: cardOf(o.device), s: offer.secret, c: offer.commitment, exp: o.expiresAt, url: o.serverUrl }), o.cbor);
       const decoded = decodePairingOffer(suite, o.uri, o.createdAt);
-      expect(decoded).toEqual({ device: who(o.device).public, secret: offer.secret, expiresAt: o.expiresAt, serverUrl: o.serverUrl });
+      expect(decoded).toEqual({ device: who(o.device).public, secret: offer.secret, commitment: offer.commitment, expiresAt: o.expiresAt, serverUrl: o.serverUrl });
     });
 
     it.each(pairingFile.offer.decode.map((c) => [c.name, c.error, c] as const))('offer decoding, %s → %s', (_name, _error, c) => {
@@ -504,6 +599,36 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expect(outcome(() => openAs(c.open, secrets()[c.secret], fromHex(c.sealed))), c.why).toBe(c.error);
     });
 
+    it.each(pairingFile.channelLimit.map((c) => [c.name, c] as const))('channel limit: %s', (_name, c) => {
+      const fill = c.plaintextLength - 6;
+      expect(c.plaintext).toBe(`{"p": ${fill} zero bytes}`);
+      expect(encodeCanonical({ p: new Uint8Array(fill) })).toHaveLength(c.plaintextLength);
+      const sealed = sealPairingMessage(suite, secrets().qr, c.step as PairingStep, { p: new Uint8Array(fill) }, replay(c.nonce).random);
+      expect(sealed).toHaveLength(c.sealedLength);
+      expect(outcome(() => openPairingMessage(suite, secrets().qr, c.step as PairingStep, sealed))).toBe(c.error ?? 'ok');
+    });
+
+    it.each(pairingFile.welcomeChecks.map((c) => [c.name, c] as const))('after the welcome: %s', (_name, c) => {
+      const entries = [...chainBytes.slice(0, c.entries), ...c.append.map(fromHex)];
+      const joiner = who(c.joiner);
+      const chain = DeviceChain.fromEntries(suite, entries, { self: joiner.id, clock: () => 0 });
+      const invite = { account: fromHex(c.invite.account), head: fromHex(c.invite.head), approver: who(c.invite.approver).public };
+      const run = () => verifyJoin(chain, { card: joiner.public, keyStatement: decodeKeyStatement(fromHex(c.keyStatement)) }, invite, { head: fromHex(c.welcome.head), length: c.welcome.length });
+      expect(outcome(run)).toBe(c.error ?? 'ok');
+      if (c.reason !== null) {
+        const alarm = (() => {
+          try {
+            run();
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        })();
+        expect(alarm).toBeInstanceOf(ForkAlarm);
+        expect((alarm as ForkAlarm).reason).toBe(c.reason);
+      }
+    });
+
     it("the code pairing's welcome names an add that extends the chain after entry 3", () => {
       const add = fromHex(pairingFile.codePairingAdd.entry);
       expectHex(decodeEntry(suite, add).hash, pairingFile.codePairingAdd.hash);
@@ -514,14 +639,16 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expect(state.length).toBe((welcome.message as { l: number }).l);
     });
 
-    it('SAS: the commitment and the 6-digit codes', () => {
-      const { commitment, codes, commitmentMismatch } = pairingFile.sas;
-      expectHex(labelled(LABELS.sasCommit, cardOf(commitment.device), fromHex(commitment.nonce)), commitment.input);
-      expectHex(suite.blake2b(32, fromHex(commitment.input)), commitment.commitment);
-      expectHex(sasCommitment(suite, cardOf(commitment.device), fromHex(commitment.nonce)), commitment.commitment);
-      checkSasCommitment(suite, fromHex(commitment.commitment), cardOf(commitment.device), fromHex(commitment.nonce));
+    it('SAS: the commitments and the 6-digit codes', () => {
+      const { commitments, codes, commitmentMismatch } = pairingFile.sas;
+      for (const commitment of commitments) {
+        expectHex(labelled(LABELS.sasCommit, cardOf(commitment.device), fromHex(commitment.nonce)), commitment.input);
+        expectHex(suite.blake2b(32, fromHex(commitment.input)), commitment.commitment);
+        expectHex(sasCommitment(suite, cardOf(commitment.device), fromHex(commitment.nonce)), commitment.commitment);
+        checkSasCommitment(suite, fromHex(commitment.commitment), cardOf(commitment.device), fromHex(commitment.nonce));
+      }
       for (const c of codes) {
-        const parts = [cardOf(c.newDevice), cardOf(c.approver), fromHex(c.newNonce), fromHex(c.approverNonce)] as const;
+        const parts = [fromHex(c.account), cardOf(c.newDevice), cardOf(c.approver), fromHex(c.newNonce), fromHex(c.approverNonce)] as const;
         expectHex(labelled(LABELS.sasCode, ...parts), c.input);
         const h = suite.blake2b(16, fromHex(c.input));
         expectHex(h, c.hash);
@@ -531,7 +658,8 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
         expect(sasCode(suite, ...parts)).toBe(c.sas);
       }
       for (const c of commitmentMismatch) {
-        expect(outcome(() => checkSasCommitment(suite, fromHex(commitment.commitment), cardOf(c.device), fromHex(c.nonce))), c.name).toBe(c.error);
+        const committed = fromHex(commitments[c.commitment]!.commitment);
+        expect(outcome(() => checkSasCommitment(suite, committed, cardOf(c.device), fromHex(c.nonce))), c.name).toBe(c.error);
       }
     });
   });
@@ -553,6 +681,13 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expectHex(d.public.encryptionKey, c.encryptionKey);
       expectHex(d.id, c.deviceId);
       expectHex(encodeDevicePublic(d.public), c.card);
+      // Its one key epoch: the words derive the X-Wing seed too.
+      expectHex(labelled(LABELS.recoveryKem), c.xwingSeedInput);
+      expectHex(suite.blake2b(32, fromHex(c.xwingSeedInput), entropy), c.xwingSeed);
+      expect(d.epochs.all().map((e) => e.epoch)).toEqual([0]);
+      expectHex(d.epochs.get(0)!.statement.publicKey, c.xwingPublicKey);
+      expectHex(d.epochs.get(0)!.statement.bytes, c.keyStatement);
+      expectHex(makeKeyStatement(d, 0, fromHex(c.xwingSeed)).bytes, c.keyStatement);
     });
 
     it.each(recoveryFile.spellings.map((s) => [s.name, s] as const))('typed with %s, the words derive the same device', async (_name, s) => {

@@ -51,6 +51,7 @@ interface DevicesFile extends Versioned {
   devices: DeviceVector[];
   specialCards: Array<{ name: string; identitySeed: string; deviceId: string; card: string; error: string }>;
   signatures: Array<{ device: number; label: string; message: string; signedBytes: string; signature: string }>;
+  reservedLabels: Array<{ label: string; error: string }>;
   invalidCards: Array<{ name: string; card: string; error: string }>;
   invalidSecrets: Array<{ name: string; secrets: string; error: string }>;
 }
@@ -140,6 +141,7 @@ interface PassphraseFile extends Versioned {
     secrets: string;
   }>;
   open: Array<{ name: string; blob: string; passphrase: string; error: string | null }>;
+  seal: Array<{ name: string; opsLimit: number; memLimitBytes: number; error: string }>;
 }
 
 interface CborFile extends Versioned {
@@ -239,7 +241,11 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
       }
     });
 
-    it('special cards carry their stated id and are still refused', () => {
+    it('Device.sign refuses the protocol\'s own labels', () => {
+      for (const r of devicesFile.reservedLabels) expect(outcome(() => devices[0]!.sign(r.label, new Uint8Array(1)))).toBe(r.error);
+    });
+
+        it('special cards carry their stated id and are still refused', () => {
       for (const c of devicesFile.specialCards) {
         const identityKey = suite.ed25519PublicKey(fromHex(c.identitySeed));
         expectHex(fromHex(c.card).subarray(1, 33), toHex(identityKey));
@@ -412,6 +418,11 @@ describe.each(BACKENDS)('frozen vectors on the %s backend', (backend: BackendNam
 
     it.each(passphraseFile.open.map((c) => [c.name, c.error, c] as const))('%s → %s', async (_name, _error, c) => {
       expect(await outcomeAsync(() => Device.fromPassphraseBlob(fromHex(c.blob), c.passphrase, { backend }))).toBe(c.error ?? 'ok');
+    });
+
+    it.each(passphraseFile.seal.map((c) => [c.name, c.error, c] as const))('sealing at %s → %s', async (_name, _error, c) => {
+      const device = devices[0]!;
+      expect(await outcomeAsync(() => device.exportWithPassphrase('', { opsLimit: c.opsLimit, memLimitBytes: c.memLimitBytes }))).toBe(c.error);
     });
   });
 });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Device } from '../../src/core/device.js';
 import { MAX_CLOCK_OFFSET_MS } from '../../src/core/serverClock.js';
-import { createGenesis, makeAdd, makeRemove, makeRotate, signConsent } from '../../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, signConsent } from '../../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
 import { deviceTime, offsetOf } from '../../src/enrollment/deviceTime.js';
 import { ENTRY_MAX_SKEW_MS, entryTimeProblem } from '../../src/enrollment/entryTime.js';
@@ -50,7 +51,7 @@ describe('a device checks served times by its clock corrected by the server offs
   it('a device a day slow raises no postdated alarm once its transport learned the offset', async () => {
     const { phone, laptop, server, chain, serverNow, advance } = await setUp(-DAY);
     advance(60 * MIN);
-    server.push(makeAdd(phone, server.state!, laptop.public, signConsent(laptop, server.state!.accountId), { now: serverNow() }));
+    server.push(makeAdd(phone, server.state!, deviceKeys(laptop), signConsent(laptop, server.state!.accountId), { now: serverNow() }));
     server.clockOffsetMs = DAY;
     await expect(chain.refresh(server)).resolves.toHaveLength(1);
     expect(chain.verifiedAt).toBe(serverNow());
@@ -59,7 +60,7 @@ describe('a device checks served times by its clock corrected by the server offs
   it('without the offset the same device raises postdated: the correction is what prevents it', async () => {
     const { phone, laptop, server, chain, serverNow, advance } = await setUp(-DAY);
     advance(60 * MIN);
-    server.push(makeAdd(phone, server.state!, laptop.public, signConsent(laptop, server.state!.accountId), { now: serverNow() }));
+    server.push(makeAdd(phone, server.state!, deviceKeys(laptop), signConsent(laptop, server.state!.accountId), { now: serverNow() }));
     await expect(chain.refresh(server)).rejects.toMatchObject({ code: 'FORK_ALARM', reason: 'postdated' });
   });
 
@@ -74,22 +75,22 @@ describe('a device checks served times by its clock corrected by the server offs
   it('an entry dated exactly as a future last entry is not postdated; one later than it is', async () => {
     const { phone, laptop, server, chain } = await setUp(0);
     // An entry a day ahead, as a server whose clock ran fast would have accepted.
-    server.push(makeAdd(phone, server.state!, laptop.public, signConsent(laptop, server.state!.accountId), { now: T0 + DAY }));
+    server.push(makeAdd(phone, server.state!, deviceKeys(laptop), signConsent(laptop, server.state!.accountId), { now: T0 + DAY }));
     await expect(chain.refresh(server)).rejects.toMatchObject({ reason: 'postdated' });
     chain.acknowledgeFork();
     const fresh = DeviceChain.fromEntries(phone.suite, server.entries.map((e) => e.bytes), { self: phone.id, clock: () => T0 });
-    server.push(makeRemove(phone, server.state!, laptop.id, T0)); // dated max(now, lastTs) = lastTs
+    server.push(makeRemove(phone, server.state!, laptop.id, EMPTY_LOG, T0)); // dated max(now, lastTs) = lastTs
     await expect(fresh.refresh(server)).resolves.toMatchObject([{ type: 'device-removed' }]);
-    server.push(makeRotate(phone.rotateEncryptionKey(), server.state!, T0 + DAY + 1));
+    server.push(makeRotate(phone.rotateEncryptionKey(), server.state!, EMPTY_LOG, T0 + DAY + 1));
     await expect(fresh.refresh(server)).rejects.toMatchObject({ reason: 'postdated' });
   });
 
   it('append refuses to send an entry a day ahead of the corrected clock (CHAIN_TIME_SKEW), so it cannot freeze the chain', async () => {
     const { phone, laptop, server, chain } = await setUp(0);
     const consent = signConsent(laptop, chain.accountId);
-    await expect(chain.append(server, (state) => makeAdd(phone, state, laptop.public, consent, { now: T0 + DAY }))).rejects.toMatchObject({ code: 'CHAIN_TIME_SKEW' });
+    await expect(chain.append(server, (state) => makeAdd(phone, state, deviceKeys(laptop), consent, { now: T0 + DAY }))).rejects.toMatchObject({ code: 'CHAIN_TIME_SKEW' });
     expect(server.appends).toBe(0);
-    await expect(chain.append(server, (state) => makeAdd(phone, state, laptop.public, consent, { now: T0 }))).resolves.toMatchObject({ entry: expect.anything() });
+    await expect(chain.append(server, (state) => makeAdd(phone, state, deviceKeys(laptop), consent, { now: T0 }))).resolves.toMatchObject({ entry: expect.anything() });
   });
 
   it('a first fetch accepts a chain dated tomorrow but refuses an entry signed by a pending recovery device before its delay ended', async () => {
@@ -98,14 +99,14 @@ describe('a device checks served times by its clock corrected by the server offs
     const words = createRecoveryWords();
     const recovery = await recoveryDevice(words, { backend: phone.suite.name });
     // A legacy account: its entries dated tomorrow.
-    server.push(makeAdd(phone, server.state!, recovery.public, signConsent(recovery, server.state!.accountId), { role: 'recovery', now: tomorrow }));
+    server.push(makeAdd(phone, server.state!, deviceKeys(recovery), signConsent(recovery, server.state!.accountId), { role: 'recovery', now: tomorrow }));
     const joining = await DeviceChain.fetch(phone.suite, server, { accountId: server.state!.accountId, self: laptop.id, clock: () => T0 });
     expect(joining.length).toBe(2);
     // The recovery key adds a thief, who signs "from the future", after the delay.
     const thief = await Device.generate();
-    server.push(makeAdd(recovery, server.state!, thief.public, signConsent(thief, server.state!.accountId), { now: tomorrow }));
+    server.push(makeAdd(recovery, server.state!, deviceKeys(thief), signConsent(thief, server.state!.accountId), { now: tomorrow }));
     const effectiveAt = server.state!.devices.get([...server.state!.devices.keys()].at(-1)!)!.effectiveAt;
-    server.push(makeRemove(thief, server.state!, phone.id, effectiveAt));
+    server.push(makeRemove(thief, server.state!, phone.id, EMPTY_LOG, effectiveAt));
     await expect(DeviceChain.fetch(phone.suite, server, { accountId: server.state!.accountId, self: laptop.id, clock: () => T0 })).rejects.toMatchObject({
       code: 'FORK_ALARM',
       reason: 'postdated',

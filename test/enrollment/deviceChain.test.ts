@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RemoteError } from '../../src/errors.js';
 import { Device } from '../../src/core/device.js';
 import { encodeCanonical } from '../../src/core/cbor.js';
-import { createGenesis, makeAdd, makeRemove, makeRotate, signConsent } from '../../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, signConsent } from '../../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
 import { ForkAlarm } from '../../src/enrollment/forkAlarm.js';
 import type { ChainEvent } from '../../src/enrollment/chainEvent.js';
@@ -20,7 +21,7 @@ async function setUp() {
   const genesis = createGenesis(phone, { now });
   await server.createAccount(genesis.bytes);
   const chain = DeviceChain.fromGenesis(phone.suite, genesis, { self: phone.id, clock });
-  const addLaptop = () => makeAdd(phone, server.state!, laptop.public, signConsent(laptop, server.state!.accountId), { now });
+  const addLaptop = () => makeAdd(phone, server.state!, deviceKeys(laptop), signConsent(laptop, server.state!.accountId), { now });
   return { phone, laptop, server, chain, clock, advance: (ms: number) => (now += ms), addLaptop };
 }
 
@@ -77,7 +78,7 @@ describe('DeviceChain', () => {
     const { phone, laptop, server, chain, addLaptop } = await setUp();
     server.push(addLaptop());
     // A ghost: an entry that links to our head but is signed by a device not on the list.
-    const ghost = makeRemove(laptop, chain.state, phone.id, T0);
+    const ghost = makeRemove(laptop, chain.state, phone.id, EMPTY_LOG, T0);
     server.lie = (page) => ({ ...page, entries: [ghost.bytes], head: ghost.hash });
     const alarm = await alarmOf(chain.refresh(server));
     expect(alarm).toMatchObject({ reason: 'invalid-entry', cause: { code: 'CHAIN_SIGNER_NOT_ACTIVE' } });
@@ -88,7 +89,7 @@ describe('DeviceChain', () => {
     chain.acknowledgeFork();
     server.lie = undefined;
     await chain.refresh(server);
-    const stale = makeRotate(laptop.rotateEncryptionKey(), { ...chain.state, head: new Uint8Array(32).fill(1) }, T0);
+    const stale = makeRotate(laptop.rotateEncryptionKey(), { ...chain.state, head: new Uint8Array(32).fill(1) }, EMPTY_LOG, T0);
     server.lie = () => ({ entries: [stale.bytes], head: stale.hash, length: 3 });
     expect((await alarmOf(chain.refresh(server))).reason).toBe('diverged');
     expect(chain.length).toBe(2);
@@ -98,12 +99,12 @@ describe('DeviceChain', () => {
     const { phone, laptop, server, chain, advance } = await setUp();
     advance(120 * MIN);
     await chain.refresh(server); // nothing new at T0 + 2h
-    const backdated = makeAdd(phone, server.state!, laptop.public, signConsent(laptop, server.state!.accountId), { now: T0 + 10 * MIN });
+    const backdated = makeAdd(phone, server.state!, deviceKeys(laptop), signConsent(laptop, server.state!.accountId), { now: T0 + 10 * MIN });
     server.push(backdated);
     expect((await alarmOf(chain.refresh(server))).reason).toBe('backdated');
 
     const fresh = await setUp();
-    const future = makeAdd(fresh.phone, fresh.server.state!, fresh.laptop.public, signConsent(fresh.laptop, fresh.server.state!.accountId), { now: T0 + 60 * MIN });
+    const future = makeAdd(fresh.phone, fresh.server.state!, deviceKeys(fresh.laptop), signConsent(fresh.laptop, fresh.server.state!.accountId), { now: T0 + 60 * MIN });
     fresh.server.push(future);
     expect((await alarmOf(fresh.chain.refresh(fresh.server))).reason).toBe('postdated');
     fresh.advance(45 * MIN); // now only 15 minutes ahead: within the tolerance
@@ -129,19 +130,19 @@ describe('DeviceChain', () => {
     const { phone, laptop, server, chain, addLaptop } = await setUp();
     server.push(addLaptop()); // the chain does not know yet: its first try conflicts
     const rotated = phone.rotateEncryptionKey();
-    const result = await chain.append(server, (state) => makeRotate(rotated, state, T0));
+    const result = await chain.append(server, (state) => makeRotate(rotated, state, EMPTY_LOG, T0));
     expect(result.events.map((e) => e.type)).toEqual(['device-added', 'key-rotated']);
     expect(server.appends).toBe(2);
 
     server.loseNextAnswer = true;
-    const removed = await chain.append(server, (state) => makeRemove(phone, state, laptop.id, T0));
+    const removed = await chain.append(server, (state) => makeRemove(phone, state, laptop.id, EMPTY_LOG, T0));
     expect(removed.entry).not.toBeNull();
     expect(removed.events.map((e) => e.type)).toEqual(['device-removed']);
     expect(chain.head).toEqual(server.state!.head);
 
     server.alwaysConflict = true;
     const tries = server.appends;
-    await expect(chain.append(server, (state) => makeRotate(rotated.rotateEncryptionKey(), state, T0), { attempts: 3 })).rejects.toMatchObject({
+    await expect(chain.append(server, (state) => makeRotate(rotated.rotateEncryptionKey(), state, EMPTY_LOG, T0), { attempts: 3 })).rejects.toMatchObject({
       code: 'CHAIN_CONFLICT',
     });
     expect(server.appends - tries).toBe(3);
@@ -149,19 +150,19 @@ describe('DeviceChain', () => {
 
   it('append checks the entry before sending it, and refuses an acknowledgement of another head', async () => {
     const { phone, laptop, server, chain } = await setUp();
-    await expect(chain.append(server, (state) => makeRemove(phone, state, laptop.id, T0))).rejects.toMatchObject({ code: 'CHAIN_TARGET_INVALID' });
+    await expect(chain.append(server, (state) => makeRemove(phone, state, laptop.id, EMPTY_LOG, T0))).rejects.toMatchObject({ code: 'CHAIN_TARGET_INVALID' });
     expect(server.appends).toBe(0);
     await expect(chain.append(server, () => null)).resolves.toEqual({ entry: null, events: [] });
     server.ackHead = new Uint8Array(32);
     const rotated = phone.rotateEncryptionKey();
-    expect((await alarmOf(chain.append(server, (state) => makeRotate(rotated, state, T0)))).reason).toBe('diverged');
+    expect((await alarmOf(chain.append(server, (state) => makeRotate(rotated, state, EMPTY_LOG, T0)))).reason).toBe('diverged');
   });
 
   it('refreshes and appends on one chain run one at a time', async () => {
     const { phone, server, chain, addLaptop } = await setUp();
     server.push(addLaptop());
     const rotated = phone.rotateEncryptionKey();
-    const [events, appended] = await Promise.all([chain.refresh(server), chain.append(server, (state) => makeRotate(rotated, state, T0))]);
+    const [events, appended] = await Promise.all([chain.refresh(server), chain.append(server, (state) => makeRotate(rotated, state, EMPTY_LOG, T0))]);
     expect(events).toHaveLength(1);
     expect(appended.events.map((e) => e.type)).toEqual(['key-rotated']);
     expect(server.appends).toBe(1);
@@ -198,7 +199,7 @@ describe('DeviceChain', () => {
   it('transport errors other than conflicts pass through unchanged', async () => {
     const { phone, server, chain } = await setUp();
     const refusing = { ...server, appendChain: async () => Promise.reject(new RemoteError('DEVICE_REVOKED', 'gone', 403)) } as unknown as MemoryTransport;
-    await expect(chain.append(refusing, (state) => makeRotate(phone.rotateEncryptionKey(), state, T0))).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
+    await expect(chain.append(refusing, (state) => makeRotate(phone.rotateEncryptionKey(), state, EMPTY_LOG, T0))).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
     expect(chain.forkAlarm).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ interface Ui {
   showOnce(words: string): void;
   notify(message: string): void;
   confirm(question: string): Promise<boolean>;
+  showCode(code: string): void;
 }
 
 // docs:begin
@@ -26,14 +27,20 @@ async function firstDevice(baseUrl: string, ui: Ui): Promise<Account<HttpClient>
     if (event.type === 'device-added') ui.notify('A new device was added to your account');
     if (event.type === 'recovery-started') ui.notify('Someone is recovering your account with your recovery words');
   });
+  account.onSecurityWarning((warning) => {
+    if (warning.code === 'PAIRING_OFFER_USED') ui.notify('Someone else answered this pairing code first: do not confirm on the new device');
+  });
   return account;
 }
 
 async function approveScannedCode(account: Account<HttpClient>, scanned: string, ui: Ui): Promise<void> {
-  await account.approveOffer(scanned, { confirm: () => ui.confirm('Add this device to your account?') });
+  await account.approveOffer(scanned, {
+    confirm: () => ui.confirm('Add this device to your account?'),
+    showSas: (code) => ui.showCode(code), // the person checks the new device shows the same
+  });
 }
 
-async function joinByQr(baseUrl: string, show: (uri: string) => void): Promise<Account<HttpClient>> {
+async function joinByQr(baseUrl: string, show: (uri: string) => void, ui: Ui): Promise<Account<HttpClient>> {
   const device = await Device.generate();
   const offer = createPairingOffer(device, baseUrl);
   show(encodePairingOffer(offer));
@@ -42,6 +49,7 @@ async function joinByQr(baseUrl: string, show: (uri: string) => void): Promise<A
     offer,
     transport: new HttpClient({ baseUrl, device }),
     connect: (d, accountId) => new HttpClient({ baseUrl, device: d, accountId }),
+    confirmSas: (code) => ui.confirm(`Does your other device show ${code}?`),
   });
 }
 
@@ -71,13 +79,17 @@ describe('the example in docs/enrollment.md', () => {
     expect(block).toBe(region);
   });
 
-  it('runs: create, pair by QR, notice the new device, check heads', async () => {
+  it('runs: create, pair by QR comparing the codes, notice the new device, check heads', async () => {
     const notes: string[] = [];
-    const ui: Ui = { showOnce: (w) => notes.push(`words:${w.split(' ').length}`), notify: (m) => notes.push(m), confirm: async () => true };
+    let showCode: (code: string) => void = () => {};
+    const phoneShows = new Promise<string>((resolve) => (showCode = resolve));
+    const ui: Ui = { showOnce: (w) => notes.push(`words:${w.split(' ').length}`), notify: (m) => notes.push(m), confirm: async () => true, showCode };
+    // The person at the laptop says yes only to the code the phone shows.
+    const laptopUi: Ui = { ...ui, confirm: async (question) => question.endsWith(`${await phoneShows}?`) };
     const phone = await firstDevice(env.url, ui);
     let show: (uri: string) => void = () => {};
     const shown = new Promise<string>((resolve) => (show = resolve));
-    const [joined] = await Promise.all([joinByQr(env.url, show), shown.then((uri) => approveScannedCode(phone, uri, ui))]);
+    const [joined] = await Promise.all([joinByQr(env.url, show, laptopUi), shown.then((uri) => approveScannedCode(phone, uri, ui))]);
     expect(notes).toEqual(['words:24', 'A new device was added to your account']);
     expect(await checkEnvelopeHead(joined, phone.chain.head, ui)).toBe(true);
     expect(await checkEnvelopeHead(joined, new Uint8Array(32), ui)).toBe(false);

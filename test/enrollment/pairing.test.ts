@@ -14,7 +14,9 @@ describe('pairing offer', () => {
     const offer = createPairingOffer(laptop, 'http://127.0.0.1:8787', { now: 1000, ttlMs: 60_000 });
     const uri = encodePairingOffer(offer);
     expect(uri).toMatch(/^multikey-sync:pair\?o=[A-Za-z0-9_-]+$/);
-    expect(decodePairingOffer(laptop.suite, uri, 2000)).toEqual(offer);
+    const { nonce, ...shown } = offer;
+    expect(nonce).toHaveLength(32);
+    expect(decodePairingOffer(laptop.suite, uri, 2000)).toEqual(shown); // the nonce never leaves the device
     expect(() => decodePairingOffer(laptop.suite, uri, 61_000)).toThrowError(expect.objectContaining({ code: 'PAIRING_OFFER_EXPIRED' }));
   });
 
@@ -46,9 +48,10 @@ describe('pairing channel', () => {
 });
 
 describe('short authentication string', () => {
-  it('both sides compute the same code; a substituted key changes it', async () => {
+  it('both sides compute the same code; a substituted key or account changes it', async () => {
     const [laptop, phone, mitm] = [await Device.generate(), await Device.generate(), await Device.generate()];
     const suite = laptop.suite;
+    const account = new Uint8Array(32).fill(0xac);
     const nNew = new Uint8Array(32).fill(1);
     const nApprover = new Uint8Array(32).fill(2);
     const card = encodeDevicePublic(laptop.public);
@@ -57,8 +60,9 @@ describe('short authentication string', () => {
     expect(() => checkSasCommitment(suite, commitment, encodeDevicePublic(mitm.public), nNew)).toThrowError(
       expect.objectContaining({ code: 'SAS_COMMITMENT_MISMATCH' }),
     );
-    const code = sasCode(suite, card, encodeDevicePublic(phone.public), nNew, nApprover);
+    const code = sasCode(suite, account, card, encodeDevicePublic(phone.public), nNew, nApprover);
     expect(code).toMatch(/^\d{3} \d{3}$/);
-    expect(sasCode(suite, encodeDevicePublic(mitm.public), encodeDevicePublic(phone.public), nNew, nApprover)).not.toBe(code);
+    expect(sasCode(suite, account, encodeDevicePublic(mitm.public), encodeDevicePublic(phone.public), nNew, nApprover)).not.toBe(code);
+    expect(sasCode(suite, new Uint8Array(32), card, encodeDevicePublic(phone.public), nNew, nApprover)).not.toBe(code);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Device } from '../../src/core/device.js';
 import { Account } from '../../src/enrollment/account.js';
+import { MIN_RECOVERY_DELAY_MS } from '../../src/enrollment/chainState.js';
 import { MemoryLocalStore } from '../../src/sync/memoryLocalStore.js';
 import { Replica } from '../../src/sync/replica.js';
 import { newAccount, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
 
 describe('allDevicesLostRecoveredWithWords', () => {
   it('with every device gone, the words bring a new phone into the account with its call history', async () => {
-    const { account, recoveryWords } = await newAccount(env, { recoveryDelayMs: 0 });
+    const { account, recoveryWords } = await newAccount(env, { recoveryDelayMs: MIN_RECOVERY_DELAY_MS });
     const oldPhone = await syncedDevice(account, env.clock.now);
     const ids = [await oldPhone.calls.put(call()), await oldPhone.calls.put(call()), await oldPhone.calls.put(call())];
     await oldPhone.replica.sync();
@@ -25,7 +26,8 @@ describe('allDevicesLostRecoveredWithWords', () => {
 
     const newPhone = await Device.generate();
     const recovered = await Account.recover({ words: recoveryWords!, newDevice: newPhone, accountId, connect: env.connect, clock: env.clock.now });
-    env.clock.advance(1);
+    // The new phone waits out the delay (no device is left to veto it).
+    env.clock.advance(MIN_RECOVERY_DELAY_MS);
 
     // The words' pseudo-device can open every record (they were all wrapped to it) and grants them.
     const wordsReplica = await Replica.open({

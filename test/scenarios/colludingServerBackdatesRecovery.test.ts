@@ -14,7 +14,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import { Account } from '../../src/enrollment/account.js';
-import { makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { activeDevice, DEFAULT_RECOVERY_DELAY_MS, replayChain } from '../../src/enrollment/chainState.js';
 import { recoveryDevice } from '../../src/enrollment/recoveryWords.js';
 import { storedChain, writeEntry } from '../support/hostileOperator.js';
@@ -35,7 +36,7 @@ describe('a colluding server backdates a recovery', () => {
     const recovery = await recoveryDevice(recoveryWords);
     const thief = await Device.generate();
     const state = phone.chain.state;
-    const backdated = makeAdd(recovery, state, thief.public, signConsent(thief, state.accountId), { now: state.lastTs });
+    const backdated = makeAdd(recovery, state, deviceKeys(thief), signConsent(thief, state.accountId), { now: state.lastTs });
     writeEntry(env.dbPath, phone.accountId, backdated);
 
     // By the rules alone the thief would be active already, with no chance to veto.
@@ -58,7 +59,7 @@ describe('a colluding server backdates a recovery', () => {
     const attempt = await Account.recover({ words: recoveryWords, newDevice: thief, accountId: phone.accountId, connect: env.connect, clock: env.clock.now });
     attempt.recoveryDevice.wipe();
     const state = attempt.account.chain.state;
-    writeEntry(env.dbPath, phone.accountId, makeRemove(thief, state, phone.device.id, attempt.effectiveAt));
+    writeEntry(env.dbPath, phone.accountId, makeRemove(thief, state, phone.device.id, EMPTY_LOG, attempt.effectiveAt));
 
     const refused = await laptop.refresh().catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'FORK_ALARM', reason: 'postdated' });

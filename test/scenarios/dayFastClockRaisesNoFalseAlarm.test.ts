@@ -13,6 +13,7 @@ import { decodeEntry } from '../../src/enrollment/chainEntry.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
 import { createPairingOffer, encodePairingOffer } from '../../src/enrollment/pairingOffer.js';
 import { accountWith, FAST, pairByQr, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { approving, sasScreens } from '../support/sasScreens.js';
 
 const DAY = 24 * 60 * 60_000;
 let env: EnrollmentEnv;
@@ -34,9 +35,10 @@ describe('a device whose clock is a day fast', () => {
     await anonymous.health(); // any answer teaches it the server's clock
     expect(laptopTime.offsetMs).toBe(-DAY);
     const offer = createPairingOffer(laptopDevice, env.url, { now: laptopTime.now() });
+    const screens = sasScreens();
     const [laptop] = await Promise.all([
-      Account.joinWithOffer({ device: laptopDevice, offer, transport: anonymous, connect: (_d, id) => client(id), clock: fastClock, ...FAST }),
-      phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...FAST }),
+      Account.joinWithOffer({ device: laptopDevice, offer, transport: anonymous, connect: (_d, id) => client(id), clock: fastClock, confirmSas: screens.confirmSas, ...FAST }),
+      approving(screens, phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: screens.showSas, ...FAST })),
     ]);
 
     // An hour later the phone adds a tablet; the laptop refreshes: no "backdated" alarm.

@@ -12,7 +12,7 @@ import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
-const FAST_ARGON = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
+const FAST_ARGON = { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 }; // the cheapest cost sealing accepts
 let env: EnrollmentEnv;
 let dir: string;
 beforeEach(async () => {

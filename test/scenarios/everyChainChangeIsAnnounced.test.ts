@@ -9,6 +9,7 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { Device } from '../../src/core/device.js';
 import { Account } from '../../src/enrollment/account.js';
 import type { ChainEvent } from '../../src/enrollment/chainEvent.js';
+import { MIN_RECOVERY_DELAY_MS } from '../../src/enrollment/chainState.js';
 import { accountWith, pairByQr, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 
 let env: EnrollmentEnv;
@@ -22,7 +23,7 @@ function summary(events: readonly ChainEvent[]): string[] {
 
 describe('every chain change is announced', () => {
   it('raises one event per entry on every other device, in chain order', async () => {
-    const { devices, recoveryWords } = await accountWith(env, 3, { recoveryDelayMs: 60 * 60_000 });
+    const { devices, recoveryWords } = await accountWith(env, 3, { recoveryDelayMs: MIN_RECOVERY_DELAY_MS });
     const [phone, laptop, tablet] = devices as [Account<HttpClient>, Account<HttpClient>, Account<HttpClient>];
     const heard = new Map<Account<HttpClient>, ChainEvent[]>();
     for (const d of devices) d.chain.subscribe((e) => heard.set(d, [...(heard.get(d) ?? []), e]));

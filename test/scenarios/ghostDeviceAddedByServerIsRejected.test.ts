@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import { signEntry } from '../../src/enrollment/chainEntry.js';
-import { makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
 import { ForkAlarm } from '../../src/enrollment/forkAlarm.js';
 import { encodeDevicePublic } from '../../src/core/devicePublic.js';
@@ -29,8 +29,8 @@ describe('a ghost device added by the server is rejected', () => {
     const state = phone.chain.state;
     // The best the operator can do without a device key: sign the add with the ghost itself.
     const forged = signEntry(ghost, state.accountId, {
-      v: 1, t: 'add', i: state.length, prev: state.head, ts: env.clock.now(), by: ghost.id,
-      dev: encodeDevicePublic(ghost.public), ok: signConsent(ghost, state.accountId),
+      v: 2, t: 'add', i: state.length, prev: state.head, ts: env.clock.now(), by: ghost.id,
+      dev: encodeDevicePublic(ghost.public), ok: signConsent(ghost, state.accountId), xk: deviceKeys(ghost).keyStatement.bytes,
     });
     writeEntry(env.dbPath, phone.accountId, forged);
 
@@ -65,7 +65,7 @@ describe('a ghost device added by the server is rejected', () => {
     const state = phone.chain.state;
     // An add made by the phone's code path, but signed by a key the operator made up.
     const impostor = await Device.generate();
-    const template = makeAdd(impostor, state, ghost.public, signConsent(ghost, state.accountId), { now: env.clock.now() });
+    const template = makeAdd(impostor, state, deviceKeys(ghost), signConsent(ghost, state.accountId), { now: env.clock.now() });
     const forged = signEntry(impostor, state.accountId, { ...template.entry, by: phone.device.id });
     writeEntry(env.dbPath, phone.accountId, forged);
 

@@ -11,6 +11,7 @@ import { ServerClock } from '../../src/core/serverClock.js';
 import { Account } from '../../src/enrollment/account.js';
 import { createPairingOffer, DEFAULT_OFFER_TTL_MS, encodePairingOffer } from '../../src/enrollment/pairingOffer.js';
 import { FAST, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { approving, sasScreens } from '../support/sasScreens.js';
 
 const AHEAD = 10 * 60_000;
 let env: EnrollmentEnv;
@@ -33,9 +34,10 @@ describe('a pairing offer and a clock ten minutes ahead', () => {
     const { account: phone } = await Account.create({ device: phoneSide.device, transport: phoneSide.client(), clock: phoneSide.clock });
     const laptop = await Device.generate();
     const offer = createPairingOffer(laptop, env.url, { now: env.clock.now() });
+    const screens = sasScreens();
     const [joined] = await Promise.all([
-      Account.joinWithOffer({ device: laptop, offer, transport: env.anonymous(laptop), connect: env.connect, clock: env.clock.now, ...FAST }),
-      phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...FAST }),
+      Account.joinWithOffer({ device: laptop, offer, transport: env.anonymous(laptop), connect: env.connect, clock: env.clock.now, confirmSas: screens.confirmSas, ...FAST }),
+      approving(screens, phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: screens.showSas, ...FAST })),
     ]);
     expect(joined.chain.head).toEqual(phone.chain.head);
   });
@@ -49,13 +51,14 @@ describe('a pairing offer and a clock ten minutes ahead', () => {
     const offer = createPairingOffer(laptop.device, env.url, { now: laptop.time.now() });
     expect(offer.expiresAt).toBe(env.clock.now() + DEFAULT_OFFER_TTL_MS);
     env.clock.advance(DEFAULT_OFFER_TTL_MS - 60_000); // nine minutes of hesitation
+    const screens = sasScreens();
     const [joined] = await Promise.all([
-      Account.joinWithOffer({ device: laptop.device, offer, transport: mailbox, connect: (_d, id) => laptop.client(id), clock: laptop.clock, ...FAST }),
-      phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...FAST }),
+      Account.joinWithOffer({ device: laptop.device, offer, transport: mailbox, connect: (_d, id) => laptop.client(id), clock: laptop.clock, confirmSas: screens.confirmSas, ...FAST }),
+      approving(screens, phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: screens.showSas, ...FAST })),
     ]);
     expect(joined.chain.activeDevices().map((d) => d.id)).toContainEqual(laptop.device.id);
     // A minute later the same offer is refused by the approver: it expired by the server clock.
     env.clock.advance(60_000);
-    await expect(phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...FAST })).rejects.toMatchObject({ code: 'PAIRING_OFFER_EXPIRED' });
+    await expect(phone.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: async () => undefined, ...FAST })).rejects.toMatchObject({ code: 'PAIRING_OFFER_EXPIRED' });
   });
 });

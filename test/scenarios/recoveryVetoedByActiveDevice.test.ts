@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import { Account } from '../../src/enrollment/account.js';
-import { DEFAULT_RECOVERY_DELAY_MS } from '../../src/enrollment/chainState.js';
+import { DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS } from '../../src/enrollment/chainState.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 
 let env: EnrollmentEnv;
@@ -54,11 +54,11 @@ describe('a recovery vetoed by an active device', () => {
   });
 
   it('a veto after the delay is too late', async () => {
-    const { devices, recoveryWords } = await accountWith(env, 1, { recoveryDelayMs: 60_000 });
+    const { devices, recoveryWords } = await accountWith(env, 1, { recoveryDelayMs: MIN_RECOVERY_DELAY_MS });
     const [phone] = devices as [Account<HttpClient>];
     const attempt = await Account.recover({ words: recoveryWords, newDevice: await Device.generate(), accountId: phone.accountId, connect: env.connect, clock: env.clock.now });
     attempt.recoveryDevice.wipe();
-    env.clock.advance(61_000);
+    env.clock.advance(MIN_RECOVERY_DELAY_MS + 1000);
     const [started] = await phone.refresh();
     await expect(phone.vetoRecovery(started!.entryHash)).rejects.toMatchObject({ code: 'CHAIN_TARGET_INVALID' });
     await expect(attempt.account.refresh()).resolves.toEqual([]);

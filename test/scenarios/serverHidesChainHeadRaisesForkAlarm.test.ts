@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import type { Account } from '../../src/enrollment/account.js';
-import { makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { DeviceChain } from '../../src/enrollment/deviceChain.js';
 import { rollBackChain } from '../support/hostileOperator.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
@@ -56,7 +56,7 @@ describe('a server that hides the chain head raises a fork alarm', () => {
     // accepts its signed add of a device the thief controls.
     const thiefDevice = await Device.generate();
     await laptop.chain.append(laptop.transport, (state) =>
-      makeAdd(laptop.device, state, thiefDevice.public, signConsent(thiefDevice, state.accountId), { now: env.clock.now() }),
+      makeAdd(laptop.device, state, deviceKeys(thiefDevice), signConsent(thiefDevice, state.accountId), { now: env.clock.now() }),
     );
 
     await expect(phone.refresh()).rejects.toMatchObject({ code: 'FORK_ALARM', reason: 'diverged' });

@@ -12,7 +12,6 @@ import { equalBytes } from '../../src/crypto/bytes.js';
 import { Device } from '../../src/core/device.js';
 import { encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { Account } from '../../src/enrollment/account.js';
-import { signConsent } from '../../src/enrollment/chainOps.js';
 import { openPairingMessage, PAIRING_STEPS, pairingMailboxId, sealPairingMessage, type PairingStep } from '../../src/enrollment/pairingChannel.js';
 import { pairingCodeSecret } from '../../src/enrollment/pairingCode.js';
 import { sasCommitment } from '../../src/enrollment/sas.js';
@@ -91,11 +90,12 @@ describe('substituted pairing keys change the code', () => {
         if (step === PAIRING_STEPS.commit) {
           return sealPairingMessage(mitm.suite, secret, step, { c: sasCommitment(mitm.suite, card, nonce) });
         }
-        if (step === PAIRING_STEPS.consent) {
+        if (step === PAIRING_STEPS.reveal) {
           // The operator reads the laptop's reveal and replaces it with its own device's.
           expect(openPairingMessage(mitm.suite, secret, step, bytes).dev).toEqual(encodeDevicePublic(laptop.public));
-          return sealPairingMessage(mitm.suite, secret, step, { dev: card, n: nonce, ok: signConsent(mitm, phone.accountId) });
+          return sealPairingMessage(mitm.suite, secret, step, { dev: card, n: nonce });
         }
+        if (step === PAIRING_STEPS.consent) throw new Error('the laptop consents only after its user saw matching codes');
         return bytes;
       },
     };
@@ -116,9 +116,9 @@ describe('substituted pairing keys change the code', () => {
     intercept = {
       code: started.code,
       rewrite(secret, step, bytes) {
-        if (step !== PAIRING_STEPS.consent) return bytes;
+        if (step !== PAIRING_STEPS.reveal) return bytes;
         const nonce = new Uint8Array(32).fill(1);
-        return sealPairingMessage(mitm.suite, secret, step, { dev: encodeDevicePublic(mitm.public), n: nonce, ok: signConsent(mitm, phone.accountId) });
+        return sealPairingMessage(mitm.suite, secret, step, { dev: encodeDevicePublic(mitm.public), n: nonce });
       },
     };
     let approverShown = false;

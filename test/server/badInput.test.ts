@@ -120,7 +120,7 @@ describe('limits', () => {
     });
     const response = await raw(h.url, 'POST', envelopesPath, chunked, { signer: signer(), signedBody: new Uint8Array(0) });
     expect(errorOf(response)).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
-    expect(errorOf(await raw(h.url, 'POST', chainPath, new Uint8Array(5000), { signer: signer() }))).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect(errorOf(await raw(h.url, 'POST', chainPath, new Uint8Array(9000), { signer: signer() }))).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
     expect(errorOf(await raw(h.url, 'PUT', `/v1/mailbox/${'cd'.repeat(32)}`, new Uint8Array(70_000)))).toMatchObject({ status: 413 });
     expect(await snapshot()).toEqual(before);
   });

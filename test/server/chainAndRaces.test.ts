@@ -8,7 +8,8 @@ import { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { encodeEntry, signEntry } from '../../src/enrollment/chainEntry.js';
-import { createGenesis, makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { applyEntry, replayChain } from '../../src/enrollment/chainState.js';
 import { createServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
@@ -33,8 +34,8 @@ describe('two devices append to the chain at once', () => {
       const account = await createAccount(h.url, 2);
       const a = await newDevicePair(account);
       const b = await newDevicePair(account);
-      const fromPhone = makeAdd(account.devices[0]!, account.state, a.joiner.public, a.consent);
-      const fromLaptop = makeAdd(account.devices[1]!, account.state, b.joiner.public, b.consent);
+      const fromPhone = makeAdd(account.devices[0]!, account.state, deviceKeys(a.joiner), a.consent);
+      const fromLaptop = makeAdd(account.devices[1]!, account.state, deviceKeys(b.joiner), b.consent);
       const results = await Promise.allSettled([
         account.clients[0]!.appendChain(fromPhone.bytes, account.state.head),
         account.clients[1]!.appendChain(fromLaptop.bytes, account.state.head),
@@ -51,7 +52,7 @@ describe('two devices append to the chain at once', () => {
       const chain = await account.clients[1]!.readChain();
       const state = replayChain(account.devices[1]!.suite, chain.entries);
       const loser = winner === fromPhone ? b : a;
-      const retry = makeAdd(account.devices[1]!, state, loser.joiner.public, loser.consent);
+      const retry = makeAdd(account.devices[1]!, state, deviceKeys(loser.joiner), loser.consent);
       await expect(account.clients[1]!.appendChain(retry.bytes, state.head)).resolves.toMatchObject({ length: 4 });
     }
   });
@@ -60,10 +61,10 @@ describe('two devices append to the chain at once', () => {
     const account = await createAccount(h.url, 2);
     const stale = account.state;
     const a = await newDevicePair(account);
-    const add = makeAdd(account.devices[0]!, stale, a.joiner.public, a.consent);
+    const add = makeAdd(account.devices[0]!, stale, deviceKeys(a.joiner), a.consent);
     await account.clients[0]!.appendChain(add.bytes, stale.head);
     const b = await newDevicePair(account);
-    await expect(account.clients[1]!.appendChain(makeAdd(account.devices[1]!, stale, b.joiner.public, b.consent).bytes, stale.head)).rejects.toMatchObject({
+    await expect(account.clients[1]!.appendChain(makeAdd(account.devices[1]!, stale, deviceKeys(b.joiner), b.consent).bytes, stale.head)).rejects.toMatchObject({
       code: 'CHAIN_CONFLICT',
     });
   });
@@ -77,12 +78,12 @@ describe('the server applies the chain rules', () => {
     const other = await Device.generate();
     const cases: Array<[Uint8Array, string]> = [
       // consent given for another account
-      [makeAdd(account.devices[0]!, account.state, a.joiner.public, signConsent(a.joiner, new Uint8Array(32))).bytes, 'CHAIN_CONSENT_INVALID'],
+      [makeAdd(account.devices[0]!, account.state, deviceKeys(a.joiner), signConsent(a.joiner, new Uint8Array(32))).bytes, 'CHAIN_CONSENT_INVALID'],
       // signed by a device that is not on the chain
-      [makeRemove(other, account.state, account.devices[1]!.id).bytes, 'CHAIN_SIGNER_NOT_ACTIVE'],
+      [makeRemove(other, account.state, account.devices[1]!.id, EMPTY_LOG).bytes, 'CHAIN_SIGNER_NOT_ACTIVE'],
       // a tampered signature
       [
-        encodeEntry(account.devices[0]!.suite, { ...makeRemove(account.devices[0]!, account.state, account.devices[1]!.id).entry, sig: new Uint8Array(64) }).bytes,
+        encodeEntry(account.devices[0]!.suite, { ...makeRemove(account.devices[0]!, account.state, account.devices[1]!.id, EMPTY_LOG).entry, sig: new Uint8Array(64) }).bytes,
         'CHAIN_SIGNATURE_INVALID',
       ],
       // not an entry at all
@@ -90,13 +91,14 @@ describe('the server applies the chain rules', () => {
       // backdated by an hour (a recovery add could skip its delay that way)
       [
         signEntry(account.devices[0]!, account.accountId, {
-          v: 1,
+          v: 2,
           t: 'remove',
           i: 2,
           ts: Date.now() - 3_600_000,
           prev: account.state.head,
           by: account.devices[0]!.id,
           tgt: account.devices[1]!.id,
+          lp: 0,
         }).bytes,
         'CHAIN_TIME_SKEW',
       ],
@@ -115,7 +117,7 @@ describe('the server applies the chain rules', () => {
     const client = new HttpClient({ baseUrl: h.url, device: phone });
     const broken = encodeEntry(phone.suite, { ...genesis.entry, sig: new Uint8Array(64) });
     await expect(client.createAccount(broken.bytes)).rejects.toMatchObject({ code: 'CHAIN_ENTRY_REJECTED', status: 422 });
-    const notGenesis = signEntry(phone, genesis.hash, { v: 1, t: 'remove', i: 1, ts: Date.now(), prev: genesis.hash, by: phone.id, tgt: phone.id });
+    const notGenesis = signEntry(phone, genesis.hash, { v: 2, t: 'remove', i: 1, ts: Date.now(), prev: genesis.hash, by: phone.id, tgt: phone.id, lp: 0 });
     await expect(client.createAccount(notGenesis.bytes)).rejects.toMatchObject({ code: 'CHAIN_ENTRY_REJECTED' });
     expect(await h.store.hasAccount(genesis.hash)).toBe(false);
     await client.createAccount(genesis.bytes);
@@ -157,7 +159,7 @@ describe('two server instances on one SQLite file', () => {
       const viaSecond = new HttpClient({ baseUrl: url, device: account.devices[2]!, accountId: account.accountId });
       expect((await viaSecond.pull(0)).envelopes).toEqual([]);
       // Revoked through the first server: the second refuses the device on its next request.
-      const remove = makeRemove(account.devices[0]!, account.state, account.devices[2]!.id);
+      const remove = makeRemove(account.devices[0]!, account.state, account.devices[2]!.id, EMPTY_LOG);
       await account.clients[0]!.appendChain(remove.bytes, account.state.head);
       account.state = applyEntry(account.devices[0]!.suite, account.state, remove);
       await expect(viaSecond.pull(0)).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
@@ -166,8 +168,8 @@ describe('two server instances on one SQLite file', () => {
       const b = await newDevicePair(account);
       const viaSecondPhone = new HttpClient({ baseUrl: url, device: account.devices[1]!, accountId: account.accountId });
       const results = await Promise.allSettled([
-        account.clients[0]!.appendChain(makeAdd(account.devices[0]!, account.state, a.joiner.public, a.consent).bytes, account.state.head),
-        viaSecondPhone.appendChain(makeAdd(account.devices[1]!, account.state, b.joiner.public, b.consent).bytes, account.state.head),
+        account.clients[0]!.appendChain(makeAdd(account.devices[0]!, account.state, deviceKeys(a.joiner), a.consent).bytes, account.state.head),
+        viaSecondPhone.appendChain(makeAdd(account.devices[1]!, account.state, deviceKeys(b.joiner), b.consent).bytes, account.state.head),
       ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(toHex((await h.store.chainHead(account.accountId)).hash)).not.toBe(toHex(account.state.head));

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/client/httpClient.js';
 import { Device } from '../../src/core/device.js';
 import { toHex } from '../../src/crypto/bytes.js';
-import { makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
+import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { createServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
@@ -36,7 +36,7 @@ function rawSql(sql: string, ...params: unknown[]): void {
 /** A valid next `add` entry of `account` with one bit of its signature flipped. */
 async function entryWithBadSignature(account: TestAccount): Promise<{ index: number; hash: Uint8Array; bytes: Uint8Array }> {
   const joiner = await Device.generate();
-  const add = makeAdd(account.devices[0]!, account.state, joiner.public, signConsent(joiner, account.accountId));
+  const add = makeAdd(account.devices[0]!, account.state, deviceKeys(joiner), signConsent(joiner, account.accountId));
   const bytes = add.bytes.slice();
   const at = Buffer.from(bytes).indexOf(Buffer.from(add.entry.sig));
   expect(at).toBeGreaterThan(0);

@@ -9,7 +9,8 @@ import { HttpClient, type HttpClientOptions } from '../../src/client/httpClient.
 import { Device } from '../../src/core/device.js';
 import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import { seal } from '../../src/core/seal.js';
-import { createGenesis, makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { createGenesis, deviceKeys, makeAdd, makeRemove, signConsent } from '../../src/enrollment/chainOps.js';
+import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { activeDevices, applyEntry, genesisState, type ChainState } from '../../src/enrollment/chainState.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import type { ServerLimits } from '../../src/server/options.js';
@@ -81,7 +82,7 @@ export async function createAccount(url: string, n: number, clientOptions: Parti
   const created = await first.createAccount(genesis.bytes);
   let state = genesisState(devices[0]!.suite, genesis);
   for (const joiner of devices.slice(1)) {
-    const add = makeAdd(devices[0]!, state, joiner.public, signConsent(joiner, state.accountId));
+    const add = makeAdd(devices[0]!, state, deviceKeys(joiner), signConsent(joiner, state.accountId));
     await first.appendChain(add.bytes, state.head);
     state = applyEntry(devices[0]!.suite, state, add);
   }
@@ -100,7 +101,7 @@ export async function createAccount(url: string, n: number, clientOptions: Parti
 
 /** Removes `devices[index]` from the chain, signed by device 0. */
 export async function removeDevice(account: TestAccount, index: number): Promise<void> {
-  const remove = makeRemove(account.devices[0]!, account.state, account.devices[index]!.id);
+  const remove = makeRemove(account.devices[0]!, account.state, account.devices[index]!.id, EMPTY_LOG);
   await account.clients[0]!.appendChain(remove.bytes, account.state.head);
   account.state = applyEntry(account.devices[0]!.suite, account.state, remove);
 }

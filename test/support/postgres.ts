@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,24 +31,58 @@ export interface TestDatabase {
 }
 
 interface OsUser {
+  name: string;
   uid: number;
   gid: number;
 }
 
+/**
+ * Who runs the cluster when we are root (initdb refuses root): `postgres` where Debian's
+ * package made that user, else `nobody` (a machine with only the registry's binaries).
+ */
 function postgresOsUser(): OsUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const errors: unknown[] = [];
+  for (const name of ['postgres', 'nobody']) {
+    try {
+      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      return { name, uid, gid };
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  throw new Error('Running as root, but there is neither a `postgres` nor a `nobody` OS user to own the test cluster', { cause: errors });
+}
+
+/**
+ * `bindir`, or a copy of its installation in the temporary directory when `user` cannot run
+ * it from where it is (the repository under a home directory closed to others).
+ */
+function reachableBinDir(bindir: string, user: OsUser | undefined): string {
+  if (user === undefined) return bindir;
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch (cause) {
-    throw new Error('Running as root, but there is no `postgres` OS user to own the test cluster', { cause });
+    execFileSync('runuser', ['-u', user.name, '--', 'test', '-x', join(bindir, 'initdb')], { stdio: 'ignore' });
+    return bindir;
+  } catch {
+    const copy = join(tmpdir(), `mks-pg-${user.name}-${bindir.replace(/[^a-z0-9]+/gi, '_').slice(-80)}`);
+    if (!existsSync(join(copy, 'bin', 'initdb'))) {
+      const partial = `${copy}.${process.pid}`;
+      cpSync(join(bindir, '..'), partial, { recursive: true, verbatimSymlinks: true });
+      try {
+        renameSync(partial, copy);
+      } catch (error) {
+        rmSync(partial, { recursive: true, force: true });
+        if (!existsSync(join(copy, 'bin', 'initdb'))) throw error; // else another process copied it first
+      }
+    }
+    return join(copy, 'bin');
   }
 }
 
 /** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
 async function runAs(user: OsUser | undefined, file: string, args: string[]): Promise<string> {
-  const [cmd, argv] = user === undefined ? [file, args] : ['runuser', ['-u', 'postgres', '--', file, ...args]];
+  const [cmd, argv] = user === undefined ? [file, args] : ['runuser', ['-u', user.name, '--', file, ...args]];
   try {
     const { stdout } = await run(cmd, argv, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     return stdout;
@@ -128,8 +162,8 @@ export async function createDatabase(adminUrl: string): Promise<TestDatabase> {
  * @throws Error with a clear message when the binaries are missing or the server fails to start.
  */
 export async function startPostgres(): Promise<PostgresCluster> {
-  const bindir = findPostgresBinDir();
   const user = postgresOsUser();
+  const bindir = reachableBinDir(findPostgresBinDir(), user);
   const base = mkdtempSync(join(tmpdir(), 'mks-pg-'));
   const data = join(base, 'data');
   const socketDir = join(base, 'sock');
@@ -147,7 +181,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     try {
       const args = ['-D', data, 'stop', '-m', 'immediate', '-w'];
       if (user === undefined) execFileSync(pgCtl, args, { stdio: 'ignore' });
-      else execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { stdio: 'ignore' });
+      else execFileSync('runuser', ['-u', user.name, '--', pgCtl, ...args], { stdio: 'ignore' });
     } catch {
       // Best effort: the process is exiting anyway.
     }

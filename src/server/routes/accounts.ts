@@ -20,8 +20,8 @@ import { cborResponse, decodeOrReject } from '../responses.js';
 import { remoteAddress, route, type App } from '../routing.js';
 import { checkEntryTime } from './entryTime.js';
 
-/** Small routes' body limit: a chain entry (2 KiB) plus its CBOR wrapping. */
-export const SMALL_BODY_BYTES = 4096;
+/** Small routes' body limit: a chain entry (at most 4 KiB) plus its CBOR wrapping. */
+export const SMALL_BODY_BYTES = 8192;
 
 /** Registers POST /v1/accounts. */
 export function registerAccountRoutes(app: App, ctx: ServerContext): void {

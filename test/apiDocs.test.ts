@@ -1,0 +1,135 @@
+/**
+ * docs/api.md's snippets are this file's marked regions (`// docs:begin NAME` … `// docs:end`),
+ * verbatim, so tsc checks them and the test runs them: making an account (the words are
+ * optional), joining by QR with its transport factory, restarting from a SQLite replica
+ * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), and live sync's error event.
+ * The limits table is checked against the constants the code enforces.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  Account,
+  DEFAULT_CBOR_LIMITS,
+  DEFAULT_SYNC_TIMEOUT_MS,
+  Device,
+  HttpClient,
+  Replica,
+  createPairingOffer,
+  encodePairingOffer,
+  loadDevice,
+  saveDevice,
+} from '../src/index.js';
+import { SqliteLocalStore } from '../src/node.js';
+import { startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
+
+const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'api.md'), 'utf8');
+const source = readFileSync(new URL(import.meta.url), 'utf8');
+
+function region(name: string): string {
+  const begin = source.indexOf(`// docs:begin ${name}\n`);
+  return source.slice(begin + `// docs:begin ${name}\n`.length, source.indexOf('// docs:end', begin)).trim();
+}
+
+// docs:begin create
+async function createAccount(baseUrl: string, showOnce: (words: string) => void): Promise<Account<HttpClient>> {
+  const device = await Device.generate();
+  // recoveryWords is undefined only with { recovery: false }: an account nobody can recover.
+  const { account, recoveryWords } = await Account.create({ device, transport: new HttpClient({ baseUrl, device }) });
+  if (recoveryWords !== undefined) showOnce(recoveryWords);
+  return account;
+}
+// docs:end
+
+// docs:begin join
+async function joinByQr(baseUrl: string, showQr: (text: string) => void, sameCode: (sas: string) => Promise<boolean>): Promise<Account<HttpClient>> {
+  const device = await Device.generate();
+  const offer = createPairingOffer(device, baseUrl);
+  showQr(encodePairingOffer(offer));
+  return Account.joinWithOffer({
+    device,
+    offer,
+    transport: new HttpClient({ baseUrl, device }), // the mailbox needs no account yet
+    // Called once the account is known: the transport this device keeps using.
+    connect: (joined, accountId) => new HttpClient({ baseUrl, device: joined, accountId }),
+    confirmSas: sameCode, // joins only once the user says both screens show this 6-digit code
+  });
+}
+// docs:end
+
+// docs:begin restart
+async function openPhone(path: string, baseUrl: string, passphrase: string): Promise<Replica | null> {
+  const store = await SqliteLocalStore.open(path); // from 'multikey-sync/node'; not `new`
+  const saved = await loadDevice(store, passphrase); // null on first run: create or join, then saveDevice
+  if (saved === null) return null;
+  const { device, chain } = saved;
+  const account = Account.restore({ device, chain, transport: new HttpClient({ baseUrl, device, accountId: chain.accountId }) });
+  return Replica.open({ account, store });
+}
+// docs:end
+
+// docs:begin live
+function startLiveSync(replica: Replica, report: (message: string) => void): void {
+  replica.on('error', ({ error, fatal }) => {
+    report(fatal ? `sync stopped: ${(error as Error).message}` : `sync will retry: ${(error as Error).message}`);
+  });
+  const live = replica.live();
+  void live.ended.then((error) => error !== undefined && report('live sync has ended; fix the cause, then call live() again'));
+}
+// docs:end
+
+let env: EnrollmentEnv;
+let dir: string;
+beforeEach(async () => {
+  env = await startEnrollmentServer({ realTime: true });
+  dir = mkdtempSync(join(tmpdir(), 'mks-apidocs-'));
+});
+afterEach(async () => {
+  await env.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('docs/api.md', () => {
+  it.each(['create', 'join', 'restart', 'live'])('shows the %s snippet verbatim', (name) => {
+    expect(doc).toContain('```ts\n' + region(name) + '\n```');
+  });
+
+  it('runs the snippets: create, join by QR, save, restart from SQLite, sync', async () => {
+    const words: string[] = [];
+    const phone = await createAccount(env.url, (w) => words.push(w));
+    expect(words[0]!.split(' ')).toHaveLength(24);
+    let approve: Promise<unknown> = Promise.resolve();
+    let onPhone: (sas: string) => void = () => undefined;
+    const phoneShows = new Promise<string>((resolve) => (onPhone = resolve));
+    const laptop = await joinByQr(
+      env.url,
+      (text) => {
+        approve = phone.approveOffer(text, { confirm: async () => true, showSas: onPhone });
+      },
+      async (sas) => sas === (await phoneShows),
+    );
+    await approve;
+    const path = join(dir, 'laptop.sqlite');
+    const store = await SqliteLocalStore.open(path);
+    await saveDevice(store, laptop, 'correct horse', { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 }); // the cheapest cost sealing accepts
+    await store.close();
+    const replica = await openPhone(path, env.url, 'correct horse');
+    expect(replica).not.toBeNull();
+    await replica!.collection('notes').put({ text: 'hello' });
+    expect((await replica!.sync()).pushed).toBe(1);
+    const messages: string[] = [];
+    startLiveSync(replica!, (m) => messages.push(m));
+    await replica!.close();
+    expect(await openPhone(join(dir, 'empty.sqlite'), env.url, 'x')).toBeNull();
+  });
+
+  it('states the limits the code enforces', () => {
+    const row = (what: string) => new RegExp(`\\| ${what} \\| ([^|]+) \\|`).exec(doc)?.[1]?.trim();
+    expect(row('one string or byte array')).toBe(`${DEFAULT_CBOR_LIMITS.maxStringBytes / 1024} KiB`);
+    expect(row('one record, encoded')).toBe(`${DEFAULT_CBOR_LIMITS.maxBytes / 1024 / 1024} MiB`);
+    expect(row('data items in one record')).toBe(DEFAULT_CBOR_LIMITS.maxItems.toLocaleString('en'));
+    expect(row('nesting depth')).toBe(String(DEFAULT_CBOR_LIMITS.maxDepth));
+    expect(row('one `sync\\(\\)`, in all')).toBe(`${DEFAULT_SYNC_TIMEOUT_MS / 1000} s`);
+  });
+});

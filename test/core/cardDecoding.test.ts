@@ -1,0 +1,61 @@
+/**
+ * docs/protocol.md §3.2, §8 and §17 (issue #9 item 9): how a card's encryption key is found to be
+ * of low order, that the binding is checked before it, and where the envelope code meets such a
+ * key when a caller builds its directory without decoding cards.
+ */
+import { describe, expect, it } from 'vitest';
+import { fromHex } from '../../src/crypto/bytes.js';
+import { Device } from '../../src/core/device.js';
+import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
+import { bindingMessage, decodeDevicePublic, encodeDevicePublic, type DevicePublic } from '../../src/core/devicePublic.js';
+import { open } from '../../src/core/open.js';
+import { seal } from '../../src/core/seal.js';
+import { isMultikeySyncError } from '../../src/errors.js';
+import { ACCOUNT, BACKENDS, HEAD, sampleCall } from '../support/devices.js';
+import { load, type Versioned } from '../support/vectorFiles.js';
+
+const pairwise = load<Versioned & { lowOrder: Array<{ name: string; peerEncryptionKey: string }> }>('pairwise.json');
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    if (!isMultikeySyncError(e)) throw e;
+    return e.code;
+  }
+}
+
+/** `device`'s identity vouching for `encryptionKey`: a correctly signed card whatever the key. */
+function signedCard(device: Device, seed: Uint8Array, encryptionKey: Uint8Array): Uint8Array {
+  const binding = device.suite.ed25519Sign(seed, device.public.identityKey, bindingMessage(device.public.identityKey, encryptionKey));
+  return encodeDevicePublic({ ...device.public, encryptionKey, binding });
+}
+
+describe.each(BACKENDS)('card decoding on the %s backend', (backend) => {
+  it.each(pairwise.lowOrder.map((c) => [c.name, c.peerEncryptionKey] as const))(
+    'a correctly signed card with the low-order key %s is DEVICE_KEY_LOW_ORDER',
+    async (_name, key) => {
+      const device = await Device.generate({ backend });
+      const seed = device.exportSecrets().slice(1, 33);
+      expect(codeOf(() => decodeDevicePublic(device.suite, signedCard(device, seed, fromHex(key))))).toBe('DEVICE_KEY_LOW_ORDER');
+    },
+  );
+
+  it('checks the binding before the key: a low-order key under a broken binding is DEVICE_BINDING_INVALID', async () => {
+    const device = await Device.generate({ backend });
+    const seed = device.exportSecrets().slice(1, 33);
+    const card = signedCard(device, seed, new Uint8Array(32));
+    card[128]! ^= 1;
+    expect(codeOf(() => decodeDevicePublic(device.suite, card))).toBe('DEVICE_BINDING_INVALID');
+    expect(codeOf(() => decodeDevicePublic(device.suite, card.subarray(1)))).toBe('DEVICE_CARD_MALFORMED');
+  });
+
+  it('a low-order key that never went through decoding reaches open as PEER_KEY_INVALID (§8 step 11), and seal likewise', async () => {
+    const [sender, reader] = [await Device.generate({ backend }), await Device.generate({ backend })];
+    const envelope = seal(sender, ACCOUNT, [reader.public], { body: sampleCall, revision: 1, sequence: 1, chainHead: HEAD });
+    const undecoded: DevicePublic = { ...sender.public, encryptionKey: new Uint8Array(32) };
+    expect(codeOf(() => open(reader, ACCOUNT, new DeviceDirectory([undecoded]), envelope))).toBe('PEER_KEY_INVALID');
+    expect(codeOf(() => seal(sender, ACCOUNT, [undecoded], { body: sampleCall, revision: 1, sequence: 2, chainHead: HEAD }))).toBe('PEER_KEY_INVALID');
+  });
+});
