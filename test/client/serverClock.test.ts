@@ -40,7 +40,7 @@ describe('a client and the server clock', () => {
     const client = new HttpClient({ baseUrl: h.url, device, clock: () => T0 + 23 * HOUR });
     await client.createAccount(createGenesis(device, { now: T0 }).bytes);
     expect(client.clockOffsetMs).toBe(-23 * HOUR);
-    await expect(client.pull(0)).resolves.toMatchObject({ envelopes: [] });
+    await expect(client.pull(0)).resolves.toMatchObject({ items: [] });
   });
 
   it('a device two days ahead does not adopt the server clock and gets CLOCK_OFFSET_TOO_LARGE', async () => {

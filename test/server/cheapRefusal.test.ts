@@ -137,8 +137,8 @@ describe('cheap refusal', () => {
       expect(errorOf(await raw(h.url, 'GET', path, undefined, { signer }))).toEqual({ status: 401, code: 'REQUEST_REPLAYED' });
     }
     // Two tokens of the burst are left for the device's own requests.
-    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ envelopes: [] });
-    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ envelopes: [] });
+    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ items: [] });
+    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ items: [] });
     await expect(account.clients[0]!.pull(0)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 });

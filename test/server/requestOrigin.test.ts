@@ -43,7 +43,7 @@ describe('the signed origin', () => {
     server = createServer({ store: new MemoryStore(), publicUrls: ['https://sync.example'] });
     const { url } = await server.listen(0);
     const account = await createAccount('https://sync.example', 1, { fetch: throughProxy(url) });
-    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ envelopes: [] });
+    await expect(account.clients[0]!.pull(0)).resolves.toMatchObject({ items: [] });
     // Called directly, the same device's requests are signed for the loopback origin: refused.
     const direct = new HttpClient({ baseUrl: url, device: account.devices[0]!, accountId: account.accountId, retry: false });
     await expect(direct.pull(0)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
