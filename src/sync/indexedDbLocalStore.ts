@@ -31,7 +31,7 @@
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { RECORD_ID_BYTES } from '../core/envelopeFormat.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { UsageError, type StorageError } from '../errors.js';
+import { isMultikeySyncError, UsageError, type StorageError } from '../errors.js';
 import { resolveListOptions, toPage } from './listQuery.js';
 import { resolveKeyedOptions, toKeyedPage } from './listQueryKeyed.js';
 import type {
@@ -145,6 +145,16 @@ function slot(collection: string, recordId: Uint8Array): string {
   return `${toHex(recordId)}${collection}`;
 }
 
+/**
+ * Passes our errors through; anything else becomes `LOCAL_STORE_FAILURE`, named by the
+ * browser's DOMException name (`QuotaExceededError`, `UnknownError`…), whose message is often empty.
+ */
+function asStoreError(error: unknown): StorageError {
+  if (isMultikeySyncError(error) || !(error instanceof Error)) return asLocalStoreError(error, BACKEND);
+  const detail = error.message === '' ? error.name : `${error.name}: ${error.message}`;
+  return localStoreError('LOCAL_STORE_FAILURE', `${BACKEND} failed: ${detail}`, error);
+}
+
 /** True when `error` is IndexedDB's VersionError (the database is newer than this code). */
 function isVersionError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'VersionError';
@@ -185,15 +195,15 @@ export class IndexedDbLocalStore implements LocalStore {
     try {
       db = await openDB(name, INDEXED_DB_SCHEMA_VERSION, {
         upgrade: (upgrading, oldVersion) => upgradeIndexedDb(upgrading, oldVersion),
-        // Another tab upgrades or deletes the database: let it, and refuse from now on.
-        blocking: () => store?.shut('another tab upgraded or deleted the database; reload the page'),
+        // Another tab (or IndexedDbLocalStore.delete) upgrades or deletes the database: let it, and refuse from now on.
+        blocking: () => store?.shut('the database was deleted or upgraded (by another tab, or by IndexedDbLocalStore.delete); reload the page'),
         terminated: () => store?.shut('the browser closed the database (storage cleared or evicted)'),
       });
     } catch (error) {
       if (isVersionError(error)) {
         throw localStoreError('LOCAL_SCHEMA_TOO_NEW', `database ${JSON.stringify(name)} was upgraded by a newer version of this library`, error);
       }
-      throw asLocalStoreError(error, BACKEND);
+      throw asStoreError(error);
     }
     if (!hasOurStores(db)) {
       db.close();
@@ -216,7 +226,7 @@ export class IndexedDbLocalStore implements LocalStore {
     try {
       await deleteDB(name);
     } catch (error) {
-      throw asLocalStoreError(error, BACKEND);
+      throw asStoreError(error);
     }
   }
 
@@ -241,7 +251,7 @@ export class IndexedDbLocalStore implements LocalStore {
     try {
       tx = this.db.transaction(stores, mode, mode === 'readwrite' ? { durability: this.durability } : {}) as unknown as Tx;
     } catch (error) {
-      throw asLocalStoreError(error, BACKEND);
+      throw asStoreError(error);
     }
     // Observed at once: an aborted transaction's `done` rejects, and is awaited only on success.
     const done = tx.done;
@@ -256,7 +266,7 @@ export class IndexedDbLocalStore implements LocalStore {
       } catch {
         // Already committed or aborted (by the browser, which is the error we report).
       }
-      throw asLocalStoreError(error, BACKEND);
+      throw asStoreError(error);
     }
   }
 

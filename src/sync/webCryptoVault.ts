@@ -33,6 +33,7 @@
  */
 import { Device } from '../core/device.js';
 import { wipe } from '../crypto/bytes.js';
+import { systemRandom } from '../crypto/random.js';
 import type { BackendName } from '../crypto/provider.js';
 import { DeviceChain } from '../enrollment/deviceChain.js';
 import { CodecError, CryptoError, UsageError, ValidationError } from '../errors.js';
@@ -84,17 +85,18 @@ function checkKey(key: unknown): asserts key is CryptoKey {
  *   `DEVICE_WIPED`; StorageError codes.
  */
 export async function saveDeviceWithKey(store: LocalStore, account: { device: Device; chain: DeviceChain }, key: CryptoKey): Promise<void> {
+  const webCrypto = subtle();
   checkKey(key);
   const sealed = new Uint8Array(WEBCRYPTO_VAULT_BYTES);
   sealed.set(MAGIC, 0);
   sealed[4] = VERSION;
   sealed[5] = AES_256_GCM;
-  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const nonce = systemRandom(NONCE_BYTES) as Uint8Array<ArrayBuffer>;
   sealed.set(nonce, AAD_BYTES);
   const secrets = account.device.exportSecrets();
   try {
     const params = { name: 'AES-GCM', iv: nonce, additionalData: sealed.slice(0, AAD_BYTES), tagLength: 128 };
-    const box = await subtle().encrypt(params, key, secrets as Uint8Array<ArrayBuffer>);
+    const box = await webCrypto.encrypt(params, key, secrets as Uint8Array<ArrayBuffer>);
     sealed.set(new Uint8Array(box), HEADER_BYTES);
   } finally {
     wipe(secrets);
@@ -117,6 +119,7 @@ export async function loadDeviceWithKey(
   key: CryptoKey,
   options: { backend?: BackendName; clock?: () => number } = {},
 ): Promise<{ device: Device; chain: DeviceChain } | null> {
+  const webCrypto = subtle();
   checkKey(key);
   const sealed = await store.getMeta(WEBCRYPTO_VAULT_KEY);
   const chainBytes = await store.getMeta(VAULT_KEYS.chain);
@@ -129,9 +132,8 @@ export async function loadDeviceWithKey(
   try {
     const iv = sealed.slice(AAD_BYTES, HEADER_BYTES);
     const params = { name: 'AES-GCM', iv, additionalData: sealed.slice(0, AAD_BYTES), tagLength: 128 };
-    secrets = new Uint8Array(await subtle().decrypt(params, key, sealed.slice(HEADER_BYTES)));
+    secrets = new Uint8Array(await webCrypto.decrypt(params, key, sealed.slice(HEADER_BYTES)));
   } catch (cause) {
-    if (cause instanceof UsageError) throw cause;
     throw new CryptoError('VAULT_KEY_WRONG', 'the sealed device secrets do not open under this key (another key, or altered bytes)', { cause });
   }
   let device: Device;

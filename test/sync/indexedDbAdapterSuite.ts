@@ -112,7 +112,7 @@ export function indexedDbAdapterSuite(): void {
       await IndexedDbLocalStore.delete(name);
       for (const closed of [store, otherTab]) {
         const error = await rejectsWith(closed.getMeta('k'), 'LOCAL_STORE_CLOSED');
-        expect(error.message).toMatch(/deleted the database/);
+        expect(error.message).toMatch(/database was deleted or upgraded/);
       }
       const fresh = await IndexedDbLocalStore.open(name);
       expect(await fresh.getMeta('k')).toBeNull();
