@@ -79,9 +79,10 @@ export { createRecoveryWords, recoveryDevice } from './enrollment/recoveryWords.
 export { cardAtPosition, DEFAULT_RECOVERY_DELAY_MS, MIN_RECOVERY_DELAY_MS } from './enrollment/chainState.js';
 export type { ChainState, ChainDevice, PastCard, RemovedDevice } from './enrollment/chainState.js';
 
-// Transport: the HTTP client for the sync server.
+// Transport: the HTTP client for the sync server, and the server clock it learns (bounded).
 export { HttpClient } from './client/httpClient.js';
 export type { HttpClientOptions } from './client/httpClient.js';
+export { ServerClock, MAX_CLOCK_OFFSET_MS } from './core/serverClock.js';
 
 // Sync: local-first replicas.
 export { Replica } from './sync/replica.js';

@@ -29,6 +29,8 @@ const REQUIRED_RATIOS = [
   // enrollment (issue 4)
   'handoff_vs_floor',
   'chain_verify_entries_per_sec',
+  // server (issue 10)
+  'forged_push_peak_rss_mib',
 ];
 
 const REQUIRED_TARGETS = [
@@ -39,6 +41,7 @@ const REQUIRED_TARGETS = [
   'sync_e2e_vs_plain',
   'sync_1m_peak_rss_mib',
   'handoff_vs_floor',
+  'forged_push_peak_rss_mib',
 ];
 
 const isPositive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
