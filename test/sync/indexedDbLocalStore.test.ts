@@ -106,3 +106,34 @@ describe('IndexedDbLocalStore transactions', () => {
     await cleanup();
   });
 });
+
+describe('IndexedDbLocalStore durability', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("asks for 'strict' durability on every write by default, 'relaxed' when opened so, and nothing of reads", async () => {
+    const seen: string[] = [];
+    const original = IDBDatabase.prototype.transaction;
+    vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args: unknown[]) {
+      const tx = (original as (...a: unknown[]) => IDBTransaction).apply(this, args); // the upgrade opens one too
+      if (tx.mode !== 'versionchange') seen.push(`${tx.mode} ${tx.durability}`);
+      return tx;
+    } as never);
+    for (const [options, expected] of [
+      [{}, 'strict'],
+      [{ durability: 'relaxed' as const }, 'relaxed'],
+    ] as const) {
+      seen.length = 0;
+      const name = `durability-${expected}`;
+      const store = await IndexedDbLocalStore.open(name, options);
+      const r = record();
+      await store.applyLocal(r, outboxFor(r));
+      await store.setMeta('k', new Uint8Array(1));
+      await store.getRecord(CALLS, r.recordId);
+      await store.close();
+      await IndexedDbLocalStore.delete(name);
+      expect(seen).toEqual([`readwrite ${expected}`, `readwrite ${expected}`, 'readonly default']);
+    }
+  });
+});
