@@ -95,4 +95,7 @@ export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } 
 export type { CallFilter } from './sync/callLog.js';
 export { MemoryLocalStore } from './sync/memoryLocalStore.js';
 export { saveDevice, loadDevice, VAULT_KEYS } from './sync/deviceVault.js';
+export { IndexedDbLocalStore } from './sync/indexedDbLocalStore.js';
+export type { IndexedDbLocalStoreOptions } from './sync/indexedDbLocalStore.js';
+export { saveDeviceWithKey, loadDeviceWithKey, WEBCRYPTO_VAULT_KEY, WEBCRYPTO_VAULT_BYTES } from './sync/webCryptoVault.js';
 export type { LocalStore, LocalRecord } from './sync/localStore.js';

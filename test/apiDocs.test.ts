@@ -2,9 +2,12 @@
  * docs/api.md's snippets are this file's marked regions (`// docs:begin NAME` … `// docs:end`),
  * verbatim, so tsc checks them and the test runs them: making an account (the words are
  * optional), joining by QR with its transport factory, restarting from a SQLite replica
- * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), and live sync's error event.
+ * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), a browser tab that keeps its device
+ * in IndexedDB (here on fake-indexeddb and Node's WebCrypto; test/browser/browserSync.test.ts
+ * does it in Chromium across a reload), and live sync's error event.
  * The limits table is checked against the constants the code enforces.
  */
+import 'fake-indexeddb/auto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +18,14 @@ import {
   DEFAULT_SYNC_TIMEOUT_MS,
   Device,
   HttpClient,
+  IndexedDbLocalStore,
   Replica,
   createPairingOffer,
   encodePairingOffer,
   loadDevice,
+  loadDeviceWithKey,
   saveDevice,
+  saveDeviceWithKey,
 } from '../src/index.js';
 import { SqliteLocalStore } from '../src/node.js';
 import { startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
@@ -69,6 +75,22 @@ async function openPhone(path: string, baseUrl: string, passphrase: string): Pro
 }
 // docs:end
 
+// docs:begin browser
+async function openTab(baseUrl: string, firstVisit: () => Promise<Account<HttpClient>>): Promise<Replica> {
+  const store = await IndexedDbLocalStore.open('notes-device'); // one database per device of this origin
+  const key = await store.vaultKey(); // a non-extractable AES-GCM key, kept in the same database
+  const saved = await loadDeviceWithKey(store, key); // null until the first visit saved a device
+  if (saved !== null) {
+    const { device, chain } = saved;
+    const account = Account.restore({ device, chain, transport: new HttpClient({ baseUrl, device, accountId: chain.accountId }) });
+    return Replica.open({ account, store });
+  }
+  const account = await firstVisit(); // create an account, or join one by QR
+  await saveDeviceWithKey(store, account, key);
+  return Replica.open({ account, store });
+}
+// docs:end
+
 // docs:begin live
 function startLiveSync(replica: Replica, report: (message: string) => void): void {
   replica.on('error', ({ error, fatal }) => {
@@ -91,7 +113,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'restart', 'live'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'restart', 'browser', 'live'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -122,6 +144,23 @@ describe('docs/api.md', () => {
     startLiveSync(replica!, (m) => messages.push(m));
     await replica!.close();
     expect(await openPhone(join(dir, 'empty.sqlite'), env.url, 'x')).toBeNull();
+  });
+
+  it('runs the browser snippet: the first visit saves the device in IndexedDB, the next one restores it', async () => {
+    let visits = 0;
+    const firstVisit = async (): Promise<Account<HttpClient>> => {
+      visits += 1;
+      return createAccount(env.url, () => undefined);
+    };
+    const first = await openTab(env.url, firstVisit);
+    await first.collection('notes').put({ text: 'from the tab' });
+    expect((await first.sync()).pushed).toBe(1);
+    await first.close();
+    const again = await openTab(env.url, firstVisit);
+    expect(visits).toBe(1);
+    expect(await again.collection('notes').count()).toBe(1);
+    await again.close();
+    await IndexedDbLocalStore.delete('notes-device');
   });
 
   it('states the limits the code enforces', () => {
