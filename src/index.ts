@@ -107,3 +107,19 @@ export type { CallFilter } from './sync/callLog.js';
 export { MemoryLocalStore } from './sync/memoryLocalStore.js';
 export { saveDevice, loadDevice, VAULT_KEYS } from './sync/deviceVault.js';
 export type { LocalStore, LocalRecord } from './sync/localStore.js';
+// The rest of the LocalStore contract, for a store of one's own (test/sync/localStoreConformance.ts checks one).
+export type {
+  AckExtras,
+  CountOptions,
+  HeldEnvelopeInput,
+  KeyedRecord,
+  ListOptions,
+  OutboxItem,
+  OutboxItemInput,
+  PushedKey,
+  RecordPage,
+  RemoteExtras,
+  VersionClaim,
+  VersionEntry,
+} from './sync/localStore.js';
+export type { Version } from './sync/version.js';

@@ -3,8 +3,9 @@
  * missing the registry's build that npm ci installed; see test/support/chromium.ts), driven by
  * playwright-core, loads the esbuild bundle of the root export, makes a device on the default
  * libsodium backend, joins a Node phone's account by QR through the real server's mailbox, and
- * syncs call records with the phone both ways. The page is served from another loopback port,
- * so every API call crosses origins through the server's CORS option.
+ * syncs call records with the phone both ways: the tab seals under pair keys it established
+ * (X-Wing in the page) and signs its own log, which the phone checks. The page is served from
+ * another loopback port, so every API call crosses origins through the server's CORS option.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import {
   type CallRecord,
   type Collection,
 } from '../../src/index.js';
+import { decodeCheckpoint, verifyCheckpointSignature } from '../../src/core/logCheckpoint.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import { findChromium } from '../support/chromium.js';
@@ -130,6 +132,7 @@ describe('in headless Chromium', () => {
 
     const pagePull = await page.evaluate(() => window.mks!.sync());
     expect(pagePull.rejected).toBe(0);
+    expect(pagePull.withheld).toBe(0);
     expect(await page.evaluate((id) => window.mks!.getCall(id), toHex(phoneCallId))).toEqual(fromPhone);
 
     const fromTab: CallRecord = {
@@ -146,8 +149,15 @@ describe('in headless Chromium', () => {
 
     const phonePull = await phoneReplica.sync();
     expect(phonePull.rejected).toBe(0);
+    expect(phonePull.withheld).toBe(0);
     expect(await phoneCalls.get(fromHex(tabCallId))).toEqual(fromTab);
     expect(await phoneCalls.count()).toBe(2);
+
+    // The tab logged its write: its newest checkpoint on the server claims the call, under its signature.
+    const tab = [...phone.chain.state.devices.values()].find((d) => d.role === 'device' && toHex(d.card.id) !== toHex(phoneDevice.id))!;
+    const head = decodeCheckpoint(phoneDevice.suite, phone.accountId, (await phone.transport.logHead(tab.card.id))!);
+    verifyCheckpointSignature(phoneDevice.suite, phone.accountId, head, tab.card.identityKey);
+    expect(head.claims.map((c) => toHex(c.recordId))).toEqual([tabCallId]);
     await phoneReplica.close();
   });
 });

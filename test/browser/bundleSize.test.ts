@@ -17,11 +17,14 @@ const KIB = 1024;
 
 /**
  * The ceiling on the typical client's up-front size. The issue's target is 180 KiB; measured
- * 185.2 KiB (2026-12, with format v2's enrollment code), of which libsodium (WebAssembly
- * inlined as base64) is 147 KiB and cbor-x 12 KiB. The ceiling stops unnoticed growth;
- * reaching 180 needs a smaller CBOR codec (see docs/api.md).
+ * 194.1 KiB (2026-12, with format 2's sync: the signed log, the reader's checks, the key ring and
+ * seal-at-push; 185.2 KiB before them), of which libsodium (WebAssembly inlined as base64) is
+ * 147 KiB and cbor-x 12 KiB. The ceiling stops unnoticed growth; reaching 180 needs a smaller
+ * CBOR codec and a leaner sync layer (see docs/api.md).
  */
-const UP_FRONT_CEILING = 188 * KIB;
+const UP_FRONT_CEILING = 197 * KIB;
+/** The same for a client that also enrols (Account): measured 219.3 KiB. */
+const WITH_ACCOUNT_CEILING = 222 * KIB;
 
 /** A client bundle, split into what loads at once and what loads on use. */
 interface Split {
@@ -86,6 +89,6 @@ describe('browser bundle size', () => {
     const split = await bundleClient(['Account', 'Device', 'Replica', 'HttpClient', 'MemoryLocalStore']);
     console.log(`browser client with Account, gzipped up front: ${kib(split.upFrontGzip)}`);
     expect(split.upFrontInputs.filter((i) => /@noble\/(curves|ciphers|post-quantum)|sumo|nobleBackend/.test(i))).toEqual([]);
-    expect(split.upFrontGzip).toBeLessThanOrEqual(212 * KIB);
+    expect(split.upFrontGzip).toBeLessThanOrEqual(WITH_ACCOUNT_CEILING);
   });
 });
