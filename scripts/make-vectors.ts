@@ -24,18 +24,19 @@ import { fileURLToPath } from 'node:url';
 import { loadSuite } from '../src/crypto/suite.js';
 import { cborVectors } from './vectors/cbor.js';
 import { chainVectors } from './vectors/chain.js';
-import { devicesVectors } from './vectors/devices.js';
+import { devicesVectors, unusableStatements } from './vectors/devices.js';
 import { ed25519Vectors } from './vectors/ed25519.js';
 import { envelopesVectors } from './vectors/envelopes.js';
 import { envelopesInvalidVectors } from './vectors/envelopes-invalid.js';
 import { paddingVectors } from './vectors/padding.js';
 import { pairingVectors } from './vectors/pairing.js';
-import { pairwiseVectors } from './vectors/pairwise.js';
+import { pairkeysVectors } from './vectors/pairkeys.js';
+import { logsVectors } from './vectors/logs.js';
 import { passphraseVectors } from './vectors/passphrase.js';
 import { recordsVectors } from './vectors/records.js';
 import { recoveryVectors } from './vectors/recovery.js';
 import { requestsVectors } from './vectors/requests.js';
-import { lowOrderCard, makeCasts, makeDevices, vectorFileText } from './vectors/shared.js';
+import { lowOrderCard, makeCasts, makeDevices, makePairKeys, PHONE, vectorFileText } from './vectors/shared.js';
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors');
 const FORCE = process.argv.includes('--force');
@@ -62,10 +63,14 @@ async function generate(): Promise<Map<string, object>> {
   const low = lowOrderCard(suite);
 
   files.set('devices.json', devicesVectors(set, suite, low));
-  files.set('pairwise.json', pairwiseVectors(set));
-  const envelopes = envelopesVectors(set, suite);
+  // Every ordered pair's kek(S→R, ref): envelopes, records and logs seal with them and publish them.
+  const keys = makePairKeys(set, suite);
+  const pairkeys = await pairkeysVectors(set, suite, keys, unusableStatements(set.byBackend.sodium[PHONE]!));
+  files.set('pairkeys.json', pairkeys.json);
+  const envelopes = envelopesVectors(set, suite, keys);
   files.set('envelopes.json', envelopes.json);
-  files.set('envelopes-invalid.json', envelopesInvalidVectors(set, suite, envelopes.sealed, low));
+  files.set('envelopes-invalid.json', envelopesInvalidVectors(set, suite, keys, envelopes.sealed));
+  files.set('logs.json', logsVectors(set, suite, keys, pairkeys.later));
   files.set('padding.json', paddingVectors());
   files.set('passphrase.json', await passphraseVectors(set, suite));
   files.set('cbor.json', cborVectors());
@@ -81,7 +86,7 @@ async function generate(): Promise<Map<string, object>> {
   files.set('pairing.json', pairingVectors(casts, suite, chain.built, low));
   files.set('recovery.json', recovery.json);
   files.set('requests.json', requestsVectors(casts, suite, chain.built));
-  files.set('records.json', recordsVectors(casts, suite, chain.built));
+  files.set('records.json', recordsVectors(casts, suite, chain.built, keys));
   return files;
 }
 

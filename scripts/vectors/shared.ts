@@ -10,7 +10,9 @@ import { labelled } from '../../src/crypto/kdf.js';
 import type { BackendName, CryptoProvider } from '../../src/crypto/provider.js';
 import type { RandomSource } from '../../src/crypto/random.js';
 import { Device } from '../../src/core/device.js';
-import { bindingMessage, deviceIdOf, encodeDevicePublic, type DevicePublic } from '../../src/core/devicePublic.js';
+import { bindingMessage, deviceIdOf, encodeDevicePublic, idKey, type DevicePublic } from '../../src/core/devicePublic.js';
+import type { PairKeyLookup } from '../../src/core/open.js';
+import type { SealRecipient } from '../../src/core/seal.js';
 import { recoveryDevice } from '../../src/enrollment/recoveryWords.js';
 import { isMultikeySyncError } from '../../src/errors.js';
 
@@ -183,7 +185,7 @@ export interface DeviceSet {
   byBackend: Record<BackendName, Device[]>;
   /** The random bytes each device's generate() drew for its keys: identity seed ‖ encryption secret. */
   drawn: Uint8Array[];
-  /** The third draw of each generate(): the X-Wing seed of the device's epoch 0 (no v1 file uses it). */
+  /** The third draw of each generate(): the X-Wing seed of the device's epoch 0. */
   epochSeeds: Uint8Array[];
   /** devices.json #6, per backend: the phone after an encryption-key rotation (same identity seed, new secret). */
   rotated: Record<BackendName, Device>;
@@ -218,6 +220,82 @@ export async function makeDevices(suite: CryptoProvider): Promise<DeviceSet> {
 /** All seven devices of devices.json on one backend: index 6 is the rotated phone. */
 export function withRotated(set: DeviceSet, backend: BackendName): Device[] {
   return [...set.byBackend[backend], set.rotated[backend]];
+}
+
+/** devices.json's seven names, index for index. */
+export const ALL_DEVICE_NAMES = [...DEVICE_NAMES, 'phone-rotated'] as const;
+export const ROTATED = 6;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: pairkeys.json's pair keys, which envelopes, records and logs seal and publish with
+
+/**
+ * The key reference each device uses as a sender (the position of its log checkpoint that
+ * established its pair keys): small, multi-byte, 2^16 and 2^32 − 1 exercise every byte of the u32.
+ */
+export const PAIR_REFS = [1, 2, 7, 300, 0xffff_ffff, 65_536, 9] as const;
+
+/** kek(S→R, ref) as S established it toward R's epoch-0 statement, with what went into it. */
+export interface PairKeyFixture {
+  sender: number;
+  recipient: number;
+  epoch: number;
+  ref: number;
+  eseed: Uint8Array;
+  ciphertext: Uint8Array;
+  kek: Uint8Array;
+}
+
+/** The eseed of S→R's pair key toward R's epoch `epoch`, from the vector source. */
+export function pairEseed(suite: CryptoProvider, sender: number, recipient: number, epoch = 0): Uint8Array {
+  return drbg(suite, `pairkey/${ALL_DEVICE_NAMES[sender]}/${ALL_DEVICE_NAMES[recipient]}/${epoch}`)(64);
+}
+
+/**
+ * Every ordered pair of the seven devices (self-pairs included), established on libsodium and
+ * accepted on the recipient's side on both backends; `[s][r]`.
+ */
+export function makePairKeys(set: DeviceSet, suite: CryptoProvider): PairKeyFixture[][] {
+  const devs = withRotated(set, 'sodium');
+  return devs.map((S, s) =>
+    devs.map((R, r) => {
+      const statement = R.epochs.current!.statement;
+      const eseed = pairEseed(suite, s, r);
+      const made = S.establishPairKey(R.public, statement, PAIR_REFS[s]!, eseed);
+      for (const b of BACKENDS) {
+        const bs = withRotated(set, b)[s]!;
+        const br = withRotated(set, b)[r]!;
+        const again = bs.establishPairKey(br.public, br.epochs.current!.statement, PAIR_REFS[s]!, eseed);
+        sameBytes(again.ciphertext, made.ciphertext, `pair key ${s}→${r} ciphertext on ${b}`);
+        sameBytes(again.key, made.key, `pair key ${s}→${r} on ${b}`);
+        sameBytes(br.acceptPairKey(bs.public, statement.epoch, PAIR_REFS[s]!, made.ciphertext), made.key, `pair key ${s}→${r} accepted on ${b}`);
+      }
+      return { sender: s, recipient: r, epoch: statement.epoch, ref: PAIR_REFS[s]!, eseed, ciphertext: made.ciphertext, kek: made.key };
+    }),
+  );
+}
+
+/** What `sender` seals with for `to` (device indices). */
+export function sealRecipients(keys: PairKeyFixture[][], devs: Device[], sender: number, to: readonly number[]): SealRecipient[] {
+  return to.map((r) => ({ card: devs[r]!.public, ref: keys[sender]![r]!.ref, key: keys[sender]![r]!.kek }));
+}
+
+/** A pair key a reader holds: from the device with id `sender`, under reference `ref`. */
+export interface HeldKey {
+  sender: Uint8Array;
+  ref: number;
+  kek: Uint8Array;
+}
+
+/** `open`'s view of the keys a reader holds. */
+export function lookupOf(held: readonly HeldKey[]): PairKeyLookup {
+  const map = new Map(held.map((k) => [`${idKey(k.sender)}:${k.ref}`, k.kek]));
+  return { get: (sender, ref) => map.get(`${idKey(sender)}:${ref}`) };
+}
+
+/** The keys reader `r` holds from each of `senders`, as pairkeys.json gives them. */
+export function heldFrom(keys: PairKeyFixture[][], devs: Device[], r: number, senders: readonly number[]): HeldKey[] {
+  return senders.map((s) => ({ sender: devs[s]!.id, ref: keys[s]![r]!.ref, kek: keys[s]![r]!.kek }));
 }
 
 export interface LowOrderCard {

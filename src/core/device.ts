@@ -18,7 +18,7 @@ import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } 
 import { EpochKeys } from './epochKeys.js';
 import { bindingMessage, deviceIdOf, type DevicePublic } from './devicePublic.js';
 import type { KeyStatement } from './keyStatement.js';
-import { checkPairKeyContext, derivePairKey } from './pairKey.js';
+import { checkPairKeyContext, derivePairKey, MAX_KEY_REF } from './pairKey.js';
 
 /** Bytes in {@link Device.exportSecrets}' output. */
 export const DEVICE_SECRET_BYTES = 65;
@@ -242,6 +242,11 @@ export class Device {
     const randomness = eseed ?? systemRandom(XWING_ESEED_BYTES);
     if (!(randomness instanceof Uint8Array) || randomness.length !== XWING_ESEED_BYTES) {
       throw new ValidationError('PAIR_KEY_INPUT_INVALID', 'encapsulation randomness is 64 bytes');
+    }
+    // The inputs are checked before any public-key work, as acceptPairKey does (§4).
+    if (!Number.isInteger(ref) || ref < 1 || ref > MAX_KEY_REF) {
+      if (eseed === undefined) randomness.fill(0);
+      throw new ValidationError('PAIR_KEY_INPUT_INVALID', 'a key reference is an integer in 1..2^32-1');
     }
     const kem = this.suite.xwingEncapsulate(statement.publicKey, randomness);
     if (eseed === undefined) randomness.fill(0);

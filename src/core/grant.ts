@@ -117,6 +117,9 @@ export function openWithGrant<T = unknown>(
   grant: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> {
+  // §9's order: the grant, then the account, then the envelope.
+  grantParts(grant);
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const opened = openWithGrantKeepingKey<T>(recipient, account, keys, parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES), grant, options);
   opened.contentKey.fill(0);
   const { contentKey: _key, ...rest } = opened;

@@ -61,6 +61,8 @@ export function open<T = unknown>(
   envelope: Uint8Array,
   options: OpenOptions = {},
 ): OpenedEnvelope<T> | null {
+  // §8 step 0: the account is the caller's, checked before the envelope is.
+  expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
   const opened = openParsed<T>(recipient, account, keys, parsed, options);
   if (opened === null) return null;

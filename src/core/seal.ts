@@ -117,6 +117,7 @@ export function sealEnvelope(
   if (kind !== 'record' && kind !== 'tombstone') throw new ValidationError('SEAL_INPUT_INVALID', 'kind must be record or tombstone');
   const revision = expectUint(input.revision, 0xffffffff, 'revision');
   const expiryDay = expectUint(input.expiryDay ?? 0, 0xffff, 'expiry day');
+  const givenId = input.recordId === undefined ? undefined : expectBytes(input.recordId, RECORD_ID_BYTES, 'record id', 'SEAL_INPUT_INVALID');
   if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
     throw new ValidationError('RECIPIENTS_INVALID', `an envelope needs 1..${MAX_RECIPIENTS} recipients`);
   }
@@ -130,7 +131,6 @@ export function sealEnvelope(
     seen.add(cardKey(r.card));
   }
   if (seen.size !== recipients.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
-  const givenId = input.recordId === undefined ? undefined : expectBytes(input.recordId, RECORD_ID_BYTES, 'record id', 'SEAL_INPUT_INVALID');
 
   const padded = pad(encodeValue(input.body));
   const fresh = random(givenId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);

@@ -2,13 +2,14 @@
 import { UsageError } from '../errors.js';
 import type { BackendName } from '../crypto/provider.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../core/envelopeFormat.js';
+import { MAX_CLAIMS } from '../core/logCheckpoint.js';
 import type { Store } from '../storage/store.js';
 
 /** Limits the server enforces before the store sees anything. Per-account quotas live in the store. */
 export interface ServerLimits {
   /** Largest push body, in bytes (413 `BODY_TOO_LARGE`). Default 16 MiB. */
   maxBodyBytes?: number;
-  /** Most envelopes in one push (413 `BATCH_TOO_LARGE`). Default 1000. */
+  /** Most envelopes in one push (413 `BATCH_TOO_LARGE`). Default and most 1000: a checkpoint claims at most 1000. */
   maxBatch?: number;
   /** Largest single envelope, in bytes (422 `ENVELOPE_INVALID`). Default 4 MiB. */
   maxEnvelopeBytes?: number;
@@ -76,6 +77,8 @@ export function resolveLimits(limits: ServerLimits = {}): ResolvedLimits {
     const rate = key === 'requestsPerSecond' || key === 'anonymousPerSecond';
     const ok = typeof value === 'number' && value > 0 && (rate ? !Number.isNaN(value) : Number.isSafeInteger(value));
     if (!ok) throw new UsageError('SERVER_OPTIONS_INVALID', `limits.${key} must be a positive ${rate ? 'number' : 'integer'}`);
+    // A larger batch could never carry its checkpoint, whose claims count at most MAX_CLAIMS.
+    if (key === 'maxBatch' && value > MAX_CLAIMS) throw new UsageError('SERVER_OPTIONS_INVALID', `limits.maxBatch is at most ${MAX_CLAIMS}`);
     out[key] = value;
   }
   return out;

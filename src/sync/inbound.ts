@@ -211,6 +211,8 @@ export class Inbound {
     const opened = this.#open(me, host.ring, parsed, sameCard) ?? this.#openAsReader(parsed, sameCard);
     if (opened === 'unreadable' || opened === null) {
       if (opened === 'unreadable') result.unreadable++;
+      // Sealed for one other device alone (a grant bundle for it): no grant will ever open it here.
+      else if (parsed.recipientCount === 1 && !equalBytes(parsed.stanzas.subarray(0, 16), parsed.sender)) return;
       result.held.push({ recordId: parsed.recordId.slice(), bytes });
       return;
     }

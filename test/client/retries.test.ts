@@ -10,7 +10,7 @@ import { Device } from '../../src/core/device.js';
 import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { RemoteError } from '../../src/errors.js';
 import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
-import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from '../server/harness.js';
+import { callRecord, createAccount, logFor, sealFrom, startServer, type Harness, type TestAccount } from '../server/harness.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 
 let h: Harness;
@@ -47,23 +47,28 @@ describe('retried calls', () => {
 
   it('a push whose response was lost is retried and stored once', async () => {
     const batch = Array.from({ length: 5 }, (_, i) => sealFrom(account, 0, callRecord(i)));
+    const log = await logFor(account, 0, batch);
     const before = await h.store.usage(account.accountId);
     proxy.plan = (_, i) => (i === 0 ? { kind: 'drop-after' } : { kind: 'forward' });
-    expect(await client().push(batch)).toEqual(Array(5).fill('duplicate'));
+    expect(await client().push(batch, log.bytes)).toEqual(Array(5).fill('duplicate'));
     expect(proxy.seen).toHaveLength(2);
-    expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes + 5);
+    // The five envelopes and their checkpoint, once each.
+    expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes + 6);
+    expect(await h.store.logHead(account.accountId, account.devices[0]!.id)).toMatchObject({ hash: log.hash });
   });
 
   it('a purge whose response was lost is retried; the retry finds nothing left to delete', async () => {
     const batch = Array.from({ length: 3 }, (_, i) => sealFrom(account, 0, callRecord(50 + i)));
-    await client().push(batch);
+    await client().push(batch, (await logFor(account, 0, batch)).bytes);
     const before = await h.store.usage(account.accountId);
     const ids = batch.map((e) => parseEnvelope(e).recordId);
+    const log = await logFor(account, 0, [], { purges: ids.map((recordId) => ({ recordId, upToRevision: 0 })) });
     proxy.seen.length = 0;
     proxy.plan = (_, i) => (i === 0 ? { kind: 'drop-after' } : { kind: 'forward' });
-    expect(await client().purge(ids)).toBe(0);
+    expect(await client().purge(log.bytes)).toBe(0);
     expect(proxy.seen).toHaveLength(2);
-    expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes - 3);
+    // Three envelopes gone, the purge's checkpoint stored once.
+    expect((await h.store.usage(account.accountId)).envelopes).toBe(before.envelopes - 3 + 1);
   });
 
   it('429 waits at least Retry-After', async () => {
@@ -86,7 +91,8 @@ describe('retried calls', () => {
     for (const [code, status] of [['CHAIN_CORRUPT', 500], ['QUOTA_EXCEEDED', 507]] as const) {
       proxy.seen.length = 0;
       proxy.plan = () => ({ kind: 'respond', status, body: encodeValue({ code, message: 'x' }), headers: cbor });
-      await expect(client().push([sealFrom(account, 0, callRecord(60))])).rejects.toMatchObject({ code, status });
+      const envelopes = [sealFrom(account, 0, callRecord(60))];
+      await expect(client().push(envelopes, (await logFor(account, 0, envelopes)).bytes)).rejects.toMatchObject({ code, status });
       expect(proxy.seen).toHaveLength(1);
     }
     // An uncatalogued code, or a catalogued one with another status, is retried by its status.
@@ -166,7 +172,7 @@ describe('what a failure looks like', () => {
   it('a malformed or oversize success body is RESPONSE_INVALID / RESPONSE_TOO_LARGE', async () => {
     proxy.plan = () => ({ kind: 'respond', status: 200, body: new Uint8Array([0xff, 0x00, 0x13]), headers: cbor });
     await expect(client(0, false).pull(0)).rejects.toMatchObject({ code: 'RESPONSE_INVALID' });
-    proxy.plan = () => ({ kind: 'respond', status: 200, body: encodeValue({ envelopes: 'x', cursor: 1, more: false }), headers: cbor });
+    proxy.plan = () => ({ kind: 'respond', status: 200, body: encodeValue({ items: 'x', cursor: 1, more: false }), headers: cbor });
     await expect(client(0, false).pull(0)).rejects.toMatchObject({ code: 'RESPONSE_INVALID' });
     proxy.plan = () => ({ kind: 'respond', status: 200, body: new Uint8Array(2048), headers: cbor });
     const tiny = new HttpClient({ baseUrl: proxy.url, device: account.devices[0]!, accountId: account.accountId, retry: false, limits: { maxResponseBytes: 1024 } });

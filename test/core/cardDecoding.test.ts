@@ -1,20 +1,17 @@
 /**
- * docs/protocol.md §3.2, §8 and §17 (issue #9 item 9): how a card's encryption key is found to be
- * of low order, that the binding is checked before it, and where the envelope code meets such a
- * key when a caller builds its directory without decoding cards.
+ * docs/protocol.md §3.2, §4 and §17 (issue #9 item 9): how a card's encryption key is found to be
+ * of low order, that the binding is checked before it, and where the pair-key code meets such a
+ * key when a caller never decoded the card.
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { Device } from '../../src/core/device.js';
-import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import { bindingMessage, decodeDevicePublic, encodeDevicePublic, type DevicePublic } from '../../src/core/devicePublic.js';
-import { open } from '../../src/core/open.js';
-import { seal } from '../../src/core/seal.js';
 import { isMultikeySyncError } from '../../src/errors.js';
-import { ACCOUNT, BACKENDS, HEAD, sampleCall } from '../support/devices.js';
+import { BACKENDS } from '../support/devices.js';
 import { load, type Versioned } from '../support/vectorFiles.js';
 
-const pairwise = load<Versioned & { lowOrder: Array<{ name: string; peerEncryptionKey: string }> }>('pairwise.json');
+const pairkeys = load<Versioned & { lowOrderPoints: Array<{ name: string; u: string }> }>('pairkeys.json');
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -33,7 +30,7 @@ function signedCard(device: Device, seed: Uint8Array, encryptionKey: Uint8Array)
 }
 
 describe.each(BACKENDS)('card decoding on the %s backend', (backend) => {
-  it.each(pairwise.lowOrder.map((c) => [c.name, c.peerEncryptionKey] as const))(
+  it.each(pairkeys.lowOrderPoints.map((c) => [c.name, c.u] as const))(
     'a correctly signed card with the low-order key %s is DEVICE_KEY_LOW_ORDER',
     async (_name, key) => {
       const device = await Device.generate({ backend });
@@ -51,11 +48,14 @@ describe.each(BACKENDS)('card decoding on the %s backend', (backend) => {
     expect(codeOf(() => decodeDevicePublic(device.suite, card.subarray(1)))).toBe('DEVICE_CARD_MALFORMED');
   });
 
-  it('a low-order key that never went through decoding reaches open as PEER_KEY_INVALID (§8 step 11), and seal likewise', async () => {
+  it('a low-order key that never went through decoding yields no pair key on either side (§4), so nothing is sealed or opened with it', async () => {
     const [sender, reader] = [await Device.generate({ backend }), await Device.generate({ backend })];
-    const envelope = seal(sender, ACCOUNT, [reader.public], { body: sampleCall, revision: 1, sequence: 1, chainHead: HEAD });
     const undecoded: DevicePublic = { ...sender.public, encryptionKey: new Uint8Array(32) };
-    expect(codeOf(() => open(reader, ACCOUNT, new DeviceDirectory([undecoded]), envelope))).toBe('PEER_KEY_INVALID');
-    expect(codeOf(() => seal(sender, ACCOUNT, [undecoded], { body: sampleCall, revision: 1, sequence: 2, chainHead: HEAD }))).toBe('PEER_KEY_INVALID');
+    // The reader cannot establish a key toward it…
+    expect(codeOf(() => reader.establishPairKey(undecoded, sender.epochs.current!.statement, 1))).toBe('PEER_KEY_INVALID');
+    // …nor accept one from it, even over an honest ciphertext.
+    const made = sender.establishPairKey(reader.public, reader.epochs.current!.statement, 1);
+    expect(codeOf(() => reader.acceptPairKey(undecoded, 0, 1, made.ciphertext))).toBe('PEER_KEY_INVALID');
+    expect(reader.acceptPairKey(sender.public, 0, 1, made.ciphertext)).toEqual(made.key);
   });
 });

@@ -14,13 +14,12 @@ import { loadSuite } from '../../src/crypto/suite.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../../src/core/cbor.js';
 import { decodeKeyStatement, makeKeyStatement } from '../../src/core/keyStatement.js';
 import { Device, signAsProtocol } from '../../src/core/device.js';
-import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
 import { encodeDevicePublic } from '../../src/core/devicePublic.js';
 import { parseEnvelope, type EnvelopeKind } from '../../src/core/envelopeFormat.js';
 import { envelopeHash } from '../../src/core/envelopeHash.js';
-import { grantEnvelope, openWithGrant } from '../../src/core/grant.js';
-import { open } from '../../src/core/open.js';
-import { seal } from '../../src/core/seal.js';
+import { grantEnvelope, makeGrant, openWithGrant } from '../../src/core/grant.js';
+import { open, type PairKeyLookup } from '../../src/core/open.js';
+import { seal, type SealRecipient } from '../../src/core/seal.js';
 import {
   CHAIN_LABELS,
   consentBytes,
@@ -59,7 +58,7 @@ import {
 } from '../../src/http/signing.js';
 import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from '../../src/sync/recordBody.js';
 import { BACKENDS } from '../support/devices.js';
-import { expectHex, load, outcome, outcomeAsync, replay, revive, V1_EPOCH0_SEED, type Versioned } from '../support/vectorFiles.js';
+import { expectHex, load, outcome, outcomeAsync, replay, revive, type Versioned } from '../support/vectorFiles.js';
 
 // ---------------------------------------------------------------------------------------------
 // The files' shapes
@@ -261,7 +260,8 @@ interface RecordsFile extends Versioned {
     name: string;
     sender: string;
     recipients: string[];
-    input: { kind: EnvelopeKind; revision: number; sequence: number; expiryDay: number; recordId: string | null; chainHead: string };
+    input: { kind: EnvelopeKind; revision: number; expiryDay: number; recordId: string | null };
+    stanzas: Array<{ recipient: string; ref: number; kek: string }>;
     bodyCbor: string;
     random: string;
     recordId: string;
@@ -275,6 +275,8 @@ interface RecordsFile extends Versioned {
     recordId: string;
     hash: string;
     grantorId: string;
+    ref: number;
+    refBytes: string;
     contentKey: string;
     kek: string;
     nonceInput: string;
@@ -284,14 +286,35 @@ interface RecordsFile extends Versioned {
   };
   bodyDecodes: Array<{ name: string; cbor: string; error: string | null }>;
   collectionNames: Array<{ name: string; error: string | null }>;
-  invalidGrants: Array<{ name: string; why: string; opener: string; directory: string[]; envelope: 'record' | 'tombstone'; grant: string; error: string }>;
+  invalidGrants: Array<{
+    name: string;
+    why: string;
+    opener: string;
+    account?: string;
+    keys: HeldKeyVector[];
+    envelope: 'record' | 'tombstone' | 'truncated';
+    grant: string;
+    error: string;
+  }>;
+}
+
+interface HeldKeyVector {
+  sender: string | null;
+  senderId: string;
+  ref: number;
+  kek: string;
 }
 
 interface DevicesFile extends Versioned {
-  devices: Array<{ name: string; identitySeed: string; encryptionSecret: string }>;
+  devices: Array<{ name: string; random: string; deviceId: string }>;
+}
+
+interface PairKeysFile extends Versioned {
+  pairs: Array<{ sender: number; recipient: number; ref: number; kek: string }>;
 }
 
 const devicesFile = load<DevicesFile>('devices.json');
+const pairKeysFile = load<PairKeysFile>('pairkeys.json');
 const chainFile = load<ChainFile>('chain.json');
 const pairingFile = load<PairingFile>('pairing.json');
 const recoveryFile = load<RecoveryFile>('recovery.json');
@@ -410,13 +433,8 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
 
   beforeAll(async () => {
     suite = await loadSuite(backend);
-    // devices.json gives the keys; chain.json the X-Wing seed each device drew third for its epoch 0
-    // (the rotated phone keeps the phone's: epochs belong to the identity).
-    const seedOf = (name: string) => chainFile.keyStatements.find((k) => k.device === name)?.xwingSeed ?? V1_EPOCH0_SEED;
-    for (const v of devicesFile.devices) {
-      const seed = seedOf(v.name === 'phone-rotated' ? 'phone' : v.name);
-      cast.set(v.name, await Device.generate({ backend, random: replay(v.identitySeed + v.encryptionSecret + seed).random }));
-    }
+    // devices.json gives each device's three draws: its keys and the X-Wing seed of its epoch 0.
+    for (const v of devicesFile.devices) cast.set(v.name, await Device.generate({ backend, random: replay(v.random).random }));
     cast.set('recovery', await recoveryDevice(recoveryFile.cases[0]!.words, { backend }));
     cast.set('recovery-2', await recoveryDevice(recoveryFile.cases[3]!.words, { backend }));
   });
@@ -745,8 +763,19 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
   });
 
   describe('records.json', () => {
-    const directoryOf = (names: string[]) => new DeviceDirectory(names.map((n) => who(n).public));
-    const envelopeOf = (which: 'record' | 'tombstone') => fromHex(recordsFile.envelopes[which === 'record' ? 0 : 1]!.envelope);
+    const indexOf = (name: string) => devicesFile.devices.findIndex((d) => d.name === name);
+    /** pairkeys.json's kek(sender→recipient), by device name. */
+    const pairOf = (sender: string, recipient: string) => pairKeysFile.pairs.find((p) => p.sender === indexOf(sender) && p.recipient === indexOf(recipient))!;
+    const lookupOf = (keys: readonly HeldKeyVector[]): PairKeyLookup => {
+      const map = new Map(keys.map((k) => [`${k.senderId}:${k.ref}`, fromHex(k.kek)]));
+      return { get: (sender, ref) => map.get(`${toHex(sender)}:${ref}`) };
+    };
+    /** The keys `reader` holds from the account's four devices. */
+    const heldBy = (reader: string): PairKeyLookup =>
+      lookupOf(['phone', 'laptop', 'tablet', 'watch'].map((s) => ({ sender: s, senderId: toHex(who(s).id), ref: pairOf(s, reader).ref, kek: pairOf(s, reader).kek })));
+    const toward = (sender: string, recipient: string): SealRecipient => ({ card: who(recipient).public, ref: pairOf(sender, recipient).ref, key: fromHex(pairOf(sender, recipient).kek) });
+    const envelopeOf = (which: 'record' | 'tombstone' | 'truncated') =>
+      which === 'truncated' ? fromHex(recordsFile.envelopes[0]!.envelope).subarray(0, 74) : fromHex(recordsFile.envelopes[which === 'record' ? 0 : 1]!.envelope);
 
     it.each(recordsFile.bodies.map((b) => [b.name, b] as const))('body: %s', (_name, b) => {
       const body = revive(b.body) as RecordBody;
@@ -762,18 +791,21 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       const e = recordsFile.envelopes[i]!;
       const body = revive(recordsFile.bodies[i]!.body) as RecordBody;
       expect(recordsFile.bodies[i]!.compact).toBe(e.bodyCbor);
+      expect(e.stanzas.map((x) => x.recipient)).toEqual(e.recipients);
+      for (const x of e.stanzas) {
+        expect(x.ref).toBe(pairOf(e.sender, x.recipient).ref);
+        expect(x.kek).toBe(pairOf(e.sender, x.recipient).kek);
+      }
       const source = replay(e.random);
       const envelope = seal(
         who(e.sender),
         account,
-        e.recipients.map((n) => who(n).public),
+        e.recipients.map((n) => toward(e.sender, n)),
         {
           body: bodyToWire(body),
           kind: e.input.kind,
           revision: e.input.revision,
-          sequence: e.input.sequence,
           expiryDay: e.input.expiryDay,
-          chainHead: fromHex(e.input.chainHead),
           ...(e.input.recordId === null ? {} : { recordId: fromHex(e.input.recordId) }),
         },
         { random: source.random },
@@ -782,31 +814,35 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expectHex(envelope, e.envelope);
       const parsed = parseEnvelope(envelope);
       expectHex(parsed.recordId, e.recordId);
-      expectHex(envelopeHash(suite, account, parsed.headerAndBody), e.hash);
-      const directory = directoryOf(['phone', 'laptop', 'tablet', 'watch']);
+      expectHex(envelopeHash(suite, account, parsed.headerAndBody, parsed.stanzas), e.hash);
       for (const reader of e.recipients) {
-        const opened = open(who(reader), account, directory, envelope)!;
+        const opened = open(who(reader), account, heldBy(reader), envelope)!;
         expect(bodyFromWire(opened.body)).toEqual(body);
+        expectHex(opened.hash, e.hash);
       }
     });
 
     it('the grant re-wraps the content key for the tablet, and the bundle carries it', () => {
       const g = recordsFile.grant;
       const envelope = fromHex(recordsFile.envelopes[g.envelope]!.envelope);
-      const directory = directoryOf(['phone', 'laptop', 'tablet', 'watch']);
-      const grant = grantEnvelope(who(g.grantor), account, directory, envelope, who(g.recipient).public)!;
+      const to = toward(g.grantor, g.recipient);
+      const grant = grantEnvelope(who(g.grantor), account, heldBy(g.grantor), envelope, to)!;
       expectHex(grant, g.grant);
-      expect(g.grant).toBe(`01${g.recordId}${g.hash}${g.grantorId}${g.wrappedKey}`);
+      expectHex(makeGrant(who(g.grantor), to, fromHex(g.recordId), fromHex(g.hash), fromHex(g.contentKey)), g.grant);
+      expect(g.grant).toBe(`02${g.recordId}${g.hash}${g.grantorId}${g.refBytes}${g.wrappedKey}`);
+      expect(g.refBytes).toBe(g.ref.toString(16).padStart(8, '0'));
+      expect(g.ref).toBe(pairOf(g.grantor, g.recipient).ref);
+      expect(g.kek).toBe(pairOf(g.grantor, g.recipient).kek);
       expect(g.contentKey).toBe(recordsFile.envelopes[g.envelope]!.random.slice(0, 64));
-      expectHex(who(g.grantor).pairwiseKey(who(g.recipient).public, 'to'), g.kek);
-      expectHex(labelled(LABELS.grantNonce, fromHex(g.hash)), g.nonceInput);
+      expect(g.hash).toBe(recordsFile.envelopes[g.envelope]!.hash);
+      expectHex(labelled(LABELS.grantNonceV2, fromHex(g.hash)), g.nonceInput);
       expectHex(suite.blake2b(24, fromHex(g.nonceInput)), g.nonce);
       expectHex(suite.aeadEncrypt(fromHex(g.kek), fromHex(g.nonce), fromHex(g.contentKey), fromHex(g.hash)), g.wrappedKey);
-      expect(open(who(g.recipient), account, directory, envelope)).toBeNull();
-      const viaGrant = openWithGrant(who(g.recipient), account, directory, envelope, grant);
+      expect(open(who(g.recipient), account, heldBy(g.recipient), envelope)).toBeNull();
+      const viaGrant = openWithGrant(who(g.recipient), account, heldBy(g.recipient), envelope, grant);
       expect(bodyFromWire(viaGrant.body)).toEqual(revive(recordsFile.bodies[g.envelope]!.body));
       const bundle = recordsFile.envelopes.find((e) => e.recipients.length === 1 && e.recipients[0] === g.recipient)!;
-      const opened = open(who(g.recipient), account, directory, fromHex(bundle.envelope))!;
+      const opened = open(who(g.recipient), account, heldBy(g.recipient), fromHex(bundle.envelope))!;
       const body = bodyFromWire(opened.body);
       expect(body.collection).toBe(GRANTS_COLLECTION);
       expect(body.grants!.map(toHex)).toEqual([g.grant]);
@@ -814,8 +850,15 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
     });
 
     it.each(recordsFile.invalidGrants.map((c) => [c.name, c.error, c] as const))('grant %s → %s', (_name, _error, c) => {
-      const got = outcome(() => openWithGrant(who(c.opener), account, directoryOf(c.directory), envelopeOf(c.envelope), fromHex(c.grant)));
+      const got = outcome(() => openWithGrant(who(c.opener), c.account === undefined ? account : fromHex(c.account), lookupOf(c.keys), envelopeOf(c.envelope), fromHex(c.grant)));
       expect(got, c.why).toBe(c.error);
+    });
+
+    it('the must-fail grants cover every check of §9', () => {
+      const codes = new Set(recordsFile.invalidGrants.map((c) => c.error));
+      for (const code of ['GRANT_MALFORMED', 'ACCOUNT_ID_INVALID', 'ENVELOPE_TRUNCATED', 'GRANT_MISMATCH', 'GRANT_KEY_UNKNOWN', 'GRANT_TAMPERED', 'ENVELOPE_KEY_COMMITMENT']) {
+        expect(codes.has(code), code).toBe(true);
+      }
     });
   });
 });

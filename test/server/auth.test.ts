@@ -9,7 +9,8 @@ import { encodeValue } from '../../src/core/cbor.js';
 import { Device } from '../../src/core/device.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { HEADERS } from '../../src/http/routes.js';
-import { callRecord, createAccount, removeDevice, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
+import { envelopesOf } from '../support/items.js';
+import { callRecord, createAccount, logFor, pushFrom, removeDevice, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 import { errorOf, raw } from './rawRequest.js';
 
 let h: Harness;
@@ -24,15 +25,17 @@ async function snapshot() {
 beforeAll(async () => {
   h = await startServer({ clock: () => Date.now() + clockShift });
   account = await createAccount(h.url, 3);
-  await account.clients[0]!.push([sealFrom(account, 0, callRecord(0))]);
+  await pushFrom(account, 0, [sealFrom(account, 0, callRecord(0))]);
   path = `/v1/accounts/${toHex(account.accountId)}/envelopes`;
 });
 afterAll(async () => {
   await h.stop();
 });
 
-function pushBody(from = 0) {
-  return encodeValue({ envelopes: [sealFrom(account, from, callRecord(Math.floor(Math.random() * 1e6)))] });
+/** A push the server would store, but for what each test does to its request. */
+async function pushBody(from = 0): Promise<Uint8Array> {
+  const envelopes = [sealFrom(account, from, callRecord(Math.floor(Math.random() * 1e6)))];
+  return encodeValue({ envelopes, log: (await logFor(account, from, envelopes)).bytes });
 }
 
 describe('signatures', () => {
@@ -42,14 +45,15 @@ describe('signatures', () => {
 
   it('forged signatures are SIGNATURE_INVALID and store nothing', async () => {
     const before = await snapshot();
-    const body = pushBody();
+    const body = await pushBody();
+    const other = await pushBody();
     const signer = { device: account.devices[0]!, accountId: account.accountId };
     const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
     const forgeries = [
       // a flipped signature bit
       raw(h.url, 'POST', path, body, { signer, mutate: (hd) => void (hd[HEADERS.signature] = flip(hd[HEADERS.signature]!)) }),
       // another body than the one signed
-      raw(h.url, 'POST', path, body, { signer, signedBody: pushBody() }),
+      raw(h.url, 'POST', path, body, { signer, signedBody: other }),
       // another path than the one signed
       raw(h.url, 'GET', `${path}?after=0&limit=5`, undefined, { signer, signedPath: `${path}?after=0&limit=6` }),
       // another time than the one signed
@@ -81,7 +85,7 @@ describe('signatures', () => {
 
 describe('replays and clocks', () => {
   it('the same signed request twice: the second is REQUEST_REPLAYED and changes nothing', async () => {
-    const body = pushBody();
+    const body = await pushBody();
     const signer = { device: account.devices[0]!, accountId: account.accountId, nonce: crypto.getRandomValues(new Uint8Array(16)), time: Date.now() };
     expect((await raw(h.url, 'POST', path, body, { signer })).status).toBe(200);
     const before = await snapshot();
@@ -98,10 +102,12 @@ describe('replays and clocks', () => {
 
   it('a client whose clock is 20 minutes off corrects itself from the server time', async () => {
     const skewed = new HttpClient({ baseUrl: h.url, device: account.devices[1]!, accountId: account.accountId, clock: () => Date.now() - 20 * 60_000 });
-    expect((await skewed.pull(0)).envelopes.length).toBeGreaterThan(0);
+    expect(envelopesOf((await skewed.pull(0)).items).length).toBeGreaterThan(0);
+    const envelope = sealFrom(account, 1, callRecord(77));
+    const log = await logFor(account, 1, [envelope]);
     clockShift = 30 * 60_000;
     try {
-      expect((await skewed.push([sealFrom(account, 1, callRecord(77))]))[0]).toBe('stored');
+      expect((await skewed.push([envelope], log.bytes))[0]).toBe('stored');
     } finally {
       clockShift = 0;
     }
@@ -123,16 +129,18 @@ describe('who may call', () => {
     const before = await snapshot();
     const mine = sealFrom(account, 0, callRecord(501));
     const theirs = sealFrom(account, 1, callRecord(502));
-    await expect(account.clients[0]!.push([mine, theirs])).rejects.toMatchObject({ code: 'SENDER_MISMATCH', status: 403 });
+    const log = await logFor(account, 0, [mine, theirs]);
+    await expect(account.clients[0]!.push([mine, theirs], log.bytes)).rejects.toMatchObject({ code: 'SENDER_MISMATCH', status: 403 });
     expect(await snapshot()).toEqual(before);
   });
 
   it('a removed device is DEVICE_REVOKED for every signed route but reading the chain, and its push stores nothing', async () => {
     const tablet = account.clients[2]!;
     const queued = sealFrom(account, 2, callRecord(900));
+    const log = await logFor(account, 2, [queued]);
     await removeDevice(account, 2);
     const before = await snapshot();
-    await expect(tablet.push([queued])).rejects.toMatchObject({ code: 'DEVICE_REVOKED', status: 403 });
+    await expect(tablet.push([queued], log.bytes)).rejects.toMatchObject({ code: 'DEVICE_REVOKED', status: 403 });
     await expect(tablet.pull(0)).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
     await expect(tablet.wait(0, 100)).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
     // Reading the chain stays open to it, so it can verify its own removal.
@@ -163,10 +171,10 @@ describe('rates and quotas', () => {
     const small = await startServer({ quotaBytes: 4000 });
     try {
       const acct = await createAccount(small.url, 2);
-      await acct.clients[0]!.push([sealFrom(acct, 0, callRecord(1))]);
+      await pushFrom(acct, 0, [sealFrom(acct, 0, callRecord(1))]);
       const before = await small.store.usage(acct.accountId);
       const batch = Array.from({ length: 10 }, (_, i) => sealFrom(acct, 0, callRecord(10 + i)));
-      await expect(acct.clients[0]!.push(batch)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', status: 507 });
+      await expect(pushFrom(acct, 0, batch)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', status: 507 });
       expect(await small.store.usage(acct.accountId)).toEqual(before);
     } finally {
       await small.stop();

@@ -4,14 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeValue } from '../../src/core/cbor.js';
+import { MAX_CLAIMS } from '../../src/core/logCheckpoint.js';
 import { toHex } from '../../src/crypto/bytes.js';
-import { createAccount, sealFrom, callRecord, startServer, type Harness, type TestAccount } from './harness.js';
+import { createServer } from '../../src/server/createServer.js';
+import { MemoryStore } from '../../src/storage/memoryStore.js';
+import { callRecord, createAccount, logFor, pushFrom, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 import { errorOf, raw } from './rawRequest.js';
 
 let h: Harness;
 let account: TestAccount;
 let envelopesPath: string;
 let chainPath: string;
+let purgePath: string;
 
 /** A small deterministic PRNG, so a failure can be replayed. */
 function prng(seed: number): (n: number) => Uint8Array {
@@ -41,9 +45,10 @@ function signer() {
 beforeAll(async () => {
   h = await startServer({ limits: { maxBodyBytes: 64 * 1024, maxBatch: 50 } });
   account = await createAccount(h.url, 2);
-  await account.clients[0]!.push([sealFrom(account, 0, callRecord(0))]);
+  await pushFrom(account, 0, [sealFrom(account, 0, callRecord(0))]);
   envelopesPath = `/v1/accounts/${toHex(account.accountId)}/envelopes`;
   chainPath = `/v1/accounts/${toHex(account.accountId)}/chain`;
+  purgePath = `/v1/accounts/${toHex(account.accountId)}/purge`;
 });
 afterAll(async () => {
   await h.stop();
@@ -58,6 +63,7 @@ describe('random and truncated bodies are refused and change nothing', () => {
       const push = errorOf(await raw(h.url, 'POST', envelopesPath, body, { signer: signer() }));
       expect(['BAD_REQUEST', 'BATCH_TOO_LARGE']).toContain(push.code);
       expect(errorOf(await raw(h.url, 'POST', chainPath, body.subarray(0, 3000), { signer: signer() }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+      expect(errorOf(await raw(h.url, 'POST', purgePath, body, { signer: signer() }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
       expect(errorOf(await raw(h.url, 'POST', '/v1/accounts', body.subarray(0, 3000)))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
       expect(errorOf(await raw(h.url, 'PUT', `/v1/mailbox/${'ab'.repeat(32)}`, body))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     }
@@ -67,7 +73,8 @@ describe('random and truncated bodies are refused and change nothing', () => {
 
   it('a valid push cut short at any point', async () => {
     const before = await snapshot();
-    const body = encodeValue({ envelopes: [sealFrom(account, 0, callRecord(1)), sealFrom(account, 0, callRecord(2))] });
+    const envelopes = [sealFrom(account, 0, callRecord(1)), sealFrom(account, 0, callRecord(2))];
+    const body = encodeValue({ envelopes, log: (await logFor(account, 0, envelopes)).bytes });
     for (let cut = 0; cut < body.length; cut += 41) {
       const response = await raw(h.url, 'POST', envelopesPath, body.subarray(0, cut), { signer: signer() });
       expect(errorOf(response)).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
@@ -79,21 +86,27 @@ describe('random and truncated bodies are refused and change nothing', () => {
     const before = await snapshot();
     const good = sealFrom(account, 0, callRecord(3));
     for (const bad of [good.subarray(0, 78), good.subarray(0, good.length - 1), new Uint8Array(200), Uint8Array.of(1, 1, 9, ...good.subarray(3))]) {
-      const response = await raw(h.url, 'POST', envelopesPath, encodeValue({ envelopes: [good, bad] }), { signer: signer() });
+      // The checkpoint claims both, as the sender meant them.
+      const log = (await logFor(account, 0, [good, good])).bytes;
+      const response = await raw(h.url, 'POST', envelopesPath, encodeValue({ envelopes: [good, bad], log }), { signer: signer() });
       expect(errorOf(response)).toMatchObject({ status: 422, code: 'ENVELOPE_INVALID' });
     }
     expect(await snapshot()).toEqual(before);
   });
 
-  it('wrong shapes: unknown fields, wrong types, an empty batch', async () => {
+  it('wrong shapes: unknown fields, wrong types, a push without its checkpoint', async () => {
     const before = await snapshot();
     const good = sealFrom(account, 0, callRecord(4));
+    const log = (await logFor(account, 0, [good])).bytes;
     const bodies = [
-      encodeValue({ envelopes: [good], extra: 1 }),
-      encodeValue({ envelopes: 'nope' }),
-      encodeValue({ envelopes: [] }),
+      encodeValue({ envelopes: [good], log, extra: 1 }),
+      encodeValue({ envelopes: 'nope', log }),
+      encodeValue({ envelopes: [good] }),
+      encodeValue({ envelopes: [], log: null }),
+      encodeValue({ envelopes: [good], log: 'x' }),
+      encodeValue({ envelopes: [good], log: [log] }),
       encodeValue([good]),
-      encodeValue({ envelopes: [good, 7] }),
+      encodeValue({ envelopes: [good, 7], log }),
     ];
     for (const body of bodies) {
       expect(errorOf(await raw(h.url, 'POST', envelopesPath, body, { signer: signer() }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
@@ -128,8 +141,14 @@ describe('limits', () => {
   it('a batch over the limit is refused whole', async () => {
     const before = await snapshot();
     const batch = Array.from({ length: 51 }, (_, i) => sealFrom(account, 0, callRecord(100 + i)));
-    await expect(account.clients[0]!.push(batch)).rejects.toMatchObject({ code: 'BATCH_TOO_LARGE', status: 413 });
+    await expect(pushFrom(account, 0, batch)).rejects.toMatchObject({ code: 'BATCH_TOO_LARGE', status: 413 });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('a batch limit above what one checkpoint can claim (1000) is refused at startup', async () => {
+    expect(() => createServer({ store: new MemoryStore(), limits: { maxBatch: MAX_CLAIMS + 1 } })).toThrow(expect.objectContaining({ code: 'SERVER_OPTIONS_INVALID' }));
+    expect(MAX_CLAIMS).toBe(1000);
+    expect(() => createServer({ store: new MemoryStore(), limits: { maxBatch: MAX_CLAIMS } })).not.toThrow();
   });
 
   it('bad query parameters', async () => {
@@ -146,7 +165,8 @@ describe('limits', () => {
 describe('content types and routes', () => {
   it('anything but application/cbor is 415', async () => {
     const before = await snapshot();
-    const body = encodeValue({ envelopes: [sealFrom(account, 0, callRecord(5))] });
+    const envelopes = [sealFrom(account, 0, callRecord(5))];
+    const body = encodeValue({ envelopes, log: (await logFor(account, 0, envelopes)).bytes });
     for (const type of ['application/json', 'text/plain', 'application/octet-stream', 'application/cbor-seq']) {
       expect(errorOf(await raw(h.url, 'POST', envelopesPath, body, { signer: signer(), contentType: type }))).toMatchObject({
         status: 415,
@@ -185,5 +205,9 @@ describe('content types and routes', () => {
     expect(errorOf(await raw(h.url, 'GET', '/v1/mailbox/xyz'))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     expect(errorOf(await raw(h.url, 'GET', `/v1/mailbox/${'AB'.repeat(32)}`))).toMatchObject({ status: 400 });
     expect(errorOf(await raw(h.url, 'GET', '/v1/accounts/abc/envelopes', undefined, { signer: signer() }))).toMatchObject({ status: 400 });
+    const logs = `/v1/accounts/${toHex(account.accountId)}/logs/`;
+    for (const device of ['xyz', 'AB'.repeat(16), 'ab'.repeat(15), 'ab'.repeat(17)]) {
+      expect(errorOf(await raw(h.url, 'GET', logs + device, undefined, { signer: signer() }))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    }
   });
 });

@@ -13,7 +13,8 @@ import { EMPTY_LOG } from '../../src/enrollment/logCut.js';
 import { applyEntry, replayChain } from '../../src/enrollment/chainState.js';
 import { createServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
-import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
+import { envelopesOf } from '../support/items.js';
+import { callRecord, createAccount, logFor, pushFrom, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -129,12 +130,15 @@ describe('the same envelope pushed twice at once', () => {
   it('is stored once; one push reports it stored, the other a duplicate', async () => {
     const account = await createAccount(h.url, 2);
     const batch = Array.from({ length: 40 }, (_, i) => sealFrom(account, 0, callRecord(i)));
-    const [first, second] = await Promise.all([account.clients[0]!.push(batch), account.clients[0]!.push(batch)]);
+    const log = await logFor(account, 0, batch);
+    const [first, second] = await Promise.all([account.clients[0]!.push(batch, log.bytes), account.clients[0]!.push(batch, log.bytes)]);
     const outcomes = first!.map((o, i) => [o, second![i]].sort().join('+'));
     expect(new Set(outcomes)).toEqual(new Set(['duplicate+stored']));
-    expect(await h.store.usage(account.accountId)).toMatchObject({ envelopes: 40 });
+    // Its checkpoint is stored once too.
+    expect(await h.store.usage(account.accountId)).toMatchObject({ envelopes: 41 });
     const page = await account.clients[1]!.pull(0, 100);
-    expect(page.envelopes).toHaveLength(40);
+    expect(page.items).toHaveLength(41);
+    expect(envelopesOf(page.items)).toHaveLength(40);
   });
 
   it('a newer revision supersedes, an older one is reported superseded', async () => {
@@ -142,10 +146,10 @@ describe('the same envelope pushed twice at once', () => {
     const recordId = crypto.getRandomValues(new Uint8Array(16));
     const v2 = sealFrom(account, 0, callRecord(2), { recordId, revision: 2 });
     const v1 = sealFrom(account, 0, callRecord(1), { recordId, revision: 1 });
-    expect(await account.clients[0]!.push([v2])).toEqual(['stored']);
-    expect(await account.clients[0]!.push([v1])).toEqual(['superseded']);
+    expect(await pushFrom(account, 0, [v2])).toEqual(['stored']);
+    expect(await pushFrom(account, 0, [v1])).toEqual(['superseded']);
     const page = await account.clients[1]!.pull(0);
-    expect(page.envelopes).toEqual([v2]);
+    expect(envelopesOf(page.items)).toEqual([v2]);
   });
 });
 
@@ -157,7 +161,7 @@ describe('two server instances on one SQLite file', () => {
       const account = await createAccount(h.url, 3);
       // The second server has never seen this account; it loads and verifies the chain.
       const viaSecond = new HttpClient({ baseUrl: url, device: account.devices[2]!, accountId: account.accountId });
-      expect((await viaSecond.pull(0)).envelopes).toEqual([]);
+      expect((await viaSecond.pull(0)).items).toEqual([]);
       // Revoked through the first server: the second refuses the device on its next request.
       const remove = makeRemove(account.devices[0]!, account.state, account.devices[2]!.id, EMPTY_LOG);
       await account.clients[0]!.appendChain(remove.bytes, account.state.head);

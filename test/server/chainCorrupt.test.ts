@@ -13,7 +13,7 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { deviceKeys, makeAdd, signConsent } from '../../src/enrollment/chainOps.js';
 import { createServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
-import { callRecord, createAccount, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
+import { callRecord, createAccount, logFor, pushFrom, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -54,8 +54,12 @@ describe('a stored chain that no longer replays', () => {
   it('an entry appended with raw SQL: CHAIN_CORRUPT on every signed route, once each, logged by short id', async () => {
     const account = await createAccount(h.url, 2);
     const bystander = await createAccount(h.url, 1);
-    await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]);
+    await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]);
     const usage = await h.store.usage(account.accountId);
+    // The laptop's next push and purge, made while the chain still replays.
+    const queued = [sealFrom(account, 1, callRecord(2))];
+    const pushLog = await logFor(account, 1, queued);
+    const purgeLog = await logFor(account, 1, [], { purges: [{ recordId: new Uint8Array(16), upToRevision: 0 }] });
 
     const bad = await entryWithBadSignature(account);
     const id = Buffer.from(account.accountId);
@@ -67,11 +71,12 @@ describe('a stored chain that no longer replays', () => {
     const corrupt = { code: 'CHAIN_CORRUPT', status: 500 };
     await expect(laptop.pull(0)).rejects.toMatchObject(corrupt);
     expect(linesWith('CHAIN_CORRUPT')).toHaveLength(1);
-    await expect(laptop.push([sealFrom(account, 1, callRecord(2))])).rejects.toMatchObject(corrupt);
+    await expect(laptop.push(queued, pushLog.bytes)).rejects.toMatchObject(corrupt);
     await expect(laptop.readChain()).rejects.toMatchObject(corrupt);
     await expect(laptop.wait(0, 100)).rejects.toMatchObject(corrupt);
-    await expect(laptop.purge([new Uint8Array(16)])).rejects.toMatchObject(corrupt);
-    expect(linesWith('CHAIN_CORRUPT')).toHaveLength(5);
+    await expect(laptop.purge(purgeLog.bytes)).rejects.toMatchObject(corrupt);
+    await expect(laptop.logHead(account.devices[0]!.id)).rejects.toMatchObject(corrupt);
+    expect(linesWith('CHAIN_CORRUPT')).toHaveLength(6);
 
     const short = toHex(account.accountId).slice(0, 8);
     expect(linesWith('CHAIN_CORRUPT')[0]).toMatch(
@@ -82,7 +87,7 @@ describe('a stored chain that no longer replays', () => {
 
     // Unsigned routes and other accounts carry on.
     await expect(laptop.health()).resolves.toMatchObject({ status: 'ok' });
-    expect(await bystander.clients[0]!.push([sealFrom(bystander, 0, callRecord(3))])).toEqual(['stored']);
+    expect(await pushFrom(bystander, 0, [sealFrom(bystander, 0, callRecord(3))])).toEqual(['stored']);
   });
 
   it('an entry damaged in place is found by a server started on the same file', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redactPostgresUrl } from '../../src/server/redactUrl.js';
 import { spawnCli, type CliProcess } from './cliProcess.js';
-import { callRecord, createAccount, sealFrom } from './harness.js';
+import { callRecord, createAccount, pushFrom, sealFrom } from './harness.js';
 
 const running: CliProcess[] = [];
 const dirs: string[] = [];
@@ -65,12 +65,12 @@ describe('serve on SQLite', () => {
     expect(p.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
     expect(p.output()).toContain(`store: SQLite ${db}`);
     const account = await createAccount(url, 2);
-    await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]);
+    await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]);
     // A long-poll is open when the signal arrives: it must get its answer, not a reset.
     const waiting = account.clients[1]!.wait(1_000_000, 25_000);
     await new Promise((r) => setTimeout(r, 300));
     p.kill('SIGTERM');
-    await expect(waiting).resolves.toMatchObject({ envelopes: [] });
+    await expect(waiting).resolves.toMatchObject({ items: [] });
     expect(await p.exited).toEqual({ code: 0, signal: null });
     expect(p.output()).toMatch(/POST \/v1\/accounts\/:account\/envelopes 200/);
     expect(p.output()).not.toContain(Buffer.from(account.accountId).toString('hex'));
@@ -88,12 +88,12 @@ describe('serve on SQLite', () => {
     const url = await p.url;
     const account = await createAccount(url, 2);
     const batch = Array.from({ length: 150 }, (_, i) => sealFrom(account, 0, callRecord(i)));
-    await expect(account.clients[0]!.push(batch)).rejects.toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
-    expect(await account.clients[0]!.push(batch.slice(0, 5))).toHaveLength(5);
+    await expect(pushFrom(account, 0, batch)).rejects.toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+    expect(await pushFrom(account, 0, batch.slice(0, 5))).toHaveLength(5);
     const big = Array.from({ length: 3000 }, (_, i) => sealFrom(account, 0, callRecord(i)));
     let refused: unknown;
     for (let i = 0; i < big.length && refused === undefined; i += 100) {
-      await account.clients[0]!.push(big.slice(i, i + 100)).catch((e: unknown) => (refused = e));
+      await pushFrom(account, 0, big.slice(i, i + 100)).catch((e: unknown) => (refused = e));
     }
     expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 507 });
   });

@@ -10,7 +10,8 @@ import { HttpClient } from '../../src/client/httpClient.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { replayChain } from '../../src/enrollment/chainState.js';
 import { spawnCli, type CliProcess } from './cliProcess.js';
-import { callRecord, createAccount, sealFrom } from './harness.js';
+import { isCheckpoint } from '../../src/core/logCheckpoint.js';
+import { callRecord, createAccount, logFor, sealFrom } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mks-crash-'));
 const db = join(dir, 'data.sqlite');
@@ -30,7 +31,7 @@ function serve(): CliProcess {
 }
 
 describe('a server killed with SIGKILL during pushes', () => {
-  it('has, after a restart on the same file, every envelope it acknowledged', async () => {
+  it('has, after a restart on the same file, every envelope and checkpoint it acknowledged', async () => {
     const first = serve();
     const account = await createAccount(await first.url, 2, { retry: false });
     const acknowledged: Uint8Array[] = [];
@@ -41,9 +42,10 @@ describe('a server killed with SIGKILL during pushes', () => {
       for (let i = 0; !stop; i++) {
         const batch = Array.from({ length: 25 }, (_, j) => sealFrom(account, device, callRecord(device * 1_000_000 + i * 25 + j)));
         try {
-          const outcomes = await account.clients[device]!.push(batch);
+          const log = await logFor(account, device, batch);
+          const outcomes = await account.clients[device]!.push(batch, log.bytes);
           expect(outcomes.every((o) => o === 'stored')).toBe(true);
-          acknowledged.push(...batch);
+          acknowledged.push(log.bytes, ...batch);
         } catch (error) {
           expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
           failures++;
@@ -52,7 +54,7 @@ describe('a server killed with SIGKILL during pushes', () => {
       }
     };
     const pushing = Promise.all([pusher(0), pusher(1)]);
-    while (acknowledged.length < 500) await new Promise((r) => setTimeout(r, 5));
+    while (acknowledged.filter((a) => !isCheckpoint(a)).length < 500) await new Promise((r) => setTimeout(r, 5));
     first.kill('SIGKILL');
     await first.exited;
     await pushing;
@@ -66,7 +68,7 @@ describe('a server killed with SIGKILL during pushes', () => {
     let cursor = 0;
     for (;;) {
       const page = await reader.pull(cursor, 1000);
-      for (const e of page.envelopes) stored.add(toHex(e));
+      for (const item of page.items) stored.add(toHex(item));
       cursor = page.cursor;
       if (!page.more) break;
     }

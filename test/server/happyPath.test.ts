@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isCheckpoint } from '../../src/core/logCheckpoint.js';
 import { open } from '../../src/core/open.js';
 import { replayChain } from '../../src/enrollment/chainState.js';
-import { callRecord, createAccount, sealFrom, startServer, type Harness } from './harness.js';
+import { envelopesOf } from '../support/items.js';
+import { callRecord, createAccount, logFor, pushFrom, sealFrom, startServer, type Harness } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -32,19 +34,27 @@ describe('a phone and a laptop sync call records through the server', () => {
   it('the phone pushes, the laptop pulls in pages and opens every record', async () => {
     const account = await createAccount(h.url, 2);
     const envelopes = Array.from({ length: 25 }, (_, i) => sealFrom(account, 0, callRecord(i)));
-    expect(await account.clients[0]!.push(envelopes)).toEqual(Array(25).fill('stored'));
-    expect(await account.clients[0]!.push(envelopes.slice(0, 2))).toEqual(['duplicate', 'duplicate']);
+    const log = await logFor(account, 0, envelopes);
+    expect(await account.clients[0]!.push(envelopes, log.bytes)).toEqual(Array(25).fill('stored'));
+    // A retry of the same push (its checkpoint byte for byte) stores nothing twice.
+    expect(await account.clients[0]!.push(envelopes, log.bytes)).toEqual(Array(25).fill('duplicate'));
 
     const seen: unknown[] = [];
+    let checkpoints = 0;
     let cursor = 0;
     for (;;) {
       const page = await account.clients[1]!.pull(cursor, 10);
-      for (const e of page.envelopes) seen.push(open(account.devices[1]!, account.accountId, account.directory(), e)!.body);
+      for (const item of page.items) {
+        if (isCheckpoint(item)) checkpoints++;
+        else seen.push(open(account.devices[1]!, account.accountId, account.keys.lookup(account.devices[1]!), item)!.body);
+      }
       cursor = page.cursor;
       if (!page.more) break;
     }
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => callRecord(i)));
-    expect((await h.store.usage(account.accountId)).envelopes).toBe(25);
+    expect(checkpoints).toBe(1);
+    // 25 envelopes and the one checkpoint that claims them.
+    expect((await h.store.usage(account.accountId)).envelopes).toBe(26);
   });
 
   it('a waiting laptop wakes as soon as the phone pushes', async () => {
@@ -52,16 +62,16 @@ describe('a phone and a laptop sync call records through the server', () => {
     const started = Date.now();
     const waiting = account.clients[1]!.wait(0, 20_000);
     await new Promise((r) => setTimeout(r, 200));
-    await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]);
+    await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]);
     const page = await waiting;
-    expect(page.envelopes).toHaveLength(1);
+    expect(envelopesOf(page.items)).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a wait with nothing new returns an empty page after its timeout', async () => {
     const account = await createAccount(h.url, 1);
     const page = await account.clients[0]!.wait(0, 300);
-    expect(page).toEqual({ envelopes: [], cursor: 0, more: false });
+    expect(page).toEqual({ items: [], cursor: 0, more: false });
   });
 
   it('a new device picks up its welcome from the mailbox exactly once', async () => {
@@ -76,7 +86,7 @@ describe('a phone and a laptop sync call records through the server', () => {
 
   it('logs one line per request with the route pattern, never the ids', async () => {
     const account = await createAccount(h.url, 2);
-    await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]);
+    await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]);
     const hex = Buffer.from(account.accountId).toString('hex');
     expect(h.logs.some((l) => /^POST \/v1\/accounts\/:account\/envelopes 200 \d+\.\dms$/.test(l))).toBe(true);
     expect(h.logs.join('\n')).not.toContain(hex);

@@ -12,7 +12,8 @@ import { createServer, type SyncServer } from '../../src/server/createServer.js'
 import { StorageError } from '../../src/errors.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import type { Store } from '../../src/storage/store.js';
-import { callRecord, createAccount, sealFrom } from './harness.js';
+import { envelopesOf, storedEnvelopes } from '../support/items.js';
+import { callRecord, createAccount, logFor, pushFrom, sealFrom } from './harness.js';
 
 /** A store that counts live watches and can slow down pushes. */
 function instrumented(inner: Store) {
@@ -91,11 +92,11 @@ describe('long-polls', () => {
     const { url, stats } = await start();
     const account = await createAccount(url, 2);
     const timedOut = account.clients[1]!.wait(0, 200);
-    await expect(timedOut).resolves.toMatchObject({ envelopes: [] });
+    await expect(timedOut).resolves.toMatchObject({ items: [] });
     const woken = account.clients[1]!.wait(0, 20_000);
     await until(() => stats.watches === 1);
-    await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]);
-    expect((await woken).envelopes).toHaveLength(1);
+    await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]);
+    expect(envelopesOf((await woken).items)).toHaveLength(1);
     await until(() => stats.watches === 0);
   });
 });
@@ -104,14 +105,16 @@ describe('graceful close', () => {
   it('ends open waits, finishes a push in flight, refuses new requests, closes the store', async () => {
     const { url, stats, server: s } = await start();
     const account = await createAccount(url, 2);
+    const envelopes = [sealFrom(account, 0, callRecord(2))];
+    const log = await logFor(account, 0, envelopes);
     const waiting = account.clients[1]!.wait(0, 30_000);
     await until(() => stats.watches === 1);
     stats.pushDelayMs = 400;
-    const pushing = account.clients[0]!.push([sealFrom(account, 0, callRecord(2))]);
+    const pushing = account.clients[0]!.push(envelopes, log.bytes);
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     const closing = s.close();
-    await expect(waiting).resolves.toMatchObject({ envelopes: [] });
+    await expect(waiting).resolves.toMatchObject({ items: [] });
     await expect(pushing).resolves.toEqual(['stored']);
     await closing;
     expect(Date.now() - started).toBeLessThan(3000);
@@ -120,7 +123,7 @@ describe('graceful close', () => {
     await expect(late.health()).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
     // The push that was in flight is in the database.
     const reopened = await SqliteStore.open(join(dir, 'db.sqlite'));
-    expect((await reopened.usage(account.accountId)).envelopes).toBe(1);
+    expect((await storedEnvelopes(reopened, account.accountId)).map((e) => e.bytes)).toEqual(envelopes);
     await reopened.close();
   });
 
@@ -137,7 +140,7 @@ describe('when the store fails', () => {
     const { url, stats, logs } = await start();
     const account = await createAccount(url, 1, { retry: false });
     stats.failPushes.push(new TypeError('secret detail from deep inside'));
-    const error = await account.clients[0]!.push([sealFrom(account, 0, callRecord(1))]).catch((e: unknown) => e);
+    const error = await pushFrom(account, 0, [sealFrom(account, 0, callRecord(1))]).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INTERNAL', status: 500, message: 'internal server error' });
     expect(logs.at(-1)).toMatch(/^POST \/v1\/accounts\/:account\/envelopes 500 [\d.]+ms INTERNAL TypeError$/);
     expect(logs.join('\n')).not.toContain('secret detail');
@@ -147,7 +150,7 @@ describe('when the store fails', () => {
     const { url, stats, logs } = await start();
     const account = await createAccount(url, 1, { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
     stats.failPushes.push(new StorageError('STORE_FAILURE', 'SQLite failed: disk I/O error at /var/secret/path'));
-    expect(await account.clients[0]!.push([sealFrom(account, 0, callRecord(2))])).toEqual(['stored']);
+    expect(await pushFrom(account, 0, [sealFrom(account, 0, callRecord(2))])).toEqual(['stored']);
     expect(logs.some((l) => / 503 [\d.]+ms UNAVAILABLE StorageError:STORE_FAILURE$/.test(l))).toBe(true);
     expect(logs.join('\n')).not.toContain('/var/secret/path');
   });

@@ -5,10 +5,9 @@
  * removal. Sealed again for the current devices, the same records go through.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seal } from '../../src/core/seal.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { activeDevices, type ChainState } from '../../src/enrollment/chainState.js';
-import { callRecord, createAccount, removeDevice, startServer, type Harness, type TestAccount } from './harness.js';
+import { callRecord, createAccount, pushFrom, removeDevice, sealFrom, startServer, type Harness, type TestAccount } from './harness.js';
 
 let h: Harness;
 let account: TestAccount;
@@ -20,14 +19,8 @@ afterAll(async () => {
   await h.stop();
 });
 
-let sequence = 0;
 function sealOnLaptop(view: ChainState, i: number): Uint8Array {
-  return seal(account.devices[1]!, account.accountId, activeDevices(view, Date.now()), {
-    body: callRecord(i),
-    revision: 0,
-    sequence: ++sequence,
-    chainHead: view.head,
-  });
+  return sealFrom(account, 1, callRecord(i), { to: activeDevices(view, Date.now()) });
 }
 
 async function snapshot() {
@@ -42,32 +35,25 @@ describe('a laptop that missed a revocation seals for the removed tablet', () =>
 
     const forTablet = sealOnLaptop(laptopView, 1);
     const before = await snapshot();
-    await expect(account.clients[1]!.push([forTablet])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED', status: 422 });
+    await expect(pushFrom(account, 1, [forTablet])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED', status: 422 });
     expect(await snapshot()).toEqual(before);
 
     // One stale envelope in a batch refuses the whole batch, wherever it sits.
     const current = sealOnLaptop(account.state, 2);
-    await expect(account.clients[1]!.push([current, forTablet])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED' });
+    await expect(pushFrom(account, 1, [current, forTablet])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED' });
     expect(await snapshot()).toEqual(before);
     expect(h.logs.filter((l) => l.startsWith('POST /v1/accounts/:account/envelopes 422')).length).toBe(2);
 
     // After refreshing its chain the laptop seals for the phone and itself only.
     const resealed = sealOnLaptop(account.state, 1);
-    expect(await account.clients[1]!.push([current, resealed])).toEqual(['stored', 'stored']);
+    expect(await pushFrom(account, 1, [current, resealed])).toEqual(['stored', 'stored']);
   });
 
   it('an envelope naming the removed device anywhere among its stanzas is refused', async () => {
-    const tablet = account.devices[2]!.public;
-    const phone = account.devices[0]!.public;
-    const laptop = account.devices[1]!.public;
-    for (const recipients of [[tablet, phone, laptop], [phone, tablet, laptop], [laptop, phone, tablet], [tablet]]) {
-      const envelope = seal(account.devices[1]!, account.accountId, recipients, {
-        body: callRecord(9),
-        revision: 0,
-        sequence: ++sequence,
-        chainHead: account.state.head,
-      });
-      await expect(account.clients[1]!.push([envelope])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED' });
+    const [phone, laptop, tablet] = account.devices;
+    for (const to of [[tablet!, phone!, laptop!], [phone!, tablet!, laptop!], [laptop!, phone!, tablet!], [tablet!]]) {
+      const envelope = sealFrom(account, 1, callRecord(9), { to });
+      await expect(pushFrom(account, 1, [envelope])).rejects.toMatchObject({ code: 'RECIPIENT_REVOKED' });
     }
   });
 });

@@ -9,7 +9,9 @@ import { toHex } from '../../src/crypto/bytes.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { acquirePostgres, type PostgresServer } from '../support/postgresFixture.js';
 import { spawnCli, type CliProcess } from './cliProcess.js';
-import { callRecord, createAccount, removeDevice, sealFrom } from './harness.js';
+import { isCheckpoint } from '../../src/core/logCheckpoint.js';
+import { envelopesOf } from '../support/items.js';
+import { callRecord, createAccount, logFor, removeDevice, sealFrom } from './harness.js';
 
 let postgres: PostgresServer;
 let database: TestDatabase;
@@ -55,38 +57,42 @@ describe('two server processes share one PostgreSQL', () => {
     const started = Date.now();
     const firstWake = laptop.wait(0, 25_000);
     await new Promise((r) => setTimeout(r, 500));
+    // Everything pushed, each checkpoint followed by the envelopes it claims.
     const pushed: Uint8Array[] = [];
     const first = [sealFrom(account, 0, callRecord(0))];
-    await phone.push(first);
-    pushed.push(...first);
+    const firstLog = await logFor(account, 0, first);
+    await phone.push(first, firstLog.bytes);
+    pushed.push(firstLog.bytes, ...first);
     const woke = await firstWake;
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(woke.envelopes).toEqual(first);
+    expect(woke.items).toEqual([firstLog.bytes, ...first]);
 
     // A stream of pushes through server one; the laptop follows through server two.
     const following = (async () => {
-      const seen: Uint8Array[] = [...woke.envelopes];
+      const seen: Uint8Array[] = [...woke.items];
       let cursor = woke.cursor;
-      while (seen.length < 101) {
+      while (envelopesOf(seen).length < 101) {
         const page = await laptop.wait(cursor, 10_000);
-        seen.push(...page.envelopes);
+        seen.push(...page.items);
         cursor = page.cursor;
       }
       return seen;
     })();
     for (let i = 0; i < 10; i++) {
       const batch = Array.from({ length: 10 }, (_, j) => sealFrom(account, 0, callRecord(1 + i * 10 + j)));
-      await phone.push(batch);
-      pushed.push(...batch);
+      const log = await logFor(account, 0, batch);
+      await phone.push(batch, log.bytes);
+      pushed.push(log.bytes, ...batch);
     }
     const seen = await following;
     expect(seen.map(toHex)).toEqual(pushed.map(toHex));
+    expect(seen.filter(isCheckpoint)).toHaveLength(11);
 
     // Both servers serve the same pages.
     const viaOne = await phone.pull(0, 1000);
     const viaTwo = await laptop.pull(0, 1000);
     expect(viaOne).toEqual(viaTwo);
-    expect(viaOne.envelopes.map(toHex)).toEqual(pushed.map(toHex));
+    expect(viaOne.items.map(toHex)).toEqual(pushed.map(toHex));
 
     // Both see one chain, and a revocation through server one is enforced by server two at once.
     expect((await laptop.readChain()).head).toEqual(account.state.head);

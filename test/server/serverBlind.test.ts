@@ -1,18 +1,21 @@
 /**
  * The server-blind test: call records with distinctive phone numbers, durations, start times
- * and device names are synced through a server on SQLite; then the raw database file and its
- * WAL, every line the server logged, and every HTTP body and header on the wire are searched
- * for those values in every encoding we can think of. None may appear.
+ * and device names are synced through a server on SQLite, each push with its device's signed log
+ * checkpoint (record ids, revisions, H, pair-key ciphertexts); then the raw database file and its
+ * WAL, every line the server logged, every HTTP body and header on the wire, and the checkpoints
+ * themselves are searched for those values in every encoding we can think of. None may appear.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeCanonical } from '../../src/core/cbor.js';
+import { isCheckpoint } from '../../src/core/logCheckpoint.js';
 import { open } from '../../src/core/open.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
-import { createAccount, sealFrom, type TestAccount } from './harness.js';
+import { envelopesOf } from '../support/items.js';
+import { createAccount, pushFrom, sealFrom, type TestAccount } from './harness.js';
 
 const DEVICE_NAMES = ['Ana’s iPhone 15 Pro', 'Work ThinkPad X1 Carbon', 'Kitchen iPad (Grandma)'];
 const CALLS = [
@@ -112,14 +115,19 @@ describe('the server learns nothing from what it stores, logs or carries', () =>
           record: { service: 'phone', direction: i % 2 ? 'outgoing' : 'incoming', answered: true, ...call },
         }),
       );
-      expect(await account.clients[d]!.push(envelopes)).toEqual(['stored', 'stored', 'stored', 'stored']);
+      expect(await pushFrom(account, d, envelopes)).toEqual(['stored', 'stored', 'stored', 'stored']);
     }
     // Every device reads everything back and opens it: the sync really happened.
+    let checkpoints: Uint8Array[] = [];
     for (let d = 0; d < 3; d++) {
       const page = await account.clients[d]!.pull(0, 100);
-      const names = page.envelopes.map((e) => (open(account.devices[d]!, account.accountId, account.directory(), e)!.body as { deviceName: string }).deviceName);
+      const keys = account.keys.lookup(account.devices[d]!);
+      const names = envelopesOf(page.items).map((e) => (open(account.devices[d]!, account.accountId, keys, e)!.body as { deviceName: string }).deviceName);
       expect(new Set(names)).toEqual(new Set(DEVICE_NAMES));
+      checkpoints = page.items.filter(isCheckpoint);
     }
+    // One checkpoint per device, each claiming its four records and carrying its pair-key ciphertexts.
+    expect(checkpoints).toHaveLength(3);
     await account.clients[1]!.wait(1_000_000, 50);
 
     const wal = `${dbPath}-wal`;
@@ -135,9 +143,16 @@ describe('the server learns nothing from what it stores, logs or carries', () =>
       ...afterClose.map((b, i): [string, Uint8Array] => [i === 0 ? 'database after close' : 'WAL after close', b]),
       ['server log', utf8(logs.join('\n'))],
       ['HTTP wire', Buffer.concat(wire)],
+      ['log checkpoints', Buffer.concat(checkpoints)],
     ];
-    // Controls: the search sees real data (the sender ids are public and stored; logs exist).
-    expect(Buffer.from(duringRun[1]!).includes(Buffer.from(account.devices[2]!.id)) || Buffer.from(duringRun[0]!).includes(Buffer.from(account.devices[2]!.id))).toBe(true);
+    // Controls: the search sees real data (the sender ids are public and stored; logs exist), and
+    // it covers the checkpoints: each is stored whole and crossed the wire whole.
+    const inDatabase = (bytes: Uint8Array) => duringRun.some((file) => Buffer.from(file).includes(Buffer.from(bytes)));
+    expect(inDatabase(account.devices[2]!.id)).toBe(true);
+    for (const checkpoint of checkpoints) {
+      expect(inDatabase(checkpoint)).toBe(true);
+      expect(Buffer.concat(wire).includes(Buffer.from(checkpoint))).toBe(true);
+    }
     expect(logs.length).toBeGreaterThan(5);
 
     const needles: Array<[string, string, Uint8Array]> = [];

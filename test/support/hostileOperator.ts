@@ -1,7 +1,9 @@
 /**
- * What a hostile operator of the sync server can do: rewrite its own database behind the
- * server's back (raw SQL on the SQLite file), run its server over a store it controls, or put a
- * patched server in front that serves its tables without the honest server's checks.
+ * What a hostile operator of the sync server can do: read and rewrite its own database behind
+ * the server's back (raw SQL on the SQLite file: schema v2, where envelopes and log checkpoints
+ * are rows of one `items` table and each device's log head a row of `logs`), run its server over
+ * a store it controls, or put a patched server in front that serves its tables without the
+ * honest server's checks.
  */
 import Database from 'better-sqlite3';
 import { encodeValue } from '../../src/core/cbor.js';
@@ -21,6 +23,46 @@ function withDb<T>(dbPath: string, run: (db: Database.Database, accountNo: numbe
 /** The chain rows as stored. */
 export function storedChain(dbPath: string, accountId: Uint8Array): { idx: number; hash: Uint8Array; bytes: Uint8Array }[] {
   return withDb(dbPath, (db, no) => db.prepare('SELECT idx, hash, bytes FROM chain WHERE account_no = ? ORDER BY idx').all(no) as never, accountId);
+}
+
+/** One row of the `items` table (schema v2): an envelope, or a log checkpoint (`kind` 'log'). */
+export interface StoredItemRow {
+  cursor: number;
+  kind: 'record' | 'tombstone' | 'log';
+  /** Null for a checkpoint. */
+  recordId: Uint8Array | null;
+  revision: number | null;
+  sender: Uint8Array;
+  /** The checkpoint's log position; null for an envelope. */
+  position: number | null;
+  bytes: Uint8Array;
+}
+
+/** Every item row of the account as the database file holds it, in cursor order. */
+export function storedItems(dbPath: string, accountId: Uint8Array): StoredItemRow[] {
+  const rows = withDb(
+    dbPath,
+    (db, no) =>
+      db.prepare('SELECT cursor, kind, record_id, revision, sender, position, bytes FROM items WHERE account_no = ? ORDER BY cursor').all(no) as {
+        cursor: number;
+        kind: StoredItemRow['kind'];
+        record_id: Buffer | null;
+        revision: number | null;
+        sender: Buffer;
+        position: number | null;
+        bytes: Buffer;
+      }[],
+    accountId,
+  );
+  return rows.map((r) => ({
+    cursor: r.cursor,
+    kind: r.kind,
+    recordId: r.record_id === null ? null : new Uint8Array(r.record_id),
+    revision: r.revision,
+    sender: new Uint8Array(r.sender),
+    position: r.position,
+    bytes: new Uint8Array(r.bytes),
+  }));
 }
 
 /** Cuts the stored chain back to its first `length` entries and moves the head there. */

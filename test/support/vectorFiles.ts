@@ -19,12 +19,6 @@ export function load<T extends Versioned>(name: string): T {
 }
 
 /** A random source that hands out exactly the recorded bytes, in order. */
-/**
- * The v1 vector files predate key epochs: a device made from them also draws the X-Wing seed of
- * its first epoch, which no v1 vector uses, so it gets these 32 bytes. Goes with the v2 vectors.
- */
-export const V1_EPOCH0_SEED = '5a'.repeat(32);
-
 export function replay(hex: string): { random: RandomSource; exhausted: () => boolean } {
   const bytes = fromHex(hex);
   let offset = 0;
