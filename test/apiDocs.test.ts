@@ -4,7 +4,8 @@
  * optional), joining by QR with its transport factory, restarting from a SQLite replica
  * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), a browser tab that keeps its device
  * in IndexedDB (here on fake-indexeddb and Node's WebCrypto; test/browser/browserSync.test.ts
- * does it in Chromium across a reload), and live sync's error event.
+ * does it in Chromium across a reload), live sync's error event, and the `withheld` event when a
+ * server leaves a record out.
  * The limits table is checked against the constants the code enforces.
  */
 import 'fake-indexeddb/auto';
@@ -28,7 +29,10 @@ import {
   saveDeviceWithKey,
 } from '../src/index.js';
 import { SqliteLocalStore } from '../src/node.js';
-import { startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
+import { accountWith, startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
+import { hostileFront } from './support/hostileFront.js';
+import { carries } from './support/items.js';
+import { call, syncedDevice } from './support/syncHarness.js';
 
 const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'api.md'), 'utf8');
 const source = readFileSync(new URL(import.meta.url), 'utf8');
@@ -101,6 +105,15 @@ function startLiveSync(replica: Replica, report: (message: string) => void): voi
 }
 // docs:end
 
+// docs:begin withheld
+function warnOfWithholding(replica: Replica, warn: (message: string) => void): void {
+  replica.on('withheld', ({ code, records, logs }) => {
+    if (records.length > 0) warn(`${code}: the server has not delivered ${records.length} record(s) other devices wrote`);
+    if (logs.length > 0) warn(`${code}: the server cut short or forked the log of ${logs.length} device(s)`);
+  });
+}
+// docs:end
+
 let env: EnrollmentEnv;
 let dir: string;
 beforeEach(async () => {
@@ -113,7 +126,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'restart', 'browser', 'live'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'restart', 'browser', 'live', 'withheld'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -161,6 +174,26 @@ describe('docs/api.md', () => {
     expect(await again.collection('notes').count()).toBe(1);
     await again.close();
     await IndexedDbLocalStore.delete('notes-device');
+  });
+
+  it('runs the withheld snippet: a call the server leaves out for the laptop is reported there', async () => {
+    const front = hostileFront();
+    const hostile = await startEnrollmentServer({ fetch: front.fetch });
+    try {
+      const { devices } = await accountWith(hostile, 2);
+      const [phone, laptop] = await Promise.all(devices.map((a) => syncedDevice(a, hostile.clock.now)));
+      const warnings: string[] = [];
+      warnOfWithholding(laptop!.replica, (m) => warnings.push(m));
+      await laptop!.replica.sync();
+      expect(warnings).toEqual([]);
+      const hidden = await phone!.calls.put(call());
+      await phone!.replica.sync();
+      front.rewrite = (page) => ({ ...page, items: page.items.filter((i) => !carries(i, hidden)) });
+      await laptop!.replica.sync();
+      expect(warnings).toEqual(['RECORDS_WITHHELD: the server has not delivered 1 record(s) other devices wrote']);
+    } finally {
+      await hostile.stop();
+    }
   });
 
   it('states the limits the code enforces', () => {

@@ -64,7 +64,7 @@ export interface RecoveredAccount<T extends EnrollmentTransport> {
   account: Account<T>;
   /** When the new device becomes active (the server refuses it until then). */
   effectiveAt: number;
-  /** The words' pseudo-device, for the sync engine's history handoff; `wipe()` it when done. */
+  /** The words' pseudo-device: pass it as `ReplicaOptions.readers` for the new device's first sync, which reads the history with it; `wipe()` it after. */
   recoveryDevice: Device;
 }
 

@@ -2,10 +2,12 @@
  * The library in a browser: a tab in headless Chromium (see chromiumPage.ts) loads the esbuild
  * bundle of the root export, makes a device on the default libsodium backend, joins a Node
  * phone's account by QR through the real server's mailbox, keeps its device and replica in
- * IndexedDB, and syncs call records with the phone both ways. Then the page reloads: the tab
- * restores its device from IndexedDB (vault, chain, key ring), finds its records and the write
- * it had queued, and syncs again, seeing what the phone wrote meanwhile. The page is served
- * from another loopback port, so every API call crosses origins through the server's CORS option.
+ * IndexedDB, and syncs call records with the phone both ways: the tab seals under pair keys it
+ * established (X-Wing in the page) and signs its own log, which the phone checks. Then the page
+ * reloads: the tab restores its device from IndexedDB (vault, chain, key ring), finds its
+ * records and the write it had queued, and syncs again, seeing what the phone wrote meanwhile.
+ * The page is served from another loopback port, so every API call crosses origins through the
+ * server's CORS option.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import {
   type CallRecord,
   type Collection,
 } from '../../src/index.js';
+import { decodeCheckpoint, verifyCheckpointSignature } from '../../src/core/logCheckpoint.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import { buildBrowserBundle, type BrowserBundle } from './browserBundle.js';
@@ -113,14 +116,25 @@ describe('in headless Chromium', () => {
     const phoneCallId = await phoneCalls.put(fromPhone);
     expect((await phoneReplica.sync()).pushed).toBe(1);
 
-    expect((await page.evaluate(() => window.mks!.sync())).rejected).toBe(0);
+    const pagePull = await page.evaluate(() => window.mks!.sync());
+    expect(pagePull.rejected).toBe(0);
+    expect(pagePull.withheld).toBe(0);
     expect(await page.evaluate((id) => window.mks!.getCall(id), toHex(phoneCallId))).toEqual(fromPhone);
 
     const fromTab: CallRecord = { ...call('voip', '+442079460958'), app: 'net.whatsapp.WhatsApp' };
     const tabCallId = await page.evaluate((c) => window.mks!.putCall(c), fromTab);
     expect((await page.evaluate(() => window.mks!.sync())).pushed).toBe(1);
-    expect((await phoneReplica.sync()).rejected).toBe(0);
+    const phonePull = await phoneReplica.sync();
+    expect(phonePull.rejected).toBe(0);
+    expect(phonePull.withheld).toBe(0);
     expect(await phoneCalls.get(fromHex(tabCallId))).toEqual(fromTab);
+    expect(await phoneCalls.count()).toBe(2);
+
+    // The tab logged its write: its newest checkpoint on the server claims the call, under its signature.
+    const tab = [...phone.chain.state.devices.values()].find((d) => d.role === 'device' && toHex(d.card.id) !== toHex(phoneDevice.id))!;
+    const head = decodeCheckpoint(phoneDevice.suite, phone.accountId, (await phone.transport.logHead(tab.card.id))!);
+    verifyCheckpointSignature(phoneDevice.suite, phone.accountId, head, tab.card.identityKey);
+    expect(head.claims.map((c) => toHex(c.recordId))).toEqual([tabCallId]);
 
     // The tab writes once more and goes away before it syncs; the phone writes while it is gone.
     const queued: CallRecord = { ...call('voip', '+33142685300'), app: 'org.signal.Signal' };
