@@ -33,6 +33,7 @@ const claims: Record<string, RegExp[]> = {
     /phone shows: Book club, Groceries \(nothing from the tablet\)/,
     /laptop restarted from its SQLite file: same device: true; before syncing it shows: Book club, Groceries\n/,
     /laptop synced on \(applied \d+\) and shows: Dentist, Book club, Groceries\n/,
+    /the laptop edits "Book club"; the phone shows: chapter 5 by Thursday\n/,
   ],
   'enroll-by-qr.ts': [
     /laptop's first sync: holds 3 envelopes it cannot open yet .* shows 0 calls/,

@@ -22,7 +22,7 @@ import {
   saveDeviceWithKey,
   type Collection,
 } from 'multikey-sync';
-import { addNote, notesOf, type Note } from './notes.js';
+import { notesOf, type Note } from './notes.js';
 
 /** The IndexedDB database this browser keeps its device and its notes in. */
 export const NOTES_DATABASE = 'notes-device';
@@ -81,17 +81,4 @@ export async function joinByQr(baseUrl: string, screen: PairingScreen, wait: Pai
   const store = await IndexedDbLocalStore.open(NOTES_DATABASE);
   await saveDeviceWithKey(store, account, await store.vaultKey());
   return open(account, store);
-}
-
-/** The notes, most recently edited first. */
-export async function listNotes(notes: Collection<Note>): Promise<Note[]> {
-  return (await notes.list({ order: 'desc' })).map((entry) => entry.value);
-}
-
-/** Saves the note titled `title`: edits it if there is one, else adds it. */
-export async function saveNote(notes: Collection<Note>, title: string, body: string): Promise<void> {
-  const note = { title, body, updatedAt: Date.now() };
-  const [existing] = await notes.list({ where: (n) => n.title === title, limit: 1 });
-  if (existing === undefined) await addNote(notes, title.toLowerCase(), note);
-  else await notes.put(note, existing.id);
 }

@@ -26,7 +26,7 @@ import {
 } from 'multikey-sync';
 import { SqliteLocalStore } from 'multikey-sync/node';
 import { createServer, SqliteStore } from 'multikey-sync/server';
-import { addNote, afterApproving, notesOf, type Note } from './notes.js';
+import { addNote, afterApproving, notesOf, saveNote, type Note } from './notes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mks-example-notes-'));
 const server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite')) });
@@ -114,7 +114,8 @@ try {
   console.log(`\ntablet deleted "Trip"; ${tripLeft.join(', ')}`);
 
   // 6. The tablet is lost: the phone revokes it. A note written afterwards is sealed for the
-  // phone and laptop only, and the server refuses the tablet from now on.
+  // phone and laptop only (examples/revoke-lost-device.ts reads it in the envelope's header),
+  // and the server refuses the tablet from now on.
   await phoneAccount.remove(tabletAccount.device.id);
   await addNote(phone.notes, 'book-club', { title: 'Book club', body: 'chapter 4 by Thursday', updatedAt: Date.now() });
   await syncAll(phone, laptop);
@@ -147,7 +148,9 @@ try {
   console.log(`\nlaptop restarted from its SQLite file: same device: ${equalBytes(restored.device.id, laptopId)}; before syncing it shows: ${await titles(laptop)}`);
   const report = await laptop.replica.sync();
   console.log(`laptop synced on (applied ${report.applied}) and shows: ${await titles(laptop)}`);
-  console.log(`"Groceries" on the laptop: ${(await laptop.notes.get(groceries))?.body}`);
+  await saveNote(laptop.notes, 'Book club', 'chapter 5 by Thursday');
+  await syncAll(laptop, phone);
+  console.log(`the laptop edits "Book club"; the phone shows: ${(await phone.notes.list({ where: (n) => n.title === 'Book club' }))[0]?.value.body}`);
 } finally {
   for (const s of screens) await s.replica.close();
   await server.close();

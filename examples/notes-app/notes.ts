@@ -51,6 +51,19 @@ export async function addNote(notes: Collection<Note>, _key: string, note: Note)
   return notes.put(note);
 }
 
+/** The notes, most recently edited first. */
+export async function listNotes(notes: Collection<Note>): Promise<Note[]> {
+  return (await notes.list({ order: 'desc' })).map((entry) => entry.value);
+}
+
+/** Saves the note titled `title`: edits it if there is one, else adds it. */
+export async function saveNote(notes: Collection<Note>, title: string, body: string): Promise<void> {
+  const note = { title, body, updatedAt: Date.now() };
+  const [existing] = await notes.list({ where: (n) => n.title === title, limit: 1 });
+  if (existing === undefined) await addNote(notes, title.toLowerCase(), note);
+  else await notes.put(note, existing.id);
+}
+
 /**
  * What the approving device does once it added `card`, so the new device's first sync shows
  * the notes written before it existed. Today: hand the history over now. When approval hands it

@@ -4,8 +4,8 @@
  * press them. Values crossing to the test are plain data.
  */
 import { toHex, type SyncReport } from 'multikey-sync';
-import { joinByQr, listNotes, reopenTab, saveNote, type NotesTab, type PairingWait } from '../../examples/notes-app/browser.js';
-import type { Note } from '../../examples/notes-app/notes.js';
+import { joinByQr, reopenTab, type NotesTab, type PairingWait } from '../../examples/notes-app/browser.js';
+import { listNotes, saveNote, type Note } from '../../examples/notes-app/notes.js';
 
 /** What the test presses in the page. */
 export interface NotesAppPage {
