@@ -1,19 +1,40 @@
 /**
- * Every example runs as a user would run it (`npx tsx examples/NAME.ts`), exits 0, and prints
- * what it claims to show: the lines below are the story each one tells.
+ * Every example runs as a user would run it (`npx tsx examples/NAME.ts`, and for an app with
+ * several files `npx tsx examples/APP/node.ts`), exits 0, and prints what it claims to show: the
+ * lines below are the story each one tells.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
-const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts'));
+/** `NAME.ts` at the top, and `APP/node.ts` for an app in a folder of its own (its other files are its parts). */
+const examples = readdirSync(join(root, 'examples'), { withFileTypes: true }).flatMap((entry) => {
+  if (entry.isFile() && entry.name.endsWith('.ts')) return [entry.name];
+  if (entry.isDirectory() && existsSync(join(root, 'examples', entry.name, 'node.ts'))) return [`${entry.name}/node.ts`];
+  return [];
+});
 
 const claims: Record<string, RegExp[]> = {
   'call-log-sync.ts': [/✓ laptop and tablet hold 3 calls/, /✓ the call is gone everywhere/, /✓ the tablet's call is everywhere/],
+  'notes-app/node.ts': [
+    /phone created the account and wrote 2 notes/,
+    /the laptop joined by QR\nlaptop's first sync shows 2 notes: Trip, Groceries/,
+    /the tablet joined by the code\ntablet's first sync shows 2 notes: Trip, Groceries/,
+    /offline, phone edited "Groceries" at [\d:.]+: milk, eggs, bread\noffline, laptop edited "Groceries" at [\d:.]+: milk, eggs, coffee/,
+    // Issue 11, item 5 tightens this to "the later one" (the laptop's edit).
+    /every device shows the same edit: the (phone|laptop)'s/,
+    /tablet deleted "Trip"; phone: gone, laptop: gone, tablet: gone/,
+    /phone revoked the tablet and wrote "Book club"; laptop shows: Book club, Groceries/,
+    /the tablet's sync, and the note it wrote, refused: DEVICE_REVOKED\nthe tablet sees "Book club": false/,
+    /phone shows: Book club, Groceries \(nothing from the tablet\)/,
+    /laptop restarted from its SQLite file: same device: true; before syncing it shows: Book club, Groceries\n/,
+    /laptop synced on \(applied \d+\) and shows: Dentist, Book club, Groceries\n/,
+    /the laptop edits "Book club"; the phone shows: chapter 5 by Thursday\n/,
+  ],
   'enroll-by-qr.ts': [
     /laptop's first sync: holds 3 envelopes it cannot open yet .* shows 0 calls/,
     /the laptop's next sync applied 3, holds 0/,

@@ -51,10 +51,11 @@ async function bundle(entry: string, external: string[], alias: Record<string, s
 }
 
 /**
- * Builds both scripts.
+ * Builds both scripts; `pageEntry` is the page's script (by default pageDevice.ts, the tab of
+ * browserSync.test.ts).
  * @throws Error naming every forbidden input (Node built-ins, better-sqlite3, pg, hono, server code, SQL adapters).
  */
-export async function buildBrowserBundle(): Promise<BrowserBundle> {
+export async function buildBrowserBundle(pageEntry = 'test/browser/pageDevice.ts'): Promise<BrowserBundle> {
   const library = await bundle('src/index.ts', []);
   const libraryInputs = Object.keys(library.metafile.inputs);
   const forbidden = libraryInputs.filter((input) => FORBIDDEN.test(input));
@@ -63,7 +64,7 @@ export async function buildBrowserBundle(): Promise<BrowserBundle> {
       `the browser bundle of multikey-sync's root export pulls in Node-only code; src/index.ts must stay browser-safe:\n  ${forbidden.join('\n  ')}`,
     );
   }
-  const page = await bundle('test/browser/pageDevice.ts', ['multikey-sync']);
+  const page = await bundle(pageEntry, ['multikey-sync']);
   const pageSources = Object.keys(page.metafile.inputs).filter((input) => input.startsWith('src/'));
   if (pageSources.length > 0) throw new Error(`the page script must import multikey-sync, not bundle it: ${pageSources.join(', ')}`);
   return { library: library.code, page: page.code, libraryInputs };
