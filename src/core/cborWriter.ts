@@ -4,6 +4,7 @@
  * plaintext) is zeroed when the encoding is done: best effort, as JavaScript promises nothing.
  */
 import { DEFAULT_CBOR_LIMITS, limitExceeded, type CborLimits } from './cborLimits.js';
+import { unsupported } from './cborValue.js';
 
 /** A byte buffer that grows on demand, up to `limits.maxBytes`, with CBOR heads and strings. */
 export class ByteWriter {
@@ -61,7 +62,7 @@ export class ByteWriter {
   }
 
   /**
-   * A text string under its shortest head. `s` must be well-formed (no lone surrogate). The
+   * A text string under its shortest head; a lone surrogate is refused (UTF-8 cannot carry it). The
    * payload is written after room for the longest head its length allows (3 UTF-8 bytes per
    * UTF-16 unit), then moved back if the real length needs a shorter one, so a string is
    * measured and written in one pass.
@@ -82,12 +83,16 @@ export class ByteWriter {
       } else if (c < 0x800) {
         buf[at++] = 0xc0 | (c >> 6);
         buf[at++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdbff) {
+      } else if (c < 0xd800 || c > 0xdfff) {
         buf[at++] = 0xe0 | (c >> 12);
         buf[at++] = 0x80 | ((c >> 6) & 0x3f);
         buf[at++] = 0x80 | (c & 0x3f);
       } else {
-        c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+        const next = s.charCodeAt(i + 1); // NaN past the end
+        // Checked before encoding, but a getter may return another string the second time.
+        if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) throw unsupported('a string with a lone surrogate');
+        i++;
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         buf[at++] = 0xf0 | (c >> 18);
         buf[at++] = 0x80 | ((c >> 12) & 0x3f);
         buf[at++] = 0x80 | ((c >> 6) & 0x3f);

@@ -448,6 +448,16 @@ describe('encodeCanonical', () => {
     encodeCanonical({ b: 2 });
     expect(hex(a)).toBe('a1616101');
   });
+
+  it.each(['\ud800', '\udc00', 'a\ud800b'])('encodeValue refuses a getter that returns a lone surrogate (%j) only once the value was checked', (lone) => {
+    // assertCborValue reads the getter first and sees a well-formed string; the compact encoder
+    // reads it again. (encodeCanonical checks each value as it writes it.)
+    let reads = 0;
+    const value = { get x() { return reads++ === 0 ? 'fine' : lone; } };
+    expect(encodeCode(encodeValue, value)).toBe('CBOR_UNSUPPORTED_VALUE');
+    expect(reads).toBe(2);
+    expect(decodeValue(encodeValue({ ok: 'still works' }))).toEqual({ ok: 'still works' });
+  });
 });
 
 describe('decodeValue', () => {
