@@ -20,7 +20,7 @@ const KIB = 1024;
  * issue's target, 180 KiB. Measured 2026-12 on the format 2 branch: the typical client 172.9 KiB,
  * of which libsodium's WebAssembly (inlined as base64) is about 132 KiB; with MemoryLocalStore
  * instead of the IndexedDB store 169.9 KiB, so IndexedDbLocalStore with idb adds 3.0 KiB.
- * Restoring a device (the WebCrypto vault, which verifies the saved chain) adds 5.1 KiB;
+ * Restoring a device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB;
  * Account, 21 KiB more. It was 198.0 KiB before our own CBOR codec replaced cbor-x (-10.7 KiB)
  * and our own calls into libsodium's WebAssembly replaced libsodium-wrappers (-14.4 KiB).
  */
