@@ -3,13 +3,10 @@ import { defineConfig } from 'tsup';
 
 /**
  * Bundled into dist, so apps never install them (pure JavaScript, MIT, notices in
- * THIRD_PARTY_NOTICES.md). cbor-x: its optional native extension cbor-extract reaches every
- * app that depends on cbor-x, and cbor-extract 2.2.3 names platform packages the registry does
- * not have, so the app's own `npm ci` fails; bundled, only cbor-x's pure-JavaScript build ships.
- * hono and @hono/node-server: the server's HTTP layer, kept off browser apps' installs while
+ * THIRD_PARTY_NOTICES.md). hono and @hono/node-server: the server's HTTP layer, kept off browser apps' installs while
  * `multikey-sync/server` and `npx multikey-sync serve` still work with nothing else installed.
  */
-const BUNDLED = ['cbor-x', 'hono', '@hono/node-server'];
+const BUNDLED = ['hono', '@hono/node-server'];
 /** Node built-ins that @hono/node-server imports without the `node:` prefix. */
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
@@ -42,8 +39,5 @@ export default defineConfig([
     splitting: false,
     banner: { js: '#!/usr/bin/env node' },
     noExternal: BUNDLED,
-    // cbor-x's Node build tries `require('cbor-extract')` and falls back to pure JavaScript
-    // when it is absent, as it is in every app now: keep the name external, never bundled.
-    external: ['cbor-extract'],
   },
 ]);

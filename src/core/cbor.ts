@@ -1,54 +1,35 @@
 /**
- * The CBOR codec every record body and signed structure goes through: the public entry points,
- * and cbor-x configured for them.
+ * The CBOR codec every record body and signed structure goes through: the public entry points.
  *
  * Both encoders accept the data model described in `cborValue.ts` and refuse everything else;
  * `encodeCanonical` (in `cborCanonical.ts`) gives deterministic bytes for anything signed or
- * hashed. Both enforce the same {@link CborLimits} as the decoder (by default
- * {@link DEFAULT_CBOR_LIMITS}), so a device cannot write a value that other devices refuse.
+ * hashed, `encodeValue` (in `cborCompact.ts`) fast bytes for record bodies. Both enforce the
+ * same {@link CborLimits} as the decoder (by default {@link DEFAULT_CBOR_LIMITS}), so a device
+ * cannot write a value that other devices refuse.
  *
- * `decodeValue` runs the structural scanner (`cborScan.ts`) over the raw bytes before cbor-x
- * sees them, so hostile input is bounded (size, depth, item count, string length) and rejected
- * with a typed error before anything proportional to a declared length is allocated.
+ * `decodeValue` (in `cborDecode.ts`) checks hostile input as it builds the value: bounded
+ * (size, depth, item count, string length) and rejected with a typed error before anything
+ * proportional to a declared length is allocated.
  */
-import { Decoder, Encoder, type Options } from 'cbor-x';
-import { CodecError, UsageError, ValidationError } from '../errors.js';
-import { limitExceeded, resolveLimits, type CborLimits } from './cborLimits.js';
-import { scanCbor } from './cborScan.js';
+import { UsageError } from '../errors.js';
+import { resolveLimits, type CborLimits } from './cborLimits.js';
+import { encodeCompact } from './cborCompact.js';
+import { decodeCbor } from './cborDecode.js';
 import { assertCborValue } from './cborValue.js';
 
 export { encodeCanonical } from './cborCanonical.js';
 export { DEFAULT_CBOR_LIMITS, type CborLimits } from './cborLimits.js';
 
-const CBOR_OPTIONS: Options = {
-  useRecords: false,
-  structuredClone: false,
-  tagUint8Array: false,
-  pack: false,
-  mapsAsObjects: true,
-  variableMapSize: true,
-};
-
-const encoder = new Encoder(CBOR_OPTIONS);
-
-// int64AsNumber is missing from cbor-x's typings; without it every 8-byte integer (even a safe
-// one) decodes as a BigInt. copyBuffers keeps decoded byte strings from aliasing the input.
-const decoder = new Decoder({
-  ...CBOR_OPTIONS,
-  copyBuffers: true,
-  int64AsNumber: true,
-} as Options & { int64AsNumber: boolean });
-
 /**
- * Encodes a record body quickly with cbor-x: plain objects become ordinary CBOR maps and
- * `Uint8Array` becomes an untagged byte string. Key order follows the object, so the bytes are
- * not canonical; use {@link encodeCanonical} for anything signed or hashed.
+ * Encodes a record body quickly: plain objects become ordinary CBOR maps and `Uint8Array`
+ * becomes an untagged byte string. Key order follows the object and integers outside
+ * [−2³², 2³²) are written as float64 (docs/protocol.md §7), so the bytes are not canonical;
+ * use {@link encodeCanonical} for anything signed or hashed.
  *
  * Enforces `limits` (default {@link DEFAULT_CBOR_LIMITS}, what {@link decodeValue} applies
  * when given none), so the bytes decode under them on any device.
  *
- * Returns a fresh `Uint8Array` that owns its memory: cbor-x returns a view into a shared
- * 8 KiB buffer that also holds earlier encodings, which anyone reading `.buffer` would see.
+ * Returns a fresh `Uint8Array` that owns its memory.
  *
  * @throws ValidationError `CBOR_UNSUPPORTED_VALUE` for anything outside the data model in
  *   `cborValue.ts`, an unsafe integer, a string with lone surrogates, a `__proto__` key, or
@@ -60,20 +41,11 @@ const decoder = new Decoder({
 export function encodeValue(value: unknown, limits?: Partial<CborLimits>): Uint8Array {
   const bounds = resolveLimits(limits);
   assertCborValue(value, bounds);
-  let encoded: Uint8Array;
-  try {
-    encoded = encoder.encode(value);
-  } catch (cause) {
-    throw new ValidationError('CBOR_UNSUPPORTED_VALUE', 'cbor-x could not encode the value', {
-      cause,
-    });
-  }
-  if (encoded.length > bounds.maxBytes) throw limitExceeded('maxBytes', bounds);
-  return new Uint8Array(encoded);
+  return encodeCompact(value, bounds);
 }
 
 /**
- * Decodes exactly one CBOR data item after checking its structure against `limits`.
+ * Decodes exactly one CBOR data item, checking its structure against `limits` as it goes.
  * Maps become plain objects, byte strings become plain `Uint8Array` copies and integers are
  * always `number`.
  *
@@ -82,7 +54,7 @@ export function encodeValue(value: unknown, limits?: Partial<CborLimits>): Uint8
  *   left), `CBOR_TRAILING_BYTES`, `CBOR_UNSUPPORTED` (tags, indefinite lengths, simple values
  *   other than false/true/null, undefined, integers beyond ±(2^53−1), non-text or `__proto__`
  *   map keys), `CBOR_DUPLICATE_KEY`, `CBOR_MALFORMED` (reserved encodings, invalid UTF-8, a
- *   stray break, or any cbor-x failure, kept as `cause`).
+ *   stray break).
  * @throws UsageError `CBOR_INPUT_INVALID` if `bytes` is not a Uint8Array, `CBOR_LIMITS_INVALID`
  *   if a limit is not a non-negative safe integer.
  */
@@ -90,13 +62,5 @@ export function decodeValue(bytes: Uint8Array, limits?: Partial<CborLimits>): un
   if (!(bytes instanceof Uint8Array)) {
     throw new UsageError('CBOR_INPUT_INVALID', 'decodeValue expects a Uint8Array');
   }
-  scanCbor(bytes, resolveLimits(limits));
-  // A fresh plain view, because cbor-x caches a `dataView` property on the array it is given
-  // and returns byte strings of that array's class (Buffer in, Buffer out).
-  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  try {
-    return decoder.decode(view) as unknown;
-  } catch (cause) {
-    throw new CodecError('CBOR_MALFORMED', 'cbor-x rejected the input', { cause });
-  }
+  return decodeCbor(bytes, resolveLimits(limits));
 }

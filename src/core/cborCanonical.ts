@@ -1,13 +1,8 @@
 /**
  * The canonical CBOR encoder, for anything signed or hashed: RFC 8949 §4.2.1 core
- * deterministic encoding, written by hand because cbor-x's key order follows the object.
+ * deterministic encoding, for anything signed or hashed.
  */
-import {
-  DEFAULT_CBOR_LIMITS,
-  limitExceeded,
-  resolveLimits,
-  type CborLimits,
-} from './cborLimits.js';
+import { limitExceeded, resolveLimits, type CborLimits } from './cborLimits.js';
 import {
   checkDepth,
   checkKey,
@@ -20,6 +15,7 @@ import {
   unsupported,
   utf8Length,
 } from './cborValue.js';
+import { acquireWriter, releaseWriter, type ByteWriter } from './cborWriter.js';
 
 /**
  * Encodes deterministically (RFC 8949 §4.2.1 core deterministic encoding) for anything that
@@ -37,126 +33,33 @@ import {
  */
 export function encodeCanonical(value: unknown, limits?: Partial<CborLimits>): Uint8Array {
   const bounds = resolveLimits(limits);
-  const owner = !scratchBusy;
-  const writer = owner ? scratch : new ByteWriter();
-  scratchBusy = true;
-  writer.limits = bounds;
+  const writer = acquireWriter(bounds);
   try {
     writeCanonical(writer, value, 0, spendItems(bounds.maxItems, 1, bounds));
     if (writer.len > bounds.maxBytes) throw limitExceeded('maxBytes', bounds);
-    return writer.buf.slice(0, writer.len);
+    return writer.result();
   } finally {
-    writer.buf.fill(0, 0, writer.len);
-    writer.len = 0;
-    if (owner) {
-      scratchBusy = false;
-      if (writer.buf.length > 64 * 1024) scratch = new ByteWriter();
-    }
+    releaseWriter(writer);
   }
 }
 
-class ByteWriter {
-  buf = new Uint8Array(1024);
-  view = new DataView(this.buf.buffer);
-  len = 0;
-  limits: Readonly<CborLimits> = DEFAULT_CBOR_LIMITS;
-
-  reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    // Stop before growing past what could be accepted anyway.
-    if (this.len + n > this.limits.maxBytes) {
-      throw limitExceeded('maxBytes', this.limits);
-    }
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf.fill(0);
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-
-  /** Initial byte plus argument in its shortest form (RFC 8949 §4.2.1). */
-  head(major: number, arg: number): void {
-    this.reserve(9);
-    const m = major << 5;
-    if (arg < 24) {
-      this.buf[this.len++] = m | arg;
-    } else if (arg < 0x100) {
-      this.buf[this.len++] = m | 24;
-      this.buf[this.len++] = arg;
-    } else if (arg < 0x10000) {
-      this.buf[this.len++] = m | 25;
-      this.view.setUint16(this.len, arg);
-      this.len += 2;
-    } else if (arg < 0x100000000) {
-      this.buf[this.len++] = m | 26;
-      this.view.setUint32(this.len, arg);
-      this.len += 4;
-    } else {
-      this.buf[this.len++] = m | 27;
-      this.view.setUint32(this.len, Math.floor(arg / 0x100000000));
-      this.view.setUint32(this.len + 4, arg >>> 0);
-      this.len += 8;
-    }
-  }
-
-  /** A text string; `s` must be well-formed and `utf8Bytes` its UTF-8 length. */
-  text(s: string, utf8Bytes: number): void {
-    this.head(3, utf8Bytes);
-    this.reserve(utf8Bytes);
-    const buf = this.buf;
-    let at = this.len;
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        buf[at++] = c;
-      } else if (c < 0x800) {
-        buf[at++] = 0xc0 | (c >> 6);
-        buf[at++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdbff) {
-        buf[at++] = 0xe0 | (c >> 12);
-        buf[at++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[at++] = 0x80 | (c & 0x3f);
-      } else {
-        c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
-        buf[at++] = 0xf0 | (c >> 18);
-        buf[at++] = 0x80 | ((c >> 12) & 0x3f);
-        buf[at++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[at++] = 0x80 | (c & 0x3f);
-      }
-    }
-    this.len = at;
-  }
-
-  float(value: number): void {
-    this.reserve(9);
-    const single = Math.fround(value) === value; // false for NaN
-    const half = Number.isNaN(value) ? 0x7e00 : single ? toExactHalf(value) : -1;
-    if (half >= 0) {
-      this.buf[this.len++] = 0xf9;
-      this.view.setUint16(this.len, half);
-      this.len += 2;
-    } else if (single) {
-      this.buf[this.len++] = 0xfa;
-      this.view.setFloat32(this.len, value);
-      this.len += 4;
-    } else {
-      this.buf[this.len++] = 0xfb;
-      this.view.setFloat64(this.len, value);
-      this.len += 8;
-    }
+/** The shortest of half, single and double precision that keeps `value` (NaN as `f97e00`). */
+function writeFloat(w: ByteWriter, value: number): void {
+  w.reserve(9, 3);
+  const single = Math.fround(value) === value; // false for NaN
+  const half = Number.isNaN(value) ? 0x7e00 : single ? toExactHalf(value) : -1;
+  if (half >= 0) {
+    w.buf[w.len++] = 0xf9;
+    w.view.setUint16(w.len, half);
+    w.len += 2;
+  } else if (single) {
+    w.buf[w.len++] = 0xfa;
+    w.view.setFloat32(w.len, value);
+    w.len += 4;
+  } else {
+    w.float64(value);
   }
 }
-
-// One scratch writer avoids allocating per call; a getter that re-enters encodeCanonical
-// gets its own. Used bytes are zeroed afterwards (best effort: JavaScript promises nothing).
-let scratch = new ByteWriter();
-let scratchBusy = false;
 
 const f32 = new Float32Array(1);
 const f32Bits = new Uint32Array(f32.buffer);
@@ -217,11 +120,11 @@ function writeCanonical(w: ByteWriter, value: unknown, depth: number, left: numb
       checkString(value);
       const utf8Bytes = utf8Length(value);
       checkStringBytes(utf8Bytes, limits, 'text');
-      w.text(value, utf8Bytes);
+      w.text(value);
       return left;
     }
     case 'number':
-      if (!Number.isInteger(value)) w.float(value);
+      if (!Number.isInteger(value)) writeFloat(w, value);
       else if (!Number.isSafeInteger(value)) throw unsupported('an integer beyond 2^53-1');
       else if (value >= 0) w.head(0, value);
       else w.head(1, -1 - value);
@@ -260,7 +163,7 @@ function writeCanonical(w: ByteWriter, value: unknown, depth: number, left: numb
       entries.sort((a, b) => a.utf8Bytes - b.utf8Bytes || compareUtf8(a.key, b.key));
       w.head(5, entries.length);
       for (const entry of entries) {
-        w.text(entry.key, entry.utf8Bytes);
+        w.text(entry.key);
         left = writeCanonical(w, entry.value, depth + 1, left);
       }
       return left;

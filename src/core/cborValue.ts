@@ -3,7 +3,7 @@
  *
  * Accepted: `null`, booleans, numbers (integers in the safe range, or non-integral/non-finite
  * floats), well-formed strings, `Uint8Array`, plain arrays and plain objects (any key but
- * `__proto__`). Everything else is refused rather than turned into a cbor-x extension tag,
+ * `__proto__`). Everything else is refused rather than turned into an extension tag,
  * because another device (or another implementation) must read exactly the value that was
  * written. `undefined` is refused everywhere, even as a property value: CBOR's `undefined` is
  * refused on decode, and dropping it silently would make two different objects encode to the
@@ -26,14 +26,15 @@ export function unsupported(what: string): ValidationError {
 export function isPlainObject(value: object): value is Record<string, unknown> {
   const proto: unknown = Object.getPrototypeOf(value);
   // The last test accepts plain objects from other realms (iframes, vm contexts). An iterable
-  // null-prototype object would become an indefinite-length array in cbor-x.
+  // null-prototype object became an indefinite-length array in cbor-x, the encoder of
+  // earlier releases, so it stays out of the data model.
   return (
     (proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null) &&
     !(Symbol.iterator in value)
   );
 }
 
-/** Arrays of this realm only: cbor-x writes any other array as an indefinite-length one. */
+/** Arrays of this realm only (cbor-x, the encoder of earlier releases, wrote any other as an indefinite-length one). */
 export function isPlainArray(value: object): value is unknown[] {
   return Array.isArray(value) && value.constructor === Array;
 }
@@ -59,13 +60,14 @@ const isWellFormed: (s: string) => boolean =
 /** Refuses a string UTF-8 cannot carry. */
 export function checkString(s: string): void {
   // UTF-8 cannot carry a lone surrogate; encoders substitute U+FFFD, so two strings would
-  // share bytes and cbor-x's output would not decode to the input.
+  // share bytes and the output would not decode to the input.
   if (!isWellFormed(s)) throw unsupported('a string with a lone surrogate');
 }
 
 /** Refuses a map key that would not round-trip. */
 export function checkKey(key: string): void {
-  // cbor-x renames `__proto__` on decode (prototype-pollution guard), so it cannot round-trip.
+  // Assigning `__proto__` on a plain object sets its prototype (cbor-x renamed it on decode), so
+  // it cannot round-trip; the decoder refuses it too.
   if (key === '__proto__') throw unsupported('the map key "__proto__"');
   checkString(key);
 }
@@ -111,8 +113,8 @@ function checkTextBytes(s: string, limits: Readonly<CborLimits>): void {
 
 /**
  * Checks that `value` is in the data model and within `limits` (except `maxBytes`, which only
- * the encoding can tell). This is the pre-pass that guards cbor-x, which would otherwise tag
- * Map/Set/Date and flatten class instances.
+ * the encoding can tell). This is the pre-pass before the compact encoder, which trusts its
+ * input.
  *
  * @throws ValidationError `CBOR_UNSUPPORTED_VALUE` for a value outside the data model or
  *   nesting deeper than `maxDepth` (which also stops cycles); `CBOR_LIMIT_EXCEEDED` for more
@@ -196,7 +198,7 @@ function walk(value: unknown, depth: number, left: number, limits: Readonly<Cbor
       }
       if (!isPlainObject(value)) throw unsupported(kindOf(value));
       // for-in is several times faster than Object.keys here and also covers inherited
-      // enumerable keys, so it checks (and counts) a superset of what cbor-x writes.
+      // enumerable keys, so it checks (and counts) a superset of what the encoders write.
       for (const key in value) {
         left = spendItems(left, 2, limits);
         try {

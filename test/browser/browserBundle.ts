@@ -3,9 +3,10 @@
  * (`multikey-sync`) as one ES module for the browser, and the page's own script with
  * `multikey-sync` left as a bare import for the page's import map to resolve.
  *
- * libsodium-wrappers needs nothing extra: its ESM build carries the WebAssembly inline (base64)
- * and instantiates it from bytes, so no .wasm file is fetched; its `require("crypto")` fallback
- * is disabled by the package's `browser` field. The page must allow 'wasm-unsafe-eval'.
+ * libsodium needs nothing extra: its ESM build carries the WebAssembly inline (base64) and
+ * instantiates it from bytes, so no .wasm file is fetched; its `require("crypto")` fallback
+ * (never reached: src/crypto/sodiumWasm.ts hands it a random source) is disabled by the
+ * package's `browser` field. The page must allow 'wasm-unsafe-eval'.
  */
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';

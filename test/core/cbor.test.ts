@@ -128,7 +128,7 @@ describe('encodeValue', () => {
     ['a lone surrogate in a key', { '\udc00': 1 }],
     ['an own __proto__ key', JSON.parse('{"__proto__": 1}')],
     ['a Map nested in an object', { a: [{ b: new Map() }] }],
-  ])('refuses %s instead of writing a cbor-x extension', (_, value) => {
+  ])('refuses %s instead of writing a tag or an extension', (_, value) => {
     expect(encodeCode(encodeValue, value)).toBe('CBOR_UNSUPPORTED_VALUE');
     expect(encodeCode(encodeCanonical, value)).toBe('CBOR_UNSUPPORTED_VALUE');
   });
@@ -449,6 +449,16 @@ describe('encodeCanonical', () => {
     encodeCanonical({ b: 2 });
     expect(hex(a)).toBe('a1616101');
   });
+
+  it.each(['\ud800', '\udc00', 'a\ud800b'])('encodeValue refuses a getter that returns a lone surrogate (%j) only once the value was checked', (lone) => {
+    // assertCborValue reads the getter first and sees a well-formed string; the compact encoder
+    // reads it again. (encodeCanonical checks each value as it writes it.)
+    let reads = 0;
+    const value = { get x() { return reads++ === 0 ? 'fine' : lone; } };
+    expect(encodeCode(encodeValue, value)).toBe('CBOR_UNSUPPORTED_VALUE');
+    expect(reads).toBe(2);
+    expect(decodeValue(encodeValue({ ok: 'still works' }))).toEqual({ ok: 'still works' });
+  });
 });
 
 describe('decodeValue', () => {
@@ -494,7 +504,7 @@ describe('decodeValue', () => {
     }
   });
 
-  it('leaves its input untouched (cbor-x would cache a dataView property on it)', () => {
+  it('leaves its input untouched', () => {
     const input = unhex('a1616142aabb');
     decodeValue(input);
     expect(Object.keys(input)).toEqual(['0', '1', '2', '3', '4', '5']);
@@ -617,12 +627,16 @@ describe('decodeValue', () => {
       expect(decodeCode(nestedArrays(100_000))).toBe('CBOR_TOO_DEEP');
     });
 
-    it('fails cleanly when a caller raises maxDepth past what cbor-x can recurse', () => {
+    it('decodes 100k nested arrays when a caller raises maxDepth, without recursing', () => {
       const limits = { maxDepth: 200_000, maxItems: 200_000 };
-      const error = errorOf(() => decodeValue(nestedArrays(100_000), limits));
-      expect(error).toBeInstanceOf(CodecError);
-      expect((error as CodecError).code).toBe('CBOR_MALFORMED');
-      expect(decodeValue(unhex('a1616101'))).toEqual({ a: 1 });
+      let level = decodeValue(nestedArrays(100_000), limits);
+      let depth = 1;
+      while (Array.isArray(level) && level.length === 1) {
+        level = level[0];
+        depth++;
+      }
+      expect(level).toEqual([]);
+      expect(depth).toBe(100_000);
     });
 
     it.each([
@@ -646,7 +660,7 @@ describe('decodeValue', () => {
       );
     });
 
-    it('throws nothing but CodecError on mutated valid encodings, and cbor-x never fails', () => {
+    it('throws nothing but CodecError on mutated valid encodings', () => {
       const mutated = fc
         .tuple(cborValue, fc.nat(), fc.nat(255), fc.constantFrom('flip', 'cut', 'insert'))
         .map(([value, at, byte, how]) => {
@@ -687,7 +701,7 @@ describe('decodeValue', () => {
   });
 });
 
-/** Decoding either succeeds or throws a CodecError that the scanner (not cbor-x) raised. */
+/** Decoding either succeeds or throws a CodecError of its own, not one wrapping another failure. */
 function expectCleanDecode(bytes: Uint8Array): void {
   try {
     decodeValue(bytes);

@@ -60,7 +60,8 @@ describe('the libraries on their own', () => {
 });
 
 describe('every signature check goes through the provider', () => {
-  const backends = new Set(['src/crypto/sodiumBackend.ts', 'src/crypto/nobleEd25519.ts']);
+  // sodiumWasm.ts only declares libsodium's functions for the sodium backend, which calls them.
+  const backends = new Set(['src/crypto/sodiumBackend.ts', 'src/crypto/sodiumWasm.ts', 'src/crypto/nobleEd25519.ts']);
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
