@@ -273,7 +273,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
    */
   async rotateKey(random?: RandomSource): Promise<Device> {
     const cut = await this.#logHeads.logHead(this.#device.id.slice());
-    const rotated = this.#device.rotateEncryptionKey(random);
+    const rotated = this.#device.rotateEncryptionKey(random, this.#now());
     await this.chain.append(this.transport, (state) => makeRotate(rotated, state, cut, this.#now()));
     this.#device = rotated;
     return rotated;
