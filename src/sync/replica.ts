@@ -394,7 +394,11 @@ export class Replica {
   async #exclusive<R>(task: () => Promise<R>): Promise<R> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
     const run = task();
-    const marker = run.then(() => undefined as unknown as SyncReport);
+    // Waiters only need to know when it ends; the caller gets its outcome (and its error) from `run`.
+    const marker = run.then(
+      () => undefined as unknown as SyncReport,
+      () => undefined as unknown as SyncReport,
+    );
     this.#running = marker;
     try {
       return await run;
