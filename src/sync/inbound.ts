@@ -9,10 +9,11 @@
  * - An envelope counts only if its hash is the one its sender's log claims for that version,
  *   and it opens with the newest pair key its sender established toward this device. One that
  *   is not for this device (sealed before it joined, or while it was skipped, or a grant bundle
- *   for another device) is held: a history grant may open it later. So is one sealed under a
- *   key its sender made for a card this device has rotated away (the checkpoint offering the
- *   key names a chain head from before the rotation): the sender had not seen the rotation,
- *   nothing was altered, and no alarm is raised.
+ *   for another device) is held: a history grant may open it later. A key its sender made for
+ *   a card this device has since rotated away (the checkpoint offering it names a chain head
+ *   from before the rotation: the sender had not seen it) is derived with that card, whose
+ *   secret the device keeps for a grace period; past it, what is sealed under that key is
+ *   held too, and no alarm is raised: nothing was altered.
  * - Held envelopes and opened grant bundles tell the replica whether to ask for history
  *   (historyWanted.ts).
  *

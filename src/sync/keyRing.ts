@@ -9,9 +9,10 @@
  *   is deleted once the new one is published (it seals nothing more).
  * - A pair key from a sender is deleted as soon as that sender publishes a newer one toward
  *   this device: everything the sender sealed under the old key precedes the new one in its log,
- *   so it was already pulled. A newer one the sender made for a card this device has since
- *   rotated away cannot be derived here; it is kept as a stale marker (no key), so that what
- *   is sealed under it is recognised and held for a history grant, not taken for tampering.
+ *   so it was already pulled. A newer one the sender made for a card this device rotated away
+ *   is derived with that card's kept secret; once the secret is forgotten (past its grace) it
+ *   cannot be, and is kept as a stale marker (no key), so that what is sealed under it is
+ *   recognised and held for a history grant, not taken for tampering.
  * - A card this device rotated away keeps its secret for a grace period (sealed here with the
  *   epochs): a sender that has not yet seen the rotation makes its key toward that card.
  * - An own epoch secret is deleted a grace period after the next epoch began (`forgetEnded`):

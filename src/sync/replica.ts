@@ -11,7 +11,7 @@
  * acknowledges it.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
-import { equalBytes, fromHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
@@ -55,6 +55,8 @@ const ALARM_KEY = 'sync/withheld';
 const CHAIN_SEEN_KEY = 'sync/chain-seen';
 /** Held envelopes no hand-off has covered yet (historyWanted.ts). */
 const WANTED_KEY = 'sync/history-wanted';
+/** Where this device's last hand-off to each device ended in its own log. */
+const HANDED_KEY = 'sync/handed-to';
 const NONE = Uint8Array.of(0);
 /**
  * Most envelopes held for a grant: the server's default item quota per account. A pull past it
@@ -187,7 +189,7 @@ export class Replica {
   #askHistory: Uint8Array | undefined;
   readonly #wanted: HistoryWanted;
   /** Where this device's last hand-off to each device ended in its log (a request made before it saw that is already answered). */
-  readonly #handedTo = new Map<string, number>();
+  readonly #handedTo: Map<string, number>;
   /** Rotation indices by device (cardAtChainIndex.ts), for the chain length they were read at. */
   #rotations = { length: -1, byDevice: new Map<string, number[]>() };
   /** The device object the saved key ring was last sealed with: a rotation replaces it (and adds a retired card to keep). */
@@ -196,7 +198,7 @@ export class Replica {
 
   private constructor(
     options: ReplicaOptions,
-    state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[]; wanted: HistoryWanted },
+    state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[]; wanted: HistoryWanted; handedTo: Map<string, number> },
   ) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
@@ -210,6 +212,7 @@ export class Replica {
     this.#logIssues = state.issues;
     this.#unresolved = state.unresolved;
     this.#wanted = state.wanted;
+    this.#handedTo = state.handedTo;
     this.#readers = (options.readers ?? []).map((device) => ({ device, ring: new KeyRing() }));
     const policy = { ...DEFAULT_EPOCH_POLICY, ...options.epochs };
     this.#policy = policy;
@@ -248,6 +251,7 @@ export class Replica {
       issues: saved.i.map((x) => ({ device: x.d, kind: x.k, position: x.p })),
       unresolved: saved.u,
       wanted: HistoryWanted.fromBytes(await store.getMeta(WANTED_KEY)),
+      handedTo: readHandedTo(await store.getMeta(HANDED_KEY)),
     });
     if (sealedRing === null && account.device.epochs.current !== undefined) await store.setMeta(OUTBOUND_KEYS.ring, ring.seal(account.device));
     return replica;
@@ -420,7 +424,10 @@ export class Replica {
     const to = this.#ring.sendKey(me, device, statement, position);
     const { writes, grants } = await historyBundles(this.#store, me, to, now, () => systemRandom(16), bound === null ? null : bound.sinceDays);
     await this.#outbound.sendDirect(writes);
-    this.#handedTo.set(idKey(device.id), (await this.#outbound.ownHead()).position);
+    this.#handedTo.set(toHex(device.id), (await this.#outbound.ownHead()).position);
+    // Only devices still on the chain are kept: the note stays as small as the device list.
+    for (const hex of this.#handedTo.keys()) if (chainDevice(this.#account.chain.state, fromHex(hex)) === undefined) this.#handedTo.delete(hex);
+    await this.#store.setMeta(HANDED_KEY, encodeCanonical(Object.fromEntries(this.#handedTo)));
     return grants;
   }
 
@@ -684,7 +691,7 @@ export class Replica {
     const requester = request.from;
     const d = this.#account.chain.state.devices.get(cardKey({ id: requester } as DevicePublic));
     if (d === undefined) return;
-    if (request.seenOfMine < (this.#handedTo.get(idKey(requester)) ?? 0)) return;
+    if (request.seenOfMine < (this.#handedTo.get(toHex(requester)) ?? 0)) return;
     try {
       await this.#handoff(d.card, {});
     } catch (error) {
@@ -758,6 +765,19 @@ export class Replica {
     await this.#store.setMeta(VAULT_KEYS.chain, chain.toBytes());
     this.#keptChainLength = chain.entries.length;
   }
+}
+
+/** The saved hand-off positions by device (hex); an entry that does not read as one is dropped (it only saves a repeated hand-off). */
+function readHandedTo(bytes: Uint8Array | null): Map<string, number> {
+  const out = new Map<string, number>();
+  if (bytes === null) return out;
+  try {
+    const o = decodeValue(bytes, { maxBytes: bytes.length, maxItems: bytes.length }) as Record<string, unknown>;
+    for (const [hex, position] of Object.entries(o)) if (/^[0-9a-f]{32}$/.test(hex) && Number.isSafeInteger(position) && (position as number) > 0) out.set(hex, position as number);
+  } catch {
+    // Unreadable: the next request from each device is answered in full, which costs bytes only.
+  }
+  return out;
 }
 
 /** A stored counter (the cursor): a safe integer kept as a float64, 0 when absent. */

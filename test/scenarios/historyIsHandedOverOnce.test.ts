@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('historyIsHandedOverOnce', () => {
-  it('a laptop that asked before it saw the phone\'s hand-off is not handed the history a second time', async () => {
+  it('a laptop that asked before it saw the phone\'s hand-off is not handed the history a second time, even after the phone restarts', async () => {
     const { devices } = await accountWith(env, 1);
     const phone = await syncedDevice(devices[0]!, env.clock.now);
     for (let i = 0; i < 10; i++) await phone.calls.put(call());
@@ -24,14 +24,16 @@ describe('historyIsHandedOverOnce', () => {
     // Meanwhile the app hands the history over itself, before the phone has read the request.
     await phone.account.refresh();
     expect(await phone.replica.handoffTo(laptopAccount.device.public)).toBe(10);
-    const pushedByPhone = countPushedEnvelopes(phone);
-    await phone.replica.sync(); // reads the request: already answered
+    // The phone's app restarts: its replica remembers the hand-off.
+    const phoneAgain = await syncedDevice(phone.account, env.clock.now, phone.store);
+    const pushedByPhone = countPushedEnvelopes(phoneAgain);
+    await phoneAgain.replica.sync(); // reads the request: already answered
     const report = await laptop.replica.sync();
     expect(pushedByPhone.count).toBe(0);
     expect(await laptop.calls.count()).toBe(10);
     expect(report.held).toBe(0);
     // And the laptop, with nothing left held, asks nothing more.
-    await phone.replica.sync();
+    await phoneAgain.replica.sync();
     expect(pushedByPhone.count).toBe(0);
     expect(laptop.events.rejected).toEqual([]);
   });
