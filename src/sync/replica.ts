@@ -548,7 +548,7 @@ export class Replica {
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
-      if (this.#ringSealedFor !== this.#device()) {
+      if (this.#ringSealedFor !== this.#device() && this.#device().epochs.current !== undefined) {
         await this.#store.setMeta(OUTBOUND_KEYS.ring, this.#ring.seal(this.#device()));
         this.#ringSealedFor = this.#device();
       }
