@@ -257,7 +257,7 @@ export class Inbound {
   /**
    * Opens with `device`'s stanza under the newest key its sender established toward it; null
    * when the envelope is not for `device`; 'unreadable' when it is but does not open here
-   * (reported, unless its key was made for a card `device` rotated away).
+   * (reported, unless its key was made for a card `device` rotated away and has forgotten).
    */
   #open(device: Device, ring: KeyRing, parsed: ParsedEnvelope, sameCard: (ref: number) => boolean): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
     // Only the newest key counts: a key its sender replaced seals nothing after the replacement.
