@@ -124,7 +124,7 @@ try {
         return same;
       },
     }),
-    phone.account.approveOffer(uri, {
+    phone.replica.approveOffer(uri, {
       ...MAILBOX,
       confirm: async () => {
         say('The phone scans it and asks: "Add this laptop to your account?"  → Approve');
@@ -152,12 +152,12 @@ try {
   };
   const [tabletAccount] = await Promise.all([
     pairing.complete(connect, { ...MAILBOX, confirmSas: confirmSas('Tablet') }),
-    phone.account.approveCode(pairing.code, { ...MAILBOX, confirmSas: confirmSas('Phone ') }),
+    phone.replica.approveCode(pairing.code, { ...MAILBOX, confirmSas: confirmSas('Phone ') }),
   ]);
   say(codes[0] === codes[1] ? 'The codes match, so no one in the middle swapped keys. Approved.' : 'CODES DIFFER');
   const tablet = await openDevice('tablet', tabletAccount);
   for (const d of [laptop, tablet, phone]) await d.replica.sync();
-  note('Each device synced once it joined: a new one asks the phone for older history (there is none yet).');
+  note('Approving through its replica, the phone handed each new device the history at once (there is none yet).');
 
   heading(5, `The phone imports its call history (${options.calls} calls)`);
   const history = callHistory(options.calls, Date.now());

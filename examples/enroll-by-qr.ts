@@ -76,7 +76,8 @@ try {
       },
       ...fast,
     }),
-    phone.approveOffer(uri, {
+    // Approving through the replica also hands the laptop the history (history: 'all' by default).
+    phoneReplica.approveOffer(uri, {
       confirm: async (scanned) => {
         console.log(`phone scanned it and asks "Add device ${short(scanned.device.id)} to your account?" → Approve`);
         return true;
@@ -97,30 +98,25 @@ try {
     console.log(`  entry ${d.addedAt}: ${d.role.padEnd(8)} ${short(d.card.id)} — ${who}`);
   }
 
-  // 4. The laptop's first sync finds the phone's calls, but none was sealed for it: it keeps
-  // them unopened ("held") and its first push asks the phone for the history.
+  // 4. None of the phone's calls was sealed for the laptop (they predate it), but the approval
+  // handed it the history: a grant of each record's content key, from the phone's own copies,
+  // sealed to the laptop alone (no envelope is fetched again). Its first sync shows every call.
   const laptopReplica = await Replica.open({ account: laptop, store: new MemoryLocalStore() });
   const laptopCalls = laptopReplica.collection('calls', callLogOptions());
   const first = await laptopReplica.sync();
-  console.log(`\nlaptop's first sync: holds ${first.held} envelopes it cannot open yet (they predate it), shows ${await laptopCalls.count()} calls; it asks the phone for the history`);
-
-  // 5. History handoff: at its next sync the phone grants the laptop each record's content key,
-  // sealed to the laptop alone (no envelope is fetched again). Call `handoffTo` to do it at once.
-  await phoneReplica.sync();
-  const second = await laptopReplica.sync();
-  console.log(`the phone's next sync answered; the laptop's next sync applied ${second.applied}, holds ${second.held}; it now shows:`);
+  console.log(`\nlaptop's first sync applied ${first.applied}, holds ${first.held}; it shows:`);
   for (const e of await laptopCalls.list()) {
     const c = e.value;
     console.log(`  ${new Date(c.startedAt).toISOString().slice(0, 16)} ${c.peer} ${c.service}${c.app ? ` ${c.app}` : ''} ${c.answered ? `${c.durationSec}s` : 'missed'}`);
   }
 
-  // 6. From now on the laptop is a recipient like any other: no handoff needed.
+  // 5. From now on the laptop is a recipient like any other: no hand-off needed.
   await phoneCalls.put({ service: 'phone', direction: 'outgoing', answered: true, peer: '+13035550142', startedAt: Date.now(), durationSec: 33 });
   await phoneReplica.sync();
   await laptopReplica.sync();
   console.log(`a call logged after the pairing reaches the laptop directly: ${await laptopCalls.count()} calls`);
 
-  // 7. The offer on screen is spent: scanning it again is refused.
+  // 6. The offer on screen is spent: scanning it again is refused.
   try {
     await phone.approveOffer(uri, { confirm: async () => true, showSas: () => undefined, ...fast });
     throw new Error('a used pairing offer was accepted twice');

@@ -20,6 +20,7 @@ import {
   Device,
   HttpClient,
   IndexedDbLocalStore,
+  MemoryLocalStore,
   Replica,
   createPairingOffer,
   encodePairingOffer,
@@ -28,6 +29,7 @@ import {
   saveDevice,
   saveDeviceWithKey,
 } from '../src/index.js';
+import type { DevicePublic } from '../src/index.js';
 import { SqliteLocalStore } from '../src/node.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
 import { hostileFront } from './support/hostileFront.js';
@@ -95,6 +97,14 @@ async function openTab(baseUrl: string, firstVisit: () => Promise<Account<HttpCl
 }
 // docs:end
 
+// docs:begin approve
+async function approveScannedDevice(replica: Replica, scanned: string, askUser: () => Promise<boolean>, showCode: (sas: string) => void): Promise<DevicePublic> {
+  // Adds the device and hands it the records of the last 90 days at once (the default is
+  // history: 'all'; 'none' hands over nothing). Its first sync shows them.
+  return replica.approveOffer(scanned, { confirm: askUser, showSas: showCode, history: { sinceDays: 90 } });
+}
+// docs:end
+
 // docs:begin live
 function startLiveSync(replica: Replica, report: (message: string) => void): void {
   replica.on('error', ({ error, fatal }) => {
@@ -126,7 +136,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'restart', 'browser', 'live', 'withheld'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'approve', 'restart', 'browser', 'live', 'withheld'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -157,6 +167,30 @@ describe('docs/api.md', () => {
     startLiveSync(replica!, (m) => messages.push(m));
     await replica!.close();
     expect(await openPhone(join(dir, 'empty.sqlite'), env.url, 'x')).toBeNull();
+  });
+
+  it('runs the approve snippet: the laptop\'s first sync shows the phone\'s recent notes, not the old one', async () => {
+    const phoneAccount = await createAccount(env.url, () => undefined);
+    const phone = await Replica.open({ account: phoneAccount, store: new MemoryLocalStore() });
+    const notes = phone.collection<{ text: string; at: number }>('notes', { sortTime: (n) => n.at });
+    await notes.put({ text: 'last year', at: Date.now() - 365 * 86_400_000 });
+    await notes.put({ text: 'yesterday', at: Date.now() - 86_400_000 });
+    await phone.sync();
+    let approve: Promise<unknown> = Promise.resolve();
+    let onPhone: (sas: string) => void = () => undefined;
+    const phoneShows = new Promise<string>((resolve) => (onPhone = resolve));
+    const laptopAccount = await joinByQr(
+      env.url,
+      (text) => {
+        approve = approveScannedDevice(phone, text, async () => true, onPhone);
+      },
+      async (sas) => sas === (await phoneShows),
+    );
+    await approve;
+    const laptop = await Replica.open({ account: laptopAccount, store: new MemoryLocalStore() });
+    await laptop.sync();
+    const shown = await laptop.collection<{ text: string; at: number }>('notes').list();
+    expect(shown.map((e) => e.value.text)).toEqual(['yesterday']);
   });
 
   it('runs the browser snippet: the first visit saves the device in IndexedDB, the next one restores it', async () => {

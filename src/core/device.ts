@@ -15,6 +15,7 @@ import { XWING_ESEED_BYTES } from '../crypto/xwingSizes.js';
 import { systemRandom, type RandomSource } from '../crypto/random.js';
 import { loadSuite } from '../crypto/suite.js';
 import { DEFAULT_ARGON2, openSecretsWithPassphrase, sealSecretsWithPassphrase } from './passphraseBlob.js';
+import { decodeValue, encodeCanonical } from './cbor.js';
 import { EpochKeys } from './epochKeys.js';
 import { bindingMessage, deviceIdOf, type DevicePublic } from './devicePublic.js';
 import type { KeyStatement } from './keyStatement.js';
@@ -23,6 +24,16 @@ import { checkPairKeyContext, derivePairKey, MAX_KEY_REF } from './pairKey.js';
 /** Bytes in {@link Device.exportSecrets}' output. */
 export const DEVICE_SECRET_BYTES = 65;
 const SECRET_VERSION = 0x01;
+
+/** Most rotated-away cards kept at once (see {@link Device.retiredCards}). */
+const MAX_RETIRED = 16;
+
+/** A card this device rotated away, still kept (see {@link Device.retiredCards}). */
+export interface RetiredCard {
+  readonly card: DevicePublic;
+  /** ms since 1970 when it was rotated away. */
+  readonly retiredAt: number;
+}
 
 /** Options of the async device factories. */
 export interface DeviceOptions {
@@ -70,6 +81,7 @@ export class Device {
   #identitySeed: Uint8Array;
   #encryptionSecret: Uint8Array;
   #epochs: EpochKeys;
+  #retired: { card: DevicePublic; secret: Uint8Array; retiredAt: number }[] = [];
   #wiped = false;
 
   private constructor(suite: CryptoProvider, identitySeed: Uint8Array, encryptionSecret: Uint8Array, epochs = new EpochKeys()) {
@@ -214,15 +226,79 @@ export class Device {
 
   /**
    * The same identity with a fresh encryption key (the old device object keeps working until wiped).
-   * Publishing the new card to the other devices is the enrollment layer's job.
+   * Publishing the new card to the other devices is the enrollment layer's job. The rotated
+   * device keeps the old card's secret as a retired card (dated `now`): a peer that has not yet
+   * seen the rotation still makes its pair key toward the old card, and that key must open
+   * here until the sync layer forgets the card after its grace period ({@link Device.forgetRetiredCard}).
    */
-  rotateEncryptionKey(random: RandomSource = systemRandom): Device {
+  rotateEncryptionKey(random: RandomSource = systemRandom, now: number = Date.now()): Device {
     this.#assertLive();
     // The epoch keys belong to the identity, which does not change: they move to the rotated
     // device, so wiping this object later does not wipe them.
     const rotated = new Device(this.suite, this.#identitySeed.slice(), random(32), this.#epochs);
     this.#epochs = new EpochKeys();
+    rotated.#retired = [...this.#retired, { card: this.public, secret: this.#encryptionSecret.slice(), retiredAt: now }].slice(-MAX_RETIRED);
+    this.#retired = [];
     return rotated;
+  }
+
+  /** The cards this device rotated away whose secrets it still keeps, oldest first. */
+  retiredCards(): readonly RetiredCard[] {
+    return this.#retired.map(({ card, retiredAt }) => ({ card, retiredAt }));
+  }
+
+  /** True when `card` is one of this device's retired cards still kept. */
+  keepsRetiredCard(card: DevicePublic): boolean {
+    return this.#retired.some((r) => equalBytes(r.card.encryptionKey, card.encryptionKey));
+  }
+
+  /** Forgets (and wipes) a retired card's secret; false when it was not kept. */
+  forgetRetiredCard(card: DevicePublic): boolean {
+    const at = this.#retired.findIndex((r) => equalBytes(r.card.encryptionKey, card.encryptionKey));
+    if (at < 0) return false;
+    this.#retired[at]!.secret.fill(0);
+    this.#retired.splice(at, 1);
+    return true;
+  }
+
+  /**
+   * The retired cards' secrets as canonical CBOR: seal it before storing it (the sync layer
+   * keeps it in the key ring, as it keeps the epoch secrets).
+   */
+  retiredToBytes(): Uint8Array {
+    this.#assertLive();
+    return encodeCanonical({ v: 1, r: this.#retired.map((r) => ({ s: r.secret, a: r.retiredAt })) });
+  }
+
+  /**
+   * Adds the retired cards saved by {@link Device.retiredToBytes} to those kept (a card kept
+   * already stays as it is); each card is rebuilt from this identity and its secret.
+   * @throws {CodecError} `RETIRED_CARDS_MALFORMED`.
+   */
+  restoreRetired(bytes: Uint8Array): void {
+    this.#assertLive();
+    const bad = (why: string, cause?: unknown) => new CodecError('RETIRED_CARDS_MALFORMED', `saved retired cards: ${why}`, cause === undefined ? undefined : { cause });
+    let o: { v?: unknown; r?: unknown };
+    try {
+      o = decodeValue(bytes, { maxDepth: 3, maxItems: 8 + MAX_RETIRED * 4, maxBytes: 64 + MAX_RETIRED * 64 }) as { v?: unknown; r?: unknown };
+    } catch (cause) {
+      throw bad('they do not decode', cause);
+    }
+    if (typeof o !== 'object' || o === null || o.v !== 1 || !Array.isArray(o.r) || o.r.length > MAX_RETIRED) throw bad('not a list of cards');
+    const retired = (o.r as Record<string, unknown>[]).map((r) => {
+      const { s, a } = r ?? {};
+      if (!(s instanceof Uint8Array) || s.length !== 32 || typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0) throw bad('a card has the wrong shape');
+      const rebuilt = new Device(this.suite, this.#identitySeed.slice(), s.slice());
+      const card = rebuilt.public;
+      rebuilt.wipe();
+      return { card, secret: s.slice(), retiredAt: a };
+    });
+    for (const r of retired) {
+      if (this.keepsRetiredCard(r.card)) r.secret.fill(0);
+      else this.#retired.push(r);
+    }
+    this.#retired.sort((x, y) => x.retiredAt - y.retiredAt);
+    this.#retired = this.#retired.slice(-MAX_RETIRED);
   }
 
   /**
@@ -259,26 +335,36 @@ export class Device {
 
   /**
    * Derives kek(sender→this, ref) from the ciphertext `sender` published at log position `ref`
-   * for this device's epoch `epoch`.
+   * for this device's epoch `epoch`, toward this device's current card, or toward `asCard`, a
+   * retired card the sender made it for (it had not yet seen the rotation).
    * @throws {ValidationError} `PAIR_KEY_INPUT_INVALID`.
    * @throws {CryptoError} `EPOCH_KEY_UNKNOWN` when this device no longer keeps (or never had)
-   *   that epoch's secret; `PEER_KEY_INVALID` for a low-order key in the card or ciphertext.
+   *   that epoch's secret; `CARD_KEY_UNKNOWN` when `asCard` is not a retired card still kept;
+   *   `PEER_KEY_INVALID` for a low-order key in the card or ciphertext.
    */
-  acceptPairKey(sender: DevicePublic, epoch: number, ref: number, ciphertext: Uint8Array): Uint8Array {
+  acceptPairKey(sender: DevicePublic, epoch: number, ref: number, ciphertext: Uint8Array, asCard?: DevicePublic): Uint8Array {
     this.#assertLive();
-    const context = { sender, recipient: this.public, epoch, ref, ciphertext };
+    let secret = this.#encryptionSecret;
+    let recipient = this.public;
+    if (asCard !== undefined && !equalBytes(asCard.encryptionKey, this.public.encryptionKey)) {
+      const retired = this.#retired.find((r) => equalBytes(r.card.encryptionKey, asCard.encryptionKey));
+      if (retired === undefined) throw new CryptoError('CARD_KEY_UNKNOWN', 'this device does not keep the secret of that card (rotated away and forgotten)');
+      secret = retired.secret;
+      recipient = retired.card;
+    }
+    const context = { sender, recipient, epoch, ref, ciphertext };
     checkPairKeyContext(context);
     const own = this.#epochs.get(epoch);
     if (own === undefined) throw new CryptoError('EPOCH_KEY_UNKNOWN', `this device does not keep the secret of its key epoch ${epoch}`);
     const kemShared = this.suite.xwingDecapsulate(ciphertext, own.seed);
     if (kemShared === null) throw new CryptoError('PEER_KEY_INVALID', 'the pair-key ciphertext carries a low-order X25519 point');
-    return derivePairKey(this.suite, this.#x25519(sender), kemShared, context);
+    return derivePairKey(this.suite, this.#x25519(sender, secret), kemShared, context);
   }
 
-  /** X25519 of this device's static secret and `peer`'s static key; null for a low-order key. */
-  #x25519(peer: DevicePublic): Uint8Array | null {
+  /** X25519 of this device's static secret (or `secret`) and `peer`'s static key; null for a low-order key. */
+  #x25519(peer: DevicePublic, secret: Uint8Array = this.#encryptionSecret): Uint8Array | null {
     expectBytes(peer.encryptionKey, 32, 'peer encryption key');
-    return this.suite.x25519(this.#encryptionSecret, peer.encryptionKey);
+    return this.suite.x25519(secret, peer.encryptionKey);
   }
 
   /**
@@ -287,6 +373,8 @@ export class Device {
    */
   wipe(): void {
     wipe(this.#identitySeed, this.#encryptionSecret);
+    for (const r of this.#retired) r.secret.fill(0);
+    this.#retired = [];
     this.#epochs.wipe();
     this.#wiped = true;
   }

@@ -264,16 +264,17 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
 
   /**
    * Gives this device a fresh encryption key and announces it on the chain. Returns the rotated
-   * device, which {@link Account.device} becomes: persist its secrets. Keep the old `Device`
-   * until the sync engine no longer needs it to open envelopes wrapped to the old key; the
-   * transport keeps signing with the unchanged identity key. The entry names this device's log
+   * device, which {@link Account.device} becomes: persist its secrets. The rotated device keeps
+   * the old card's secret (`Device.retiredCards`), so pair keys that peers not yet aware of the
+   * rotation make toward the old card still open; the replica seals it in its key ring and
+   * forgets it after the grace period. The transport keeps signing with the unchanged identity key. The entry names this device's log
    * head (from `logHeads`): checkpoints after it must use the new key.
    * @throws {ForkAlarm} `FORK_ALARM`. @throws {CryptoError} `CHAIN_*`. @throws {RemoteError}.
    * @throws {UsageError} `ARGUMENT_INVALID` for a malformed log head; whatever `logHeads` throws.
    */
   async rotateKey(random?: RandomSource): Promise<Device> {
     const cut = await this.#logHeads.logHead(this.#device.id.slice());
-    const rotated = this.#device.rotateEncryptionKey(random);
+    const rotated = this.#device.rotateEncryptionKey(random, this.#now());
     await this.chain.append(this.transport, (state) => makeRotate(rotated, state, cut, this.#now()));
     this.#device = rotated;
     return rotated;

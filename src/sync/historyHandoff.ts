@@ -22,8 +22,10 @@ export const GRANT_BUNDLE_DAYS = 30;
 
 /**
  * The grant bundles that hand `to` every keyed record of `store` (those whose sort time is
- * within `sinceDays`, when given). `key` is this device's pair key toward `to`; `recordId`
- * draws a fresh id per bundle.
+ * within `sinceDays`, when given; none at all for `null`). There is always at least one bundle,
+ * empty if need be: opening it tells the receiver that this hand-off happened and what it
+ * covered (historyWanted.ts), so it does not ask for the history again. `recordId` draws a
+ * fresh id per bundle.
  */
 export async function historyBundles(
   store: LocalStore,
@@ -31,14 +33,14 @@ export async function historyBundles(
   to: SealRecipient,
   now: number,
   recordId: () => Uint8Array,
-  sinceDays?: number,
+  sinceDays?: number | null,
 ): Promise<{ writes: DirectWrite[]; grants: number }> {
-  const since = sinceDays === undefined ? undefined : now - sinceDays * DAY_MS;
+  const since = sinceDays === null ? Infinity : sinceDays === undefined ? undefined : now - sinceDays * DAY_MS;
   const writes: DirectWrite[] = [];
   let grants = 0;
   let batch: Uint8Array[] = [];
-  const flush = () => {
-    if (batch.length === 0) return;
+  const flush = (evenEmpty = false) => {
+    if (batch.length === 0 && !evenEmpty) return;
     writes.push({
       to: to.card.id,
       write: {
@@ -54,7 +56,7 @@ export async function historyBundles(
     batch = [];
   };
   let after: string | undefined;
-  for (;;) {
+  while (since !== Infinity) {
     const page = await store.listKeyed({ limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const r of page.records) {
       if (since === undefined || r.sortTime >= since) batch.push(makeGrant(grantor, to, r.recordId, r.envelopeHash, r.contentKey));
@@ -64,6 +66,6 @@ export async function historyBundles(
     if (page.next === null) break;
     after = page.next;
   }
-  flush();
+  flush(writes.length === 0);
   return { writes, grants };
 }

@@ -9,7 +9,13 @@
  * - An envelope counts only if its hash is the one its sender's log claims for that version,
  *   and it opens with the newest pair key its sender established toward this device. One that
  *   is not for this device (sealed before it joined, or while it was skipped, or a grant bundle
- *   for another device) is held: a history grant may open it later.
+ *   for another device) is held: a history grant may open it later. A key its sender made for
+ *   a card this device has since rotated away (the checkpoint offering it names a chain head
+ *   from before the rotation: the sender had not seen it) is derived with that card, whose
+ *   secret the device keeps for a grace period; past it, what is sealed under that key is
+ *   held too, and no alarm is raised: nothing was altered.
+ * - Held envelopes and opened grant bundles tell the replica whether to ask for history
+ *   (historyWanted.ts).
  *
  * What fails is reported ("log and ignore") and skipped; a fork alarm stops the pull. What is
  * claimed but never delivered is found at the end of the pull by the version index.
@@ -17,13 +23,15 @@
 import { isMultikeySyncError, MultikeySyncError } from '../errors.js';
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Device } from '../core/device.js';
-import { parseEnvelope, type ParsedEnvelope } from '../core/envelopeFormat.js';
+import type { DevicePublic } from '../core/devicePublic.js';
+import { parseEnvelope, stanzaRef, type ParsedEnvelope } from '../core/envelopeFormat.js';
 import { envelopeHash } from '../core/envelopeHash.js';
 import { grantParts, openWithGrantKeepingKey } from '../core/grant.js';
 import { decodeKeyStatement, verifyKeyStatement } from '../core/keyStatement.js';
-import { decodeCheckpoint, isCheckpoint, verifyCheckpointSignature, type Checkpoint } from '../core/logCheckpoint.js';
-import { openParsed, type OpenedEnvelope, type PairKeyLookup } from '../core/open.js';
+import { decodeCheckpoint, isCheckpoint, verifyCheckpointSignature, type Checkpoint, type SeenHead } from '../core/logCheckpoint.js';
+import { findStanza, openParsed, type OpenedEnvelope, type PairKeyLookup } from '../core/open.js';
 import { cardAtPosition, type ChainState } from '../enrollment/chainState.js';
+import type { HistoryWanted } from './historyWanted.js';
 import type { KeyRing } from './keyRing.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
 import type { LogHeads, LogIssue } from './logHeads.js';
@@ -64,6 +72,10 @@ export interface InboundHost {
   readonly ring: KeyRing;
   readonly readers: readonly ExtraReader[];
   readonly heads: LogHeads;
+  /** Held envelopes no hand-off has covered (updated here; the next push asks when any). */
+  readonly wanted: HistoryWanted;
+  /** The card device `id` had at the verified chain entry `head` (cardAtChainIndex.ts); undefined when either is unknown. */
+  cardAt(id: Uint8Array, head: Uint8Array): DevicePublic | undefined;
   clock(): number;
 }
 
@@ -72,10 +84,8 @@ export interface PageResult {
   records: LocalRecord[];
   held: HeldEnvelope[];
   issues: LogIssue[];
-  /** Devices whose checkpoint asked this device to hand them the history. */
-  historyRequests: Uint8Array[];
-  /** Envelopes for this device it could not open (to hold and ask history for). */
-  unreadable: number;
+  /** Devices whose checkpoint asked this device to hand them the history, and how far they had seen this device's log then. */
+  historyRequests: { from: Uint8Array; seenOfMine: number }[];
   rejected: number;
   /** The key ring changed (keys accepted, statements noted). */
   ringChanged: boolean;
@@ -86,6 +96,8 @@ export class Inbound {
   readonly #host: InboundHost;
   readonly #index: IndexBatch;
   readonly #reject: (rejection: Rejection) => void;
+  /** Each sender's newest checkpoint in this pull: a grant bundle logged there covers what it had seen. */
+  readonly #newest = new Map<string, { position: number; seen: readonly SeenHead[] }>();
 
   constructor(host: InboundHost, index: IndexBatch, reject: (rejection: Rejection) => void) {
     this.#host = host;
@@ -98,7 +110,7 @@ export class Inbound {
    * @throws {ForkAlarm} `FORK_ALARM`; StorageError codes of the local store.
    */
   async page(items: readonly Uint8Array[]): Promise<PageResult> {
-    const result: PageResult = { records: [], held: [], issues: [], historyRequests: [], unreadable: 0, rejected: 0, ringChanged: false };
+    const result: PageResult = { records: [], held: [], issues: [], historyRequests: [], rejected: 0, ringChanged: false };
     const parsed: (Checkpoint | { envelope: ParsedEnvelope; bytes: Uint8Array } | null)[] = [];
     const ids: Uint8Array[] = [];
     for (const bytes of items) {
@@ -167,12 +179,24 @@ export class Inbound {
       host.ring.noteStatement(cp.sender, statement, cp.time);
       result.ringChanged = true;
     }
+    this.#newest.set(toHex(cp.sender), { position: cp.position, seen: cp.seen });
     for (const offer of cp.pairKeys) {
       const readers = [{ device: me, ring: host.ring }, ...host.readers];
       const reader = readers.find((r) => equalBytes(r.device.id, offer.recipient));
       if (reader === undefined) continue;
+      // The sender made it for the card it saw on the chain at the head it names: an earlier
+      // card of this reader when the sender had not yet seen the reader's rotation.
+      const card = host.cardAt(reader.device.id, cp.chainHead) ?? reader.device.public;
+      const current = equalBytes(card.encryptionKey, reader.device.public.encryptionKey);
+      if (!current && !reader.device.keepsRetiredCard(card)) {
+        // That card's secret is forgotten: no key here matches it. What is sealed under it is
+        // held for a grant, without a tamper alarm (nothing was altered).
+        reader.ring.markStale(cp.sender, offer.epoch, cp.position);
+        result.ringChanged ||= reader.ring === host.ring;
+        continue;
+      }
       try {
-        reader.ring.accept(reader.device, auth.card, offer.epoch, cp.position, offer.ciphertext);
+        reader.ring.accept(reader.device, auth.card, offer.epoch, cp.position, offer.ciphertext, current ? undefined : card);
         result.ringChanged ||= reader.ring === host.ring;
       } catch (error) {
         if (!(error instanceof MultikeySyncError)) throw error;
@@ -185,7 +209,10 @@ export class Inbound {
       }
     }
     for (const purge of cp.purges) this.#index.purged(purge.recordId, purge.upToRevision);
-    if (cp.historyRequest !== undefined && equalBytes(cp.historyRequest, me.id)) result.historyRequests.push(cp.sender.slice());
+    if (cp.historyRequest !== undefined && equalBytes(cp.historyRequest, me.id)) {
+      const seenOfMine = cp.seen.find((h) => equalBytes(h.device, me.id))?.position ?? 0;
+      result.historyRequests.push({ from: cp.sender.slice(), seenOfMine });
+    }
     host.heads.advance(cp);
   }
 
@@ -210,16 +237,18 @@ export class Inbound {
     const sameCard = (ref: number) => equalBytes(cardAtPosition(writer, ref).encryptionKey, cardAtPosition(writer, claim.position).encryptionKey);
     const opened = this.#open(me, host.ring, parsed, sameCard) ?? this.#openAsReader(parsed, sameCard);
     if (opened === 'unreadable' || opened === null) {
-      if (opened === 'unreadable') result.unreadable++;
       // Sealed for one other device alone (a grant bundle for it): no grant will ever open it here.
-      else if (parsed.recipientCount === 1 && !equalBytes(parsed.stanzas.subarray(0, 16), parsed.sender)) return;
+      if (opened === null && parsed.recipientCount === 1 && !equalBytes(parsed.stanzas.subarray(0, 16), parsed.sender)) return;
       result.held.push({ recordId: parsed.recordId.slice(), bytes });
+      host.wanted.held(parsed.sender, claim.position);
       return;
     }
     const body = bodyFromWire(opened.body);
     if (body.collection === GRANTS_COLLECTION) {
       opened.contentKey.fill(0);
       result.records.push(...(await this.#applyGrants(body.grants ?? [], result)));
+      const checkpoint = this.#newest.get(toHex(parsed.sender));
+      host.wanted.handedOver(parsed.sender, claim.position, checkpoint?.position === claim.position ? checkpoint.seen : []);
       return;
     }
     result.records.push(toLocalRecord(opened, body));
@@ -227,11 +256,17 @@ export class Inbound {
 
   /**
    * Opens with `device`'s stanza under the newest key its sender established toward it; null
-   * when the envelope is not for `device`; 'unreadable' when it is but does not open here.
+   * when the envelope is not for `device`; 'unreadable' when it is but does not open here
+   * (reported, unless its key was made for a card `device` rotated away and has forgotten).
    */
   #open(device: Device, ring: KeyRing, parsed: ParsedEnvelope, sameCard: (ref: number) => boolean): (OpenedEnvelope & { contentKey: Uint8Array }) | null | 'unreadable' {
     // Only the newest key counts: a key its sender replaced seals nothing after the replacement.
     const newest: PairKeyLookup = { get: (sender, ref) => (ref === ring.newestFrom(sender) && sameCard(ref) ? ring.get(sender, ref) : undefined) };
+    const stanza = findStanza(parsed.stanzas, device.id);
+    if (stanza >= 0) {
+      const ref = stanzaRef(parsed.stanzas, stanza);
+      if (ref === ring.newestFrom(parsed.sender) && ring.isStale(parsed.sender, ref)) return 'unreadable';
+    }
     try {
       return openParsed(device, this.#host.accountId, newest, parsed);
     } catch (error) {

@@ -9,7 +9,12 @@
  *   is deleted once the new one is published (it seals nothing more).
  * - A pair key from a sender is deleted as soon as that sender publishes a newer one toward
  *   this device: everything the sender sealed under the old key precedes the new one in its log,
- *   so it was already pulled.
+ *   so it was already pulled. A newer one the sender made for a card this device rotated away
+ *   is derived with that card's kept secret; once the secret is forgotten (past its grace) it
+ *   cannot be, and is kept as a stale marker (no key), so that what is sealed under it is
+ *   recognised and held for a history grant, not taken for tampering.
+ * - A card this device rotated away keeps its secret for a grace period (sealed here with the
+ *   epochs): a sender that has not yet seen the rotation makes its key toward that card.
  * - An own epoch secret is deleted a grace period after the next epoch began (`forgetEnded`):
  *   a sender that had not yet seen the new statement may still encapsulate to the old one.
  *
@@ -51,7 +56,8 @@ export interface ReceivedPairKey {
   readonly ref: number;
   /** This device's epoch it was made for. */
   readonly ownEpoch: number;
-  readonly key: Uint8Array;
+  /** Null when the sender made it for a card this device has rotated away (`markStale`): nothing opens under it here. */
+  readonly key: Uint8Array | null;
 }
 
 /** A peer's newest verified key statement and when its checkpoint (or chain entry) was dated. */
@@ -76,7 +82,12 @@ export class KeyRing implements PairKeyLookup {
 
   /** kek(sender→this, ref), if held (`open` looks keys up through this). */
   get(sender: Uint8Array, ref: number): Uint8Array | undefined {
-    return this.#received.get(idKey(sender))?.find((k) => k.ref === ref)?.key;
+    return this.#received.get(idKey(sender))?.find((k) => k.ref === ref)?.key ?? undefined;
+  }
+
+  /** True when `sender`'s key at `ref` was made for a card this device rotated away (see {@link KeyRing.markStale}). */
+  isStale(sender: Uint8Array, ref: number): boolean {
+    return this.#received.get(idKey(sender))?.some((k) => k.ref === ref && k.key === null) ?? false;
   }
 
   /** The reference of the newest key `sender` established toward this device, if any. */
@@ -88,14 +99,27 @@ export class KeyRing implements PairKeyLookup {
   /**
    * Derives and keeps the key `sender` established at log position `ref`, and deletes the
    * older keys from that sender (superseded: nothing sealed under them is still to come).
-   * @throws {CryptoError} `EPOCH_KEY_UNKNOWN`, `PEER_KEY_INVALID`; {ValidationError} `PAIR_KEY_INPUT_INVALID`.
+   * `asCard`: the retired card of `device` the sender made it for (it had not seen the rotation).
+   * @throws {CryptoError} `EPOCH_KEY_UNKNOWN`, `CARD_KEY_UNKNOWN`, `PEER_KEY_INVALID`; {ValidationError} `PAIR_KEY_INPUT_INVALID`.
    */
-  accept(device: Device, sender: DevicePublic, epoch: number, ref: number, ciphertext: Uint8Array): void {
-    const key = device.acceptPairKey(sender, epoch, ref, ciphertext);
+  accept(device: Device, sender: DevicePublic, epoch: number, ref: number, ciphertext: Uint8Array, asCard?: DevicePublic): void {
+    const key = device.acceptPairKey(sender, epoch, ref, ciphertext, asCard);
     const k = idKey(sender.id);
-    const older = this.#received.get(k) ?? [];
-    for (const old of older) wipe(old.key);
-    this.#received.set(k, [{ sender: sender.id.slice(), ref, ownEpoch: epoch, key }]);
+    this.#replaceFrom(k, { sender: sender.id.slice(), ref, ownEpoch: epoch, key });
+  }
+
+  /**
+   * Notes that `sender` established a key at `ref` for a card of this device that a rotation
+   * has replaced: it supersedes the older keys from `sender` like an accepted one, but opens
+   * nothing here (`isStale` says so, and `get` has no key for it).
+   */
+  markStale(sender: Uint8Array, epoch: number, ref: number): void {
+    this.#replaceFrom(idKey(sender), { sender: sender.slice(), ref, ownEpoch: epoch, key: null });
+  }
+
+  #replaceFrom(k: string, key: ReceivedPairKey): void {
+    for (const old of this.#received.get(k) ?? []) if (old.key !== null) wipe(old.key);
+    this.#received.set(k, [key]);
   }
 
   /** Deletes every key derived from own epoch `epoch` (its secret is about to be forgotten). */
@@ -103,7 +127,7 @@ export class KeyRing implements PairKeyLookup {
     for (const [k, keys] of this.#received) {
       const kept = keys.filter((key) => {
         if (key.ownEpoch !== epoch) return true;
-        wipe(key.key);
+        if (key.key !== null) wipe(key.key);
         return false;
       });
       if (kept.length === 0) this.#received.delete(k);
@@ -193,6 +217,7 @@ export class KeyRing implements PairKeyLookup {
     const plain = encodeCanonical({
       v: 1,
       own: device.epochs.toBytes(),
+      rt: device.retiredToBytes(),
       pe: this.publishedEpoch,
       rr: this.rollRequested,
       s: [...this.#sent.values()].map((k) => ({
@@ -245,6 +270,7 @@ export class KeyRing implements PairKeyLookup {
     const ring = new KeyRing();
     try {
       device.epochs.restore(device, o.own);
+      if (o.rt instanceof Uint8Array) device.restoreRetired(o.rt);
       ring.publishedEpoch = o.pe;
       ring.rollRequested = o.rr === true;
       for (const s of o.s as Record<string, unknown>[]) {
@@ -263,7 +289,7 @@ export class KeyRing implements PairKeyLookup {
       for (const r of o.rc as Record<string, unknown>[]) {
         const k = idKey(r.s as Uint8Array);
         const list = ring.#received.get(k) ?? [];
-        list.push({ sender: r.s as Uint8Array, ref: r.ref as number, ownEpoch: r.oe as number, key: r.k as Uint8Array });
+        list.push({ sender: r.s as Uint8Array, ref: r.ref as number, ownEpoch: r.oe as number, key: (r.k as Uint8Array | null | undefined) ?? null });
         list.sort((a, b) => a.ref - b.ref);
         ring.#received.set(k, list);
       }

@@ -169,7 +169,10 @@ export class Outbound {
     return { position: o.p, hash: o.h };
   }
 
-  /** Ends epochs whose grace is over: their secrets and the keys derived from them are deleted. */
+  /**
+   * Ends epochs whose grace is over: their secrets and the keys derived from them are deleted.
+   * So is the secret of a card rotated away more than a grace period ago.
+   */
   forgetEnded(): boolean {
     const { device, ring, policy } = { device: this.#host.device(), ring: this.#host.ring, policy: this.#host.policy };
     const now = this.#host.clock();
@@ -179,6 +182,10 @@ export class Outbound {
       ring.dropReceivedForEpoch(e.epoch);
       device.epochs.forget(e.epoch);
       changed = true;
+    }
+    for (const r of device.retiredCards()) {
+      if (r.retiredAt + policy.graceMs > now) continue;
+      changed = device.forgetRetiredCard(r.card) || changed;
     }
     return changed;
   }

@@ -11,11 +11,11 @@
  * acknowledges it.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
-import { equalBytes, fromHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
-import { cardKey, type DevicePublic } from '../core/devicePublic.js';
+import { cardKey, idKey, type DevicePublic } from '../core/devicePublic.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
 import { ForkAlarm, type ForkAlarmReason } from '../enrollment/forkAlarm.js';
@@ -23,6 +23,10 @@ import { Collection, type CollectionHost, type CollectionOptions } from './colle
 import { VAULT_KEYS } from './deviceVault.js';
 import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
+import { checkHistoryOption, type HistoryBound, type HistoryOption } from './historyOption.js';
+import { HistoryWanted } from './historyWanted.js';
+import type { ApproveOfferOptions } from '../enrollment/qrPairing.js';
+import type { SasOptions } from '../enrollment/codePairing.js';
 import { Inbound, type ExtraReader, type Rejection } from './inbound.js';
 import { KeyRing } from './keyRing.js';
 import { startLiveLoop, type LiveLoopOptions, type LiveSync } from './liveLoop.js';
@@ -34,7 +38,8 @@ import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type O
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
-import { authorise } from './writers.js';
+import { authorise, chainDevice } from './writers.js';
+import { cardAtChainIndex, rotationIndices } from './cardAtChainIndex.js';
 import { decodeEntry } from '../enrollment/chainEntry.js';
 
 const DAY_MS = 86_400_000;
@@ -48,6 +53,10 @@ const HEADS_KEY = 'sync/logs';
 const ALARM_KEY = 'sync/withheld';
 /** The chain length the replica last judged removals on. */
 const CHAIN_SEEN_KEY = 'sync/chain-seen';
+/** Held envelopes no hand-off has covered yet (historyWanted.ts). */
+const WANTED_KEY = 'sync/history-wanted';
+/** Where this device's last hand-off to each device ended in its own log. */
+const HANDED_KEY = 'sync/handed-to';
 const NONE = Uint8Array.of(0);
 /**
  * Most envelopes held for a grant: the server's default item quota per account. A pull past it
@@ -70,6 +79,8 @@ export interface SyncChain {
   readonly forkAlarm?: ForkAlarmReason;
   refresh(transport: EnrollmentTransport): Promise<unknown>;
   checkHead(head: Uint8Array, transport: EnrollmentTransport): Promise<unknown>;
+  /** The index of the verified entry whose hash is `head` (a `DeviceChain` has it); without it, peers are taken to seal to current cards. */
+  indexOf?(head: Uint8Array): number | undefined;
   /** The chain's saved form: kept in the local store after each change, and at once on an alarm. */
   toBytes?(): Uint8Array;
 }
@@ -81,6 +92,19 @@ export interface SyncAccount {
   readonly accountId: Uint8Array;
   readonly chain: SyncChain;
   readonly transport: SyncTransport & EnrollmentTransport;
+  /** Approves a QR offer (an enrollment `Account` has it); {@link Replica.approveOffer} needs it. */
+  approveOffer?(uri: string, options: ApproveOfferOptions): Promise<DevicePublic>;
+  /** Approves a typed code (an enrollment `Account` has it); {@link Replica.approveCode} needs it. */
+  approveCode?(code: string, options: SasOptions): Promise<DevicePublic>;
+}
+
+/** What an approval through the replica hands the new device, besides approving it. */
+export interface ApprovalHistoryOptions {
+  /**
+   * The history the new device gets at once, sealed for it alone: `'all'` (default), the records
+   * whose sort time is within `{ sinceDays }`, or `'none'`. Either way it does not ask again.
+   */
+  history?: HistoryOption;
 }
 
 /** Options of {@link Replica.open}. */
@@ -163,9 +187,19 @@ export class Replica {
   #running: Promise<SyncReport> | undefined;
   #keptChainLength = 0;
   #askHistory: Uint8Array | undefined;
+  readonly #wanted: HistoryWanted;
+  /** Where this device's last hand-off to each device ended in its log (a request made before it saw that is already answered). */
+  readonly #handedTo: Map<string, number>;
+  /** Rotation indices by device (cardAtChainIndex.ts), for the chain length they were read at. */
+  #rotations = { length: -1, byDevice: new Map<string, number[]>() };
+  /** The device object the saved key ring was last sealed with: a rotation replaces it (and adds a retired card to keep). */
+  #ringSealedFor: Device | undefined;
   #kick: (() => void) | undefined;
 
-  private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
+  private constructor(
+    options: ReplicaOptions,
+    state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[]; wanted: HistoryWanted; handedTo: Map<string, number> },
+  ) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
     this.#accountId = options.account.accountId;
@@ -177,6 +211,8 @@ export class Replica {
     this.#heads = state.heads;
     this.#logIssues = state.issues;
     this.#unresolved = state.unresolved;
+    this.#wanted = state.wanted;
+    this.#handedTo = state.handedTo;
     this.#readers = (options.readers ?? []).map((device) => ({ device, ring: new KeyRing() }));
     const policy = { ...DEFAULT_EPOCH_POLICY, ...options.epochs };
     this.#policy = policy;
@@ -198,7 +234,7 @@ export class Replica {
   /**
    * Opens a replica on `store`: its pull cursor, key ring, log heads and withheld alarm are
    * kept there.
-   * @throws {CodecError} `KEY_RING_MALFORMED`, `LOG_HEADS_CORRUPT`; StorageError codes.
+   * @throws {CodecError} `KEY_RING_MALFORMED`, `LOG_HEADS_CORRUPT`, `HISTORY_WANTED_CORRUPT`; StorageError codes.
    */
   static async open(options: ReplicaOptions): Promise<Replica> {
     const { store, account } = options;
@@ -214,6 +250,8 @@ export class Replica {
       heads,
       issues: saved.i.map((x) => ({ device: x.d, kind: x.k, position: x.p })),
       unresolved: saved.u,
+      wanted: HistoryWanted.fromBytes(await store.getMeta(WANTED_KEY)),
+      handedTo: readHandedTo(await store.getMeta(HANDED_KEY)),
     });
     if (sealedRing === null && account.device.epochs.current !== undefined) await store.setMeta(OUTBOUND_KEYS.ring, ring.seal(account.device));
     return replica;
@@ -291,12 +329,89 @@ export class Replica {
   /**
    * History handoff: grants `device` the content key of every record version this device holds,
    * in bundles sealed for that device alone. With `sinceDays`, only records whose sort time is
-   * within that many days. A device asks for this itself when it joins or returns from a long
-   * absence; call it directly to hand history over at once (e.g. right after approving a device).
+   * within that many days. Approving through {@link Replica.approveOffer} or
+   * {@link Replica.approveCode} already hands the history over, and a device that finds
+   * envelopes it cannot open asks for it itself; call this for a later hand-off.
    * @returns the number of grants sent.
    * @throws {UsageError} `HANDOFF_NOT_ON_CHAIN` when `device` is not active on the verified chain.
+   * @throws {ValidationError} `HISTORY_OPTION_INVALID` for a `sinceDays` that is not a positive number.
    */
   async handoffTo(device: DevicePublic, options: { sinceDays?: number } = {}): Promise<number> {
+    const bound = checkHistoryOption(options.sinceDays === undefined ? 'all' : { sinceDays: options.sinceDays }, 'options');
+    return this.#exclusive(() => this.#handoff(device, bound));
+  }
+
+  /**
+   * Approves the device of a scanned QR offer (as `Account.approveOffer`: `confirm`, then the
+   * code on `showSas`) and hands it the history at once, so its first sync shows what this
+   * device shows. The option is checked before the pairing starts.
+   * @returns the added device's card.
+   * @throws {ValidationError} `HISTORY_OPTION_INVALID`; {UsageError} `ARGUMENT_INVALID` when the
+   *   account cannot approve; every code of `Account.approveOffer`; those of {@link Replica.handoffTo}
+   *   (the device is added even when the hand-off then fails: it asks for the history at its first sync).
+   */
+  async approveOffer(uri: string, options: ApproveOfferOptions & ApprovalHistoryOptions): Promise<DevicePublic> {
+    const { history, ...approve } = options ?? ({} as ApproveOfferOptions);
+    const bound = checkHistoryOption(history);
+    const account = this.#account;
+    if (account.approveOffer === undefined) throw new UsageError('ARGUMENT_INVALID', 'this replica\'s account cannot approve devices');
+    return this.#approved(await account.approveOffer(uri, approve), bound);
+  }
+
+  /**
+   * Approves a typed pairing code (as `Account.approveCode`: the codes must match on
+   * `confirmSas`) and hands the new device the history at once, like {@link Replica.approveOffer}.
+   * @returns the added device's card.
+   * @throws {ValidationError} `HISTORY_OPTION_INVALID`; {UsageError} `ARGUMENT_INVALID`; every
+   *   code of `Account.approveCode`; those of {@link Replica.handoffTo}.
+   */
+  async approveCode(code: string, options: SasOptions & ApprovalHistoryOptions): Promise<DevicePublic> {
+    const { history, ...approve } = options ?? ({} as SasOptions);
+    const bound = checkHistoryOption(history);
+    const account = this.#account;
+    if (account.approveCode === undefined) throw new UsageError('ARGUMENT_INVALID', 'this replica\'s account cannot approve devices');
+    return this.#approved(await account.approveCode(code, approve), bound);
+  }
+
+  /** The card device `id` had at chain entry `head`; undefined when the chain does not know either. */
+  #cardAt(id: Uint8Array, head: Uint8Array): DevicePublic | undefined {
+    const chain = this.#account.chain;
+    const index = chain.indexOf?.(head);
+    const device = chainDevice(chain.state, id);
+    if (index === undefined || device === undefined) return undefined;
+    if (device.rotations.length === 0) return device.card;
+    if (this.#rotations.length !== chain.entries.length) this.#rotations = { length: chain.entries.length, byDevice: new Map() };
+    let indices = this.#rotations.byDevice.get(idKey(id));
+    if (indices === undefined) {
+      indices = rotationIndices(this.#device().suite, chain.state, chain.entries, id);
+      this.#rotations.byDevice.set(idKey(id), indices);
+    }
+    return cardAtChainIndex(device, indices, index);
+  }
+
+  async #approved(card: DevicePublic, bound: HistoryBound): Promise<DevicePublic> {
+    await this.#exclusive(() => this.#handoff(card, bound));
+    return card;
+  }
+
+  /** Runs `task` when no sync round or other hand-off is running (they push to the same log). */
+  async #exclusive<R>(task: () => Promise<R>): Promise<R> {
+    while (this.#running !== undefined) await this.#running.catch(() => undefined);
+    const run = task();
+    // Waiters only need to know when it ends; the caller gets its outcome (and its error) from `run`.
+    const marker = run.then(
+      () => undefined as unknown as SyncReport,
+      () => undefined as unknown as SyncReport,
+    );
+    this.#running = marker;
+    try {
+      return await run;
+    } finally {
+      if (this.#running === marker) this.#running = undefined;
+    }
+  }
+
+  async #handoff(device: DevicePublic, bound: HistoryBound): Promise<number> {
     const now = this.#clock();
     const onChain = this.#account.chain.state.devices.get(cardKey(device));
     if (onChain === undefined || onChain.effectiveAt > now || !equalBytes(onChain.card.encryptionKey, device.encryptionKey) || onChain.role !== 'device') {
@@ -307,8 +422,12 @@ export class Replica {
     const statement = this.#ring.statementOf(device.id)?.statement ?? onChain.keyStatement;
     const position = (await this.#outbound.ownHead()).position + 1;
     const to = this.#ring.sendKey(me, device, statement, position);
-    const { writes, grants } = await historyBundles(this.#store, me, to, now, () => systemRandom(16), options.sinceDays);
+    const { writes, grants } = await historyBundles(this.#store, me, to, now, () => systemRandom(16), bound === null ? null : bound.sinceDays);
     await this.#outbound.sendDirect(writes);
+    this.#handedTo.set(toHex(device.id), (await this.#outbound.ownHead()).position);
+    // Only devices still on the chain are kept: the note stays as small as the device list.
+    for (const hex of this.#handedTo.keys()) if (chainDevice(this.#account.chain.state, fromHex(hex)) === undefined) this.#handedTo.delete(hex);
+    await this.#store.setMeta(HANDED_KEY, encodeCanonical(Object.fromEntries(this.#handedTo)));
     return grants;
   }
 
@@ -429,11 +548,18 @@ export class Replica {
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
+      if (this.#ringSealedFor !== this.#device() && this.#device().epochs.current !== undefined) {
+        await this.#store.setMeta(OUTBOUND_KEYS.ring, this.#ring.seal(this.#device()));
+        this.#ringSealedFor = this.#device();
+      }
       const requests = await this.#pull(report);
       await this.#noteRemovals();
-      await this.#askHistoryOnJoining();
+      await this.#askHistoryForHeld();
       this.#askHistoryAfterAbsence();
-      report.pushed = await this.#outbound.push(this.#historyRequest());
+      const request = this.#historyRequest();
+      report.pushed = await this.#outbound.push(request);
+      if (request.historyRequest !== undefined) this.#wanted.asked();
+      if (this.#wanted.takeChanged()) await this.#store.setMeta(WANTED_KEY, this.#wanted.toBytes());
       if (report.pushed > 0 || this.#ring.unpublished().length > 0) await this.#pull(report);
       for (const requester of requests) await this.#answerHistoryRequest(requester);
     } catch (error) {
@@ -450,9 +576,9 @@ export class Replica {
   }
 
   /** Pulls until caught up; returns the devices that asked this one for their history. */
-  async #pull(report: SyncReport): Promise<Uint8Array[]> {
+  async #pull(report: SyncReport): Promise<{ from: Uint8Array; seenOfMine: number }[]> {
     const index = new IndexBatch();
-    const requests: Uint8Array[] = [];
+    const requests: { from: Uint8Array; seenOfMine: number }[] = [];
     const inbound = new Inbound(
       {
         device: () => this.#device(),
@@ -466,6 +592,8 @@ export class Replica {
         ring: this.#ring,
         readers: this.#readers,
         heads: this.#heads,
+        wanted: this.#wanted,
+        cardAt: (id, head) => this.#cardAt(id, head),
         clock: this.#clock,
       },
       index,
@@ -482,8 +610,8 @@ export class Replica {
       report.rejected += result.rejected;
       this.#logIssues.push(...result.issues);
       requests.push(...result.historyRequests);
-      if (result.unreadable > 0) this.#askHistory ??= this.#mostRecentPeer();
       const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()]];
+      if (this.#wanted.takeChanged()) meta.push([WANTED_KEY, this.#wanted.toBytes()]);
       if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
       const versions = index.changes();
       for (const hex of index.changedIds()) if (!this.#unresolved.includes(hex)) this.#unresolved.push(hex);
@@ -501,15 +629,25 @@ export class Replica {
     }
   }
 
-  /** A device's first push asks the device that added it for the history sealed before it joined. */
-  async #askHistoryOnJoining(): Promise<void> {
-    if ((await this.#outbound.ownHead()).position !== 0 || this.#askHistory !== undefined) return;
-    const me = this.#account.chain.state.devices.get(cardKey(this.#device().public));
-    if (me === undefined || me.addedAt === 0) return; // the first device has no one to ask
-    const add = decodeEntry(this.#device().suite, this.#account.chain.entries[me.addedAt]!).entry;
-    const adder = add.by === undefined ? undefined : this.#account.chain.state.devices.get(cardKey({ id: add.by } as DevicePublic));
-    // Added by the recovery words: the app opens the history with them (`readers`), the words write nothing.
-    if (adder !== undefined && adder.role === 'device') this.#askHistory = add.by;
+  /**
+   * While this device holds envelopes no hand-off has covered (historyWanted.ts), its next push
+   * asks for the history: a device that has never pushed asks the device that added it, any
+   * other the peer whose log moved last. A device whose approver handed it the history at
+   * approval (`approveOffer`, `approveCode`) opened that hand-off in its first pull and asks
+   * nothing.
+   */
+  async #askHistoryForHeld(): Promise<void> {
+    if (!this.#wanted.any || this.#askHistory !== undefined) return;
+    if ((await this.#outbound.ownHead()).position === 0) {
+      const me = this.#account.chain.state.devices.get(cardKey(this.#device().public));
+      if (me === undefined || me.addedAt === 0) return; // the first device has no one to ask
+      const add = decodeEntry(this.#device().suite, this.#account.chain.entries[me.addedAt]!).entry;
+      const adder = add.by === undefined ? undefined : this.#account.chain.state.devices.get(cardKey({ id: add.by } as DevicePublic));
+      // Added by the recovery words: the app opens the history with them (`readers`), the words write nothing.
+      if (adder !== undefined && adder.role === 'device') this.#askHistory = add.by;
+      return;
+    }
+    this.#askHistory = this.#mostRecentPeer();
   }
 
   /**
@@ -544,11 +682,18 @@ export class Replica {
     return best?.id;
   }
 
-  async #answerHistoryRequest(requester: Uint8Array): Promise<void> {
+  /**
+   * Hands the history to a device that asked for it, unless it asked before it had seen this
+   * device's last hand-off to it: that hand-off (at approval, say) already answers the request,
+   * and the device asks again if it still lacks something once it has read it.
+   */
+  async #answerHistoryRequest(request: { from: Uint8Array; seenOfMine: number }): Promise<void> {
+    const requester = request.from;
     const d = this.#account.chain.state.devices.get(cardKey({ id: requester } as DevicePublic));
     if (d === undefined) return;
+    if (request.seenOfMine < (this.#handedTo.get(toHex(requester)) ?? 0)) return;
     try {
-      await this.handoffTo(d.card);
+      await this.#handoff(d.card, {});
     } catch (error) {
       if (!(error instanceof MultikeySyncError)) throw error;
       this.#events.emit('rejected', { code: error.code, message: `could not hand history to a device that asked for it: ${error.message}`, sender: requester });
@@ -620,6 +765,19 @@ export class Replica {
     await this.#store.setMeta(VAULT_KEYS.chain, chain.toBytes());
     this.#keptChainLength = chain.entries.length;
   }
+}
+
+/** The saved hand-off positions by device (hex); an entry that does not read as one is dropped (it only saves a repeated hand-off). */
+function readHandedTo(bytes: Uint8Array | null): Map<string, number> {
+  const out = new Map<string, number>();
+  if (bytes === null) return out;
+  try {
+    const o = decodeValue(bytes, { maxBytes: bytes.length, maxItems: bytes.length }) as Record<string, unknown>;
+    for (const [hex, position] of Object.entries(o)) if (/^[0-9a-f]{32}$/.test(hex) && Number.isSafeInteger(position) && (position as number) > 0) out.set(hex, position as number);
+  } catch {
+    // Unreadable: the next request from each device is answered in full, which costs bytes only.
+  }
+  return out;
 }
 
 /** A stored counter (the cursor): a safe integer kept as a float64, 0 when absent. */
