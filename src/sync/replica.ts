@@ -11,7 +11,7 @@
  * acknowledges it.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
-import { equalBytes, fromHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
@@ -23,6 +23,7 @@ import { Collection, type CollectionHost, type CollectionOptions } from './colle
 import { VAULT_KEYS } from './deviceVault.js';
 import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
+import { HybridClock } from './hlc.js';
 import { Inbound, type ExtraReader, type Rejection } from './inbound.js';
 import { KeyRing } from './keyRing.js';
 import { startLiveLoop, type LiveLoopOptions, type LiveSync } from './liveLoop.js';
@@ -31,8 +32,10 @@ import type { LocalRecord, LocalStore } from './localStore.js';
 import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
+import { compareReaderOrder } from './readerOrder.js';
+import { reconcilePage, republishedCopy, sameValue, type PageReconciliation } from './reconcile.js';
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
-import { nextRevision } from './version.js';
+import { compareVersions, nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
 import { authorise } from './writers.js';
 import { decodeEntry } from '../enrollment/chainEntry.js';
@@ -48,6 +51,10 @@ const HEADS_KEY = 'sync/logs';
 const ALARM_KEY = 'sync/withheld';
 /** The chain length the replica last judged removals on. */
 const CHAIN_SEEN_KEY = 'sync/chain-seen';
+/** This device's hybrid logical clock state (hlc.ts): saved with every write and pull page. */
+const HLC_KEY = 'sync/hlc';
+/** Extra push-and-pull rounds one sync makes for merges and re-publishes its own pulls caused. */
+const SETTLE_ROUNDS = 3;
 const NONE = Uint8Array.of(0);
 /**
  * Most envelopes held for a grant: the server's default item quota per account. A pull past it
@@ -108,6 +115,34 @@ export interface WithheldReport {
   logs: LogIssue[];
 }
 
+/** One of the two versions of a {@link ConflictEvent}. */
+export interface ConflictVersion {
+  /** The value (null for a tombstone). */
+  value: unknown;
+  deleted: boolean;
+  /** The writer's clock (8 bytes: 48-bit ms ‖ 16-bit counter, big-endian). */
+  clock: Uint8Array;
+  /** The device that wrote this copy, and its revision (the server's order). */
+  sender: Uint8Array;
+  revision: number;
+}
+
+/**
+ * Two versions of one record written without either writer seeing the other (docs/api.md,
+ * "Conflicts"). The replica already shows `winner`; with a collection `merge` function, a merged
+ * value follows as a local write (and a `change` event).
+ */
+export interface ConflictEvent {
+  collection: string;
+  id: Uint8Array;
+  /** The version this device held. */
+  local: ConflictVersion;
+  /** The version it pulled. */
+  remote: ConflictVersion;
+  /** Which of the two the reader order picked (later clock; a delete on an exact tie). */
+  winner: 'local' | 'remote';
+}
+
 /** Events a replica raises. */
 export interface ReplicaEvents extends Record<string, unknown> {
   /** A record changed here, by a local write or by sync. */
@@ -119,7 +154,9 @@ export interface ReplicaEvents extends Record<string, unknown> {
     /** The record's new value (null when deleted), so a listener need not read it back. */
     value: unknown;
   };
-  /** A pulled item was refused and skipped. */
+  /** A pulled version and the local one were written concurrently (see {@link ConflictEvent}). */
+  conflict: ConflictEvent;
+  /** A pulled item was refused and skipped (or a collection's `merge` threw: `MERGE_FAILED`). */
   rejected: Rejection;
   /** The server withholds records or cut a device's log short (code `RECORDS_WITHHELD`). */
   withheld: WithheldReport & { code: 'RECORDS_WITHHELD' };
@@ -157,6 +194,7 @@ export class Replica {
   readonly #outbound: Outbound;
   readonly #policy: EpochPolicy;
   readonly #syncTimeoutMs: number;
+  readonly #hlc: HybridClock;
   #cursor: number;
   #logIssues: LogIssue[];
   #unresolved: string[];
@@ -165,7 +203,7 @@ export class Replica {
   #askHistory: Uint8Array | undefined;
   #kick: (() => void) | undefined;
 
-  private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
+  private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[]; hlc: HybridClock }) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
     this.#accountId = options.account.accountId;
@@ -173,6 +211,7 @@ export class Replica {
     this.#store = options.store;
     this.#clock = options.clock ?? Date.now;
     this.#cursor = state.cursor;
+    this.#hlc = state.hlc;
     this.#ring = state.ring;
     this.#heads = state.heads;
     this.#logIssues = state.issues;
@@ -196,8 +235,8 @@ export class Replica {
   }
 
   /**
-   * Opens a replica on `store`: its pull cursor, key ring, log heads and withheld alarm are
-   * kept there.
+   * Opens a replica on `store`: its pull cursor, key ring, log heads, clock state and withheld
+   * alarm are kept there.
    * @throws {CodecError} `KEY_RING_MALFORMED`, `LOG_HEADS_CORRUPT`; StorageError codes.
    */
   static async open(options: ReplicaOptions): Promise<Replica> {
@@ -214,6 +253,7 @@ export class Replica {
       heads,
       issues: saved.i.map((x) => ({ device: x.d, kind: x.k, position: x.p })),
       unresolved: saved.u,
+      hlc: HybridClock.fromBytes(await store.getMeta(HLC_KEY)),
     });
     if (sealedRing === null && account.device.epochs.current !== undefined) await store.setMeta(OUTBOUND_KEYS.ring, ring.seal(account.device));
     return replica;
@@ -381,7 +421,7 @@ export class Replica {
     const now = this.#clock();
     const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
-    const revision = nextRevision(existing);
+    const revision = await this.#revisionOver(recordId, existing);
     const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
     const retention = options.retentionDays;
     const expiresAt = retention === undefined ? null : sortTime + retention * DAY_MS;
@@ -394,33 +434,102 @@ export class Replica {
       value: deleted ? null : checked,
       sortTime,
       expiresAt,
+      // A write beats the version it replaced, whatever the wall clock says (hlc.ts).
+      clock: this.#hlc.stamp(now, existing?.clock ?? null),
+      base: existing?.clock ?? null,
       contentKey: null,
       envelopeHash: null,
     };
-    let outbox = null;
-    if (options.sync !== false) {
-      const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
-      if (expiresAt !== null) body.expiresAt = expiresAt;
-      const wire = bodyToWire(body);
-      // The limits the push will seal it under: refused now, named by its field (`v…`), rather
-      // than queued under the outbox's looser bounds and refused at every push after.
-      encodeValue(wire);
-      outbox = {
-        recordId,
-        bytes: encodeOutboxWrite({
-          collection,
-          recordId,
-          revision,
-          kind: deleted ? 'tombstone' : 'record',
-          body: wire,
-          ...(retention === undefined ? {} : { retentionDays: retention }),
-        }),
-      };
-    }
-    await this.#store.applyLocal(record, outbox);
+    const outbox = options.sync === false ? null : this.#outboxItem(record, retention);
+    await this.#store.applyLocal(record, outbox, { meta: [[HLC_KEY, this.#hlc.toBytes()]] });
     this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
     this.#kick?.();
     return recordId;
+  }
+
+  /**
+   * The revision of a write over `existing`: one more than the highest this device knows of the
+   * record, the local winner's or a claimed or received one's (the reader order can keep a
+   * version the server's order put below another), so the server keeps the write.
+   */
+  async #revisionOver(recordId: Uint8Array, existing: LocalRecord | null): Promise<number> {
+    if (existing === null) return nextRevision(null);
+    const entry = (await this.#store.getVersions([recordId])).get(toHex(recordId));
+    const highest = Math.max(existing.revision, entry?.claim?.revision ?? 0, entry?.have?.revision ?? 0);
+    return nextRevision({ revision: highest, sender: existing.sender });
+  }
+
+  /** The outbox item of a local version: its body (with clock and base) and how to seal it. */
+  #outboxItem(record: LocalRecord, retentionDays: number | undefined): { recordId: Uint8Array; bytes: Uint8Array } {
+    const { collection, recordId, revision, deleted, sortTime, expiresAt } = record;
+    const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: record.value }), clock: record.clock };
+    if (expiresAt !== null) body.expiresAt = expiresAt;
+    if (record.base !== null && record.base !== undefined) body.base = record.base;
+    const wire = bodyToWire(body);
+    // The limits the push will seal it under: refused now, named by its field (`v…`), rather
+    // than queued under the outbox's looser bounds and refused at every push after.
+    encodeValue(wire);
+    return {
+      recordId,
+      bytes: encodeOutboxWrite({
+        collection,
+        recordId,
+        revision,
+        kind: deleted ? 'tombstone' : 'record',
+        body: wire,
+        ...(retentionDays === undefined ? {} : { retentionDays }),
+      }),
+    };
+  }
+
+  /**
+   * After a page is stored: raises its conflicts, writes merged values for collections with a
+   * `merge` function, and re-publishes local winners the server's copy lost to (reconcile.ts).
+   * Returns how many writes it queued.
+   */
+  async #settle(plan: PageReconciliation): Promise<number> {
+    const side = (r: LocalRecord): ConflictVersion => ({ value: r.value, deleted: r.deleted, clock: r.clock.slice(), sender: r.sender.slice(), revision: r.revision });
+    for (const c of plan.conflicts) {
+      this.#events.emit('conflict', { collection: c.collection, id: c.id.slice(), local: side(c.local), remote: side(c.remote), winner: c.winner === c.local ? 'local' : 'remote' });
+    }
+    let writes = 0;
+    const merged = new Set<string>();
+    for (const c of plan.conflicts) {
+      const collection = this.#collections.get(c.collection);
+      const merge = collection?.options.merge;
+      if (merge === undefined || c.local.deleted || c.remote.deleted) continue;
+      const current = await this.#store.getRecord(c.collection, c.id);
+      // Written over meanwhile (a later write, or an earlier conflict of this page merged): nothing to merge.
+      if (current === null || compareReaderOrder(current, c.winner) !== 0) continue;
+      const older = c.winner === c.local ? c.remote : c.local;
+      let value: unknown;
+      try {
+        value = merge(older.value, c.winner.value);
+        if (value === undefined) throw new UsageError('MERGE_FAILED', 'returned undefined');
+        if (sameValue({ ...current, value }, current)) continue;
+        await this.#write(c.collection, collection!.options, c.id, value);
+      } catch (error) {
+        if (error instanceof ForkAlarm) throw error;
+        const why = error instanceof Error ? error.message : String(error);
+        this.#events.emit('rejected', { code: 'MERGE_FAILED', message: `the merge function of collection "${c.collection}" failed: ${why}`, recordId: c.id.slice() });
+        continue;
+      }
+      merged.add(toHex(c.id));
+      writes++;
+    }
+    for (const r of plan.republish) {
+      if (merged.has(toHex(r.id))) continue;
+      const current = await this.#store.getRecord(r.collection, r.id);
+      if (current === null || compareVersions(r.above, current) <= 0 || compareReaderOrder(current, r.above) <= 0) continue;
+      const options = this.#collections.get(r.collection)?.options ?? {};
+      if (options.sync === false) continue;
+      const copy = republishedCopy(current, nextRevision(r.above), this.#device().id);
+      const retention = options.retentionDays ?? (copy.expiresAt === null ? undefined : Math.max(0, Math.ceil((copy.expiresAt - this.#clock()) / DAY_MS)));
+      await this.#store.applyLocal(copy, this.#outboxItem(copy, retention));
+      writes++;
+    }
+    if (writes > 0) this.#kick?.();
+    return writes;
   }
 
   async #round(): Promise<SyncReport> {
@@ -429,12 +538,19 @@ export class Replica {
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
-      const requests = await this.#pull(report);
+      const { requests, wrote } = await this.#pull(report);
       await this.#noteRemovals();
       await this.#askHistoryOnJoining();
       this.#askHistoryAfterAbsence();
       report.pushed = await this.#outbound.push(this.#historyRequest());
-      if (report.pushed > 0 || this.#ring.unpublished().length > 0) await this.#pull(report);
+      let settling = wrote;
+      if (report.pushed > 0 || this.#ring.unpublished().length > 0) settling = (await this.#pull(report)).wrote;
+      // A merge or re-publish the pulls caused goes out in this round, so one sync leaves the
+      // server's copy settled (bounded: each round's writes come only from what it pulled).
+      for (let round = 0; settling > 0 && round < SETTLE_ROUNDS; round++) {
+        report.pushed += await this.#outbound.push();
+        settling = (await this.#pull(report)).wrote;
+      }
       for (const requester of requests) await this.#answerHistoryRequest(requester);
     } catch (error) {
       // An alarm raised anywhere in the round is saved with the chain before it is reported.
@@ -449,8 +565,12 @@ export class Replica {
     return report;
   }
 
-  /** Pulls until caught up; returns the devices that asked this one for their history. */
-  async #pull(report: SyncReport): Promise<Uint8Array[]> {
+  /**
+   * Pulls until caught up; returns the devices that asked this one for their history, and how
+   * many merges and re-publishes it wrote.
+   */
+  async #pull(report: SyncReport): Promise<{ requests: Uint8Array[]; wrote: number }> {
+    let wrote = 0;
     const index = new IndexBatch();
     const requests: Uint8Array[] = [];
     const inbound = new Inbound(
@@ -483,7 +603,10 @@ export class Replica {
       this.#logIssues.push(...result.issues);
       requests.push(...result.historyRequests);
       if (result.unreadable > 0) this.#askHistory ??= this.#mostRecentPeer();
-      const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()]];
+      const now = this.#clock();
+      for (const r of result.records) this.#hlc.observe(r.clock, now);
+      const plan = await reconcilePage(this.#store, result.records);
+      const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()], [HLC_KEY, this.#hlc.toBytes()]];
       if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
       const versions = index.changes();
       for (const hex of index.changedIds()) if (!this.#unresolved.includes(hex)) this.#unresolved.push(hex);
@@ -497,7 +620,8 @@ export class Replica {
         report.applied++;
         this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
-      if (!page.more) return requests;
+      wrote += await this.#settle(plan);
+      if (!page.more) return { requests, wrote };
     }
   }
 
