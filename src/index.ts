@@ -94,7 +94,7 @@ export { ServerClock, MAX_CLOCK_OFFSET_MS } from './core/serverClock.js';
 
 // Sync: local-first replicas.
 export { Replica } from './sync/replica.js';
-export type { ReplicaOptions, ReplicaEvents, SyncReport, WithheldReport, SyncAccount, SyncChain, SyncTransport } from './sync/replica.js';
+export type { ReplicaOptions, ReplicaEvents, SyncReport, WithheldReport, SyncAccount, SyncChain, SyncTransport, ConflictEvent, ConflictVersion } from './sync/replica.js';
 export type { LogIssue } from './sync/logHeads.js';
 export type { Rejection } from './sync/inbound.js';
 export { DEFAULT_EPOCH_POLICY } from './sync/outbound.js';
