@@ -84,9 +84,12 @@ const UPGRADES: readonly ((db: IDBPDatabase, tx: UpgradeTx) => void)[] = [
 /** The database version this code writes. */
 export const INDEXED_DB_SCHEMA_VERSION = UPGRADES.length;
 
-/** Runs the upgrades from `oldVersion` to the current version (IndexedDB's `upgradeneeded`), in its transaction `tx`. */
-export function upgradeIndexedDb(db: IDBPDatabase, oldVersion: number, tx: UpgradeTx): void {
-  for (let next = oldVersion + 1; next <= INDEXED_DB_SCHEMA_VERSION; next += 1) UPGRADES[next - 1]!(db, tx);
+/**
+ * Runs the upgrades from `oldVersion` to `to` (default: the current version) in IndexedDB's
+ * `upgradeneeded`, in its transaction `tx`. Tests stop earlier to make an old database.
+ */
+export function upgradeIndexedDb(db: IDBPDatabase, oldVersion: number, tx: UpgradeTx, to = INDEXED_DB_SCHEMA_VERSION): void {
+  for (let next = oldVersion + 1; next <= to; next += 1) UPGRADES[next - 1]!(db, tx);
 }
 
 /** True when `db` has every store this code uses (a database of the same name made by someone else may not). */
