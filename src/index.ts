@@ -118,6 +118,7 @@ export type {
   HeldEnvelopeInput,
   KeyedRecord,
   ListOptions,
+  LocalExtras,
   OutboxItem,
   OutboxItemInput,
   PushedKey,
@@ -127,3 +128,7 @@ export type {
   VersionEntry,
 } from './sync/localStore.js';
 export type { Version } from './sync/version.js';
+// The order a store keeps the winner by, and the clocks it compares (docs/api.md, "Conflicts").
+export { compareReaderOrder } from './sync/readerOrder.js';
+export type { OrderedVersion } from './sync/readerOrder.js';
+export { MAX_CLOCK_AHEAD_MS } from './sync/hlc.js';
