@@ -22,10 +22,12 @@ const KIB = 1024;
  * cbor-x 12 KiB; with MemoryLocalStore instead of the IndexedDB store it is 195.0 KiB (format
  * 2's code grew it from 185.2 KiB), so IndexedDbLocalStore with idb adds 3.0 KiB. Restoring a
  * device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB; Account, 21 KiB more.
+ * Clocks in record bodies, the reader order, conflicts and merges (issue 11 item 5) added 1.9 KiB
+ * to each: typical client 199.9 KiB, restoring 205.0 KiB, with Account 226.0 KiB.
  */
 const UP_FRONT_CEILING = 200 * KIB;
-const RESTORING_CEILING = 205 * KIB;
-const WITH_ACCOUNT_CEILING = 226 * KIB;
+const RESTORING_CEILING = 206 * KIB;
+const WITH_ACCOUNT_CEILING = 227 * KIB;
 
 /** What a browser client imports, by the figure the test prints. */
 const CLIENTS = {
