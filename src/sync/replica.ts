@@ -9,6 +9,11 @@
  * reported as withheld (`withheld` event, `SyncReport.withheld`) until it does. A fork alarm
  * stops sync, is saved with the chain at once, and keeps the replica from writing until the app
  * acknowledges it.
+ *
+ * Each write carries this device's hybrid logical clock in its body (hlc.ts); the store keeps
+ * the reader-order winner of every record (readerOrder.ts), and after each pulled page the
+ * replica raises conflicts, writes collections' merges and re-publishes local winners the
+ * server's copy lost to (reconcile.ts), so every device converges on the later write.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
 import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
