@@ -11,15 +11,49 @@
  *   device converges on it.
  *
  * The page is walked in order against the local winners read before it is stored, the way the
- * store merges it, so a record given twice is judged against the page's own earlier winner.
- * Costs one `getRecord` per distinct record of the page.
+ * store merges it, so a record given twice is judged against the page's own earlier winner
+ * (`reconcilePage`); once it is stored, `settlePage` raises the conflicts and writes the merges
+ * and re-publishes, each only if the stored winner is still the one judged. Costs one
+ * `getRecord` per distinct record of the page, and one more per conflict or re-publish.
  */
+import { UsageError } from '../errors.js';
 import { toHex } from '../crypto/bytes.js';
 import { encodeCanonical } from '../core/cbor.js';
+import { ForkAlarm } from '../enrollment/forkAlarm.js';
+import type { CollectionOptions } from './collection.js';
 import { compareClocks } from './hlc.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
+import type { Rejection } from './inbound.js';
 import { compareReaderOrder } from './readerOrder.js';
 import { compareVersions } from './version.js';
+
+/** One of the two versions of a {@link ConflictEvent}. */
+export interface ConflictVersion {
+  /** The value (null for a tombstone). */
+  value: unknown;
+  deleted: boolean;
+  /** The writer's clock (8 bytes: 48-bit ms ‖ 16-bit counter, big-endian). */
+  clock: Uint8Array;
+  /** The device that wrote this copy, and its revision (the server's order). */
+  sender: Uint8Array;
+  revision: number;
+}
+
+/**
+ * Two versions of one record written without either writer seeing the other (docs/api.md,
+ * "Conflicts"). The replica already shows `winner`; with a collection `merge` function, a merged
+ * value follows as a local write (and a `change` event).
+ */
+export interface ConflictEvent {
+  collection: string;
+  id: Uint8Array;
+  /** The version this device held. */
+  local: ConflictVersion;
+  /** The version it pulled. */
+  remote: ConflictVersion;
+  /** Which of the two the reader order picked (later clock; a delete on an exact tie). */
+  winner: 'local' | 'remote';
+}
 
 /** Two versions of one record neither writer had seen, as the `conflict` event reports them. */
 export interface Conflict {
@@ -120,4 +154,63 @@ export function republishedCopy(winner: LocalRecord, revision: number, sender: U
     contentKey: null,
     envelopeHash: null,
   };
+}
+
+/** What settling a page needs from the replica. */
+export interface SettleHost {
+  read(collection: string, id: Uint8Array): Promise<LocalRecord | null>;
+  /** The options of a collection the app opened on this device (undefined: not opened). */
+  options(collection: string): Readonly<CollectionOptions<unknown>> | undefined;
+  /** A local write of `value` over the record's winner (validated, clocked, queued). */
+  write(collection: string, options: CollectionOptions<unknown>, id: Uint8Array, value: unknown): Promise<unknown>;
+  /** Writes `winner` again above `above` (`republishedCopy`); false when its collection does not sync. */
+  republish(winner: LocalRecord, above: LocalRecord): Promise<boolean>;
+  conflict(event: ConflictEvent): void;
+  rejected(rejection: Rejection): void;
+}
+
+const side = (r: LocalRecord): ConflictVersion => ({ value: r.value, deleted: r.deleted, clock: r.clock.slice(), sender: r.sender.slice(), revision: r.revision });
+
+/**
+ * After a page is stored: raises its conflicts, writes merged values for collections with a
+ * `merge` function, and re-publishes local winners the server's copy lost to, each only if the
+ * stored winner is still the one judged. Returns how many writes it queued.
+ * @throws ForkAlarm (from a write); StorageError codes. A `merge` that throws is reported as a
+ *   `MERGE_FAILED` rejection, and the winner stays.
+ */
+export async function settlePage(host: SettleHost, plan: PageReconciliation): Promise<number> {
+  for (const c of plan.conflicts) {
+    host.conflict({ collection: c.collection, id: c.id.slice(), local: side(c.local), remote: side(c.remote), winner: c.winner === c.local ? 'local' : 'remote' });
+  }
+  let writes = 0;
+  const merged = new Set<string>();
+  for (const c of plan.conflicts) {
+    const options = host.options(c.collection);
+    const merge = options?.merge;
+    if (merge === undefined || c.local.deleted || c.remote.deleted) continue;
+    const current = await host.read(c.collection, c.id);
+    // Written over meanwhile (a later write, or an earlier conflict of this page merged): nothing to merge.
+    if (current === null || compareReaderOrder(current, c.winner) !== 0) continue;
+    const older = c.winner === c.local ? c.remote : c.local;
+    try {
+      const value = merge(older.value, c.winner.value);
+      if (value === undefined) throw new UsageError('MERGE_FAILED', 'returned undefined');
+      if (sameValue({ ...current, value }, current)) continue;
+      await host.write(c.collection, options!, c.id, value);
+    } catch (error) {
+      if (error instanceof ForkAlarm) throw error;
+      const why = error instanceof Error ? error.message : String(error);
+      host.rejected({ code: 'MERGE_FAILED', message: `the merge function of collection "${c.collection}" failed: ${why}`, recordId: c.id.slice() });
+      continue;
+    }
+    merged.add(toHex(c.id));
+    writes++;
+  }
+  for (const r of plan.republish) {
+    if (merged.has(toHex(r.id))) continue;
+    const current = await host.read(r.collection, r.id);
+    if (current === null || compareVersions(r.above, current) <= 0 || compareReaderOrder(current, r.above) <= 0) continue;
+    if (await host.republish(current, r.above)) writes++;
+  }
+  return writes;
 }

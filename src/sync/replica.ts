@@ -37,10 +37,9 @@ import type { LocalRecord, LocalStore } from './localStore.js';
 import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
-import { compareReaderOrder } from './readerOrder.js';
-import { reconcilePage, republishedCopy, sameValue, type PageReconciliation } from './reconcile.js';
+import { reconcilePage, republishedCopy, settlePage, type ConflictEvent, type PageReconciliation, type SettleHost } from './reconcile.js';
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
-import { compareVersions, nextRevision } from './version.js';
+import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
 import { authorise } from './writers.js';
 import { decodeEntry } from '../enrollment/chainEntry.js';
@@ -120,33 +119,7 @@ export interface WithheldReport {
   logs: LogIssue[];
 }
 
-/** One of the two versions of a {@link ConflictEvent}. */
-export interface ConflictVersion {
-  /** The value (null for a tombstone). */
-  value: unknown;
-  deleted: boolean;
-  /** The writer's clock (8 bytes: 48-bit ms ‖ 16-bit counter, big-endian). */
-  clock: Uint8Array;
-  /** The device that wrote this copy, and its revision (the server's order). */
-  sender: Uint8Array;
-  revision: number;
-}
-
-/**
- * Two versions of one record written without either writer seeing the other (docs/api.md,
- * "Conflicts"). The replica already shows `winner`; with a collection `merge` function, a merged
- * value follows as a local write (and a `change` event).
- */
-export interface ConflictEvent {
-  collection: string;
-  id: Uint8Array;
-  /** The version this device held. */
-  local: ConflictVersion;
-  /** The version it pulled. */
-  remote: ConflictVersion;
-  /** Which of the two the reader order picked (later clock; a delete on an exact tie). */
-  winner: 'local' | 'remote';
-}
+export type { ConflictEvent, ConflictVersion } from './reconcile.js';
 
 /** Events a replica raises. */
 export interface ReplicaEvents extends Record<string, unknown> {
@@ -487,55 +460,28 @@ export class Replica {
     };
   }
 
-  /**
-   * After a page is stored: raises its conflicts, writes merged values for collections with a
-   * `merge` function, and re-publishes local winners the server's copy lost to (reconcile.ts).
-   * Returns how many writes it queued.
-   */
+  /** After a page is stored: conflicts, merges and re-publishes (reconcile.ts). Returns the writes queued. */
   async #settle(plan: PageReconciliation): Promise<number> {
-    const side = (r: LocalRecord): ConflictVersion => ({ value: r.value, deleted: r.deleted, clock: r.clock.slice(), sender: r.sender.slice(), revision: r.revision });
-    for (const c of plan.conflicts) {
-      this.#events.emit('conflict', { collection: c.collection, id: c.id.slice(), local: side(c.local), remote: side(c.remote), winner: c.winner === c.local ? 'local' : 'remote' });
-    }
-    let writes = 0;
-    const merged = new Set<string>();
-    for (const c of plan.conflicts) {
-      const collection = this.#collections.get(c.collection);
-      const merge = collection?.options.merge;
-      if (merge === undefined || c.local.deleted || c.remote.deleted) continue;
-      const current = await this.#store.getRecord(c.collection, c.id);
-      // Written over meanwhile (a later write, or an earlier conflict of this page merged): nothing to merge.
-      if (current === null || compareReaderOrder(current, c.winner) !== 0) continue;
-      const older = c.winner === c.local ? c.remote : c.local;
-      let value: unknown;
-      try {
-        value = merge(older.value, c.winner.value);
-        if (value === undefined) throw new UsageError('MERGE_FAILED', 'returned undefined');
-        if (sameValue({ ...current, value }, current)) continue;
-        await this.#write(c.collection, collection!.options, c.id, value);
-      } catch (error) {
-        if (error instanceof ForkAlarm) throw error;
-        const why = error instanceof Error ? error.message : String(error);
-        this.#events.emit('rejected', { code: 'MERGE_FAILED', message: `the merge function of collection "${c.collection}" failed: ${why}`, recordId: c.id.slice() });
-        continue;
-      }
-      merged.add(toHex(c.id));
-      writes++;
-    }
-    for (const r of plan.republish) {
-      if (merged.has(toHex(r.id))) continue;
-      const current = await this.#store.getRecord(r.collection, r.id);
-      if (current === null || compareVersions(r.above, current) <= 0 || compareReaderOrder(current, r.above) <= 0) continue;
-      const options = this.#collections.get(r.collection)?.options ?? {};
-      if (options.sync === false) continue;
-      const copy = republishedCopy(current, nextRevision(r.above), this.#device().id);
-      const retention = options.retentionDays ?? (copy.expiresAt === null ? undefined : Math.max(0, Math.ceil((copy.expiresAt - this.#clock()) / DAY_MS)));
-      await this.#store.applyLocal(copy, this.#outboxItem(copy, retention));
-      writes++;
-    }
+    const writes = await settlePage(this.#settleHost, plan);
     if (writes > 0) this.#kick?.();
     return writes;
   }
+
+  readonly #settleHost: SettleHost = {
+    read: (collection, id) => this.#store.getRecord(collection, id),
+    options: (collection) => this.#collections.get(collection)?.options,
+    write: (collection, options, id, value) => this.#write(collection, options, id, value),
+    republish: async (winner, above) => {
+      const options = this.#collections.get(winner.collection)?.options ?? {};
+      if (options.sync === false) return false;
+      const copy = republishedCopy(winner, nextRevision(above), this.#device().id);
+      const retention = options.retentionDays ?? (copy.expiresAt === null ? undefined : Math.max(0, Math.ceil((copy.expiresAt - this.#clock()) / DAY_MS)));
+      await this.#store.applyLocal(copy, this.#outboxItem(copy, retention));
+      return true;
+    },
+    conflict: (event) => this.#events.emit('conflict', event),
+    rejected: (rejection) => this.#events.emit('rejected', rejection),
+  };
 
   async #round(): Promise<SyncReport> {
     const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0, withheld: 0, held: 0 };
