@@ -54,6 +54,23 @@ describe('a merge hook combines concurrent edits', () => {
     expect(await fresh.notes.get(id)).toEqual(merged);
   });
 
+  it('a merge that keeps the newer value writes nothing', async () => {
+    const [low, high] = await noteDevices(env, 2, { merge: (_older, newer) => ({ ...(newer as List) }) });
+    const id = await low!.notes.put({ items: ['bread'] });
+    await syncAll([low!, high!]);
+    const local: unknown[] = [];
+    for (const d of [low!, high!]) d.replica.on('change', (e) => e.origin === 'local' && local.push(e.value));
+
+    await high!.notes.put({ items: ['milk'] }, id);
+    env.clock.advance(20);
+    await low!.notes.put({ items: ['eggs'] }, id);
+    await syncAll([high!, low!, high!]);
+
+    expect(low!.conflicts).toHaveLength(1);
+    expect(local).toEqual([{ items: ['milk'] }, { items: ['eggs'] }]);
+    for (const d of [low!, high!]) expect(await d.notes.get(id)).toEqual({ items: ['eggs'] });
+  });
+
   it('an edit that saw the other is not merged: a removed item stays removed', async () => {
     const [low, high] = await noteDevices(env, 2, { merge: union as (a: unknown, b: unknown) => unknown });
     const id = await low!.notes.put({ items: ['bread', 'milk'] });
