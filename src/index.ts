@@ -94,7 +94,7 @@ export { ServerClock, MAX_CLOCK_OFFSET_MS } from './core/serverClock.js';
 
 // Sync: local-first replicas.
 export { Replica } from './sync/replica.js';
-export type { ReplicaOptions, ReplicaEvents, SyncReport, WithheldReport, SyncAccount, SyncChain, SyncTransport, ApprovalHistoryOptions } from './sync/replica.js';
+export type { ReplicaOptions, ReplicaEvents, SyncReport, WithheldReport, SyncAccount, SyncChain, SyncTransport, ApprovalHistoryOptions, ConflictEvent, ConflictVersion } from './sync/replica.js';
 export type { HistoryOption } from './sync/historyOption.js';
 export type { LogIssue } from './sync/logHeads.js';
 export type { Rejection } from './sync/inbound.js';
@@ -119,6 +119,7 @@ export type {
   HeldEnvelopeInput,
   KeyedRecord,
   ListOptions,
+  LocalExtras,
   OutboxItem,
   OutboxItemInput,
   PushedKey,
@@ -128,3 +129,7 @@ export type {
   VersionEntry,
 } from './sync/localStore.js';
 export type { Version } from './sync/version.js';
+// The order a store keeps the winner by, and the clocks it compares (docs/api.md, "Conflicts").
+export { compareReaderOrder } from './sync/readerOrder.js';
+export type { OrderedVersion } from './sync/readerOrder.js';
+export { MAX_CLOCK_AHEAD_MS } from './sync/hlc.js';

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   Account,
+  Collection,
   DEFAULT_CBOR_LIMITS,
   DEFAULT_SYNC_TIMEOUT_MS,
   Device,
@@ -115,6 +116,18 @@ function startLiveSync(replica: Replica, report: (message: string) => void): voi
 }
 // docs:end
 
+// docs:begin conflicts
+function shoppingLists(replica: Replica, tell: (message: string) => void): Collection<{ items: string[] }> {
+  replica.on('conflict', ({ collection, winner }) => {
+    if (collection === 'lists') tell(`a list was changed on two devices at once; merged (the ${winner} change was later)`);
+  });
+  // Deterministic: the same two lists give the same union, in the same order, on every device.
+  return replica.collection<{ items: string[] }>('lists', {
+    merge: (older, newer) => ({ items: [...new Set([...older.items, ...newer.items])].sort() }),
+  });
+}
+// docs:end
+
 // docs:begin withheld
 function warnOfWithholding(replica: Replica, warn: (message: string) => void): void {
   replica.on('withheld', ({ code, records, logs }) => {
@@ -136,7 +149,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'approve', 'restart', 'browser', 'live', 'withheld'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'approve', 'restart', 'browser', 'live', 'conflicts', 'withheld'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -228,6 +241,23 @@ describe('docs/api.md', () => {
     } finally {
       await hostile.stop();
     }
+  });
+
+  it('runs the conflicts snippet: two devices add to one list at once, and both end with both items', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [phone, laptop] = await Promise.all(devices.map((a) => syncedDevice(a, Date.now)));
+    const told: string[] = [];
+    const [onPhone, onLaptop] = [phone!, laptop!].map((d) => shoppingLists(d.replica, (m) => told.push(m)));
+    const id = await onPhone!.put({ items: ['bread'] });
+    await phone!.replica.sync();
+    await laptop!.replica.sync();
+    await onPhone!.put({ items: ['bread', 'milk'] }, id);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later clock, not a tie
+    await onLaptop!.put({ items: ['bread', 'eggs'] }, id);
+    for (const d of [phone!, laptop!, phone!]) await d.replica.sync();
+    expect(await onPhone!.get(id)).toEqual({ items: ['bread', 'eggs', 'milk'] });
+    expect(await onLaptop!.get(id)).toEqual({ items: ['bread', 'eggs', 'milk'] });
+    expect(told).toContain('a list was changed on two devices at once; merged (the local change was later)');
   });
 
   it('states the limits the code enforces', () => {

@@ -13,6 +13,7 @@ import { envelopeHash } from '../../src/core/envelopeHash.js';
 import { grantEnvelope, GRANT_BYTES, makeGrant, openWithGrant } from '../../src/core/grant.js';
 import { open } from '../../src/core/open.js';
 import { sealEnvelope, seal, type SealInput } from '../../src/core/seal.js';
+import { encodeClock } from '../../src/sync/hlc.js';
 import { bodyFromWire, bodyToWire, checkCollectionName, GRANTS_COLLECTION, type RecordBody } from '../../src/sync/recordBody.js';
 import type { BuiltChain } from './chain.js';
 import {
@@ -62,8 +63,12 @@ export function recordsVectors(casts: Record<BackendName, Cast>, suite: CryptoPr
   const retentionDays = 90;
   const sortTime = CALL.startedAt;
 
-  const record: RecordBody = { collection: 'calls', value: CALL, sortTime, expiresAt: sortTime + retentionDays * DAY_MS };
-  const tombstone: RecordBody = { collection: 'calls', sortTime, expiresAt: sortTime + retentionDays * DAY_MS };
+  // Clocks (§23.3): the record written at writtenAt (counter 3: its fourth write that millisecond),
+  // the tombstone a day later over it (its base is the record's clock).
+  const recordClock = encodeClock({ ms: writtenAt, counter: 3 });
+  const tombstoneClock = encodeClock({ ms: writtenAt + DAY_MS, counter: 0 });
+  const record: RecordBody = { collection: 'calls', value: CALL, sortTime, expiresAt: sortTime + retentionDays * DAY_MS, clock: recordClock };
+  const tombstone: RecordBody = { collection: 'calls', sortTime, expiresAt: sortTime + retentionDays * DAY_MS, clock: tombstoneClock, base: recordClock };
   const bodyVector = (name: string, body: RecordBody) => {
     const wire = bodyToWire(body);
     const compact = encodeValue(wire);
@@ -150,24 +155,31 @@ export function recordsVectors(casts: Record<BackendName, Cast>, suite: CryptoPr
 
   // Bodies that must be refused, as the CBOR that arrives inside an envelope.
   const bodyDecodes: Array<{ name: string; cbor: Uint8Array; error: string | null }> = [
-    { name: 'sort time as a CBOR integer', cbor: encodeCanonical({ c: 'calls', t: sortTime }), error: null },
-    { name: 'sort time as an integral float64 (what the compact encoder writes)', cbor: encodeValue({ c: 'calls', t: sortTime }), error: null },
-    { name: 'v present and null', cbor: encodeCanonical({ c: 'calls', t: 0, v: null }), error: null },
+    { name: 'sort time as a CBOR integer', cbor: encodeCanonical({ c: 'calls', t: sortTime, h: recordClock }), error: null },
+    { name: 'sort time as an integral float64 (what the compact encoder writes)', cbor: encodeValue({ c: 'calls', t: sortTime, h: recordClock }), error: null },
+    { name: 'v present and null', cbor: encodeCanonical({ c: 'calls', t: 0, v: null, h: recordClock }), error: null },
     { name: 'a grant bundle with no grants', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: handoffAt, g: [] }), error: null },
-    { name: 'a 64-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(64), t: 0 }), error: null },
+    { name: 'a 64-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(64), t: 0, h: recordClock }), error: null },
+    { name: 'a base equal to the clock (the last clock there is, written over)', cbor: encodeCanonical({ c: 'calls', t: 0, h: recordClock, b: recordClock }), error: null },
+    { name: 'no clock', cbor: encodeCanonical({ c: 'calls', t: 0, v: 1 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a clock of 7 bytes', cbor: encodeCanonical({ c: 'calls', t: 0, h: recordClock.subarray(1) }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a clock as an integer', cbor: encodeCanonical({ c: 'calls', t: 0, h: writtenAt }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a base of 9 bytes', cbor: encodeCanonical({ c: 'calls', t: 0, h: tombstoneClock, b: concatBytes(recordClock, new Uint8Array(1)) }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a base after the clock', cbor: encodeCanonical({ c: 'calls', t: 0, h: recordClock, b: tombstoneClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a grant bundle with a clock', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: handoffAt, g: [], h: recordClock }), error: 'RECORD_BODY_INVALID' },
     { name: 'an array', cbor: encodeCanonical(['calls', sortTime]), error: 'RECORD_BODY_INVALID' },
-    { name: 'an unknown one-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, y: 1 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'a two-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, cv: 1 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'no collection', cbor: encodeCanonical({ t: 0, v: 1 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'empty collection name', cbor: encodeCanonical({ c: '', t: 0 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'a 65-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(65), t: 0 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'collection name as bytes', cbor: encodeCanonical({ c: utf8('calls'), t: 0 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'no sort time', cbor: encodeCanonical({ c: 'calls', v: 1 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'negative sort time', cbor: encodeCanonical({ c: 'calls', t: -1 }), error: 'RECORD_BODY_INVALID' },
-    { name: 'fractional sort time', cbor: encodeCanonical({ c: 'calls', t: 1.5 }), error: 'RECORD_BODY_INVALID' },
+    { name: 'an unknown one-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, y: 1, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a two-letter field', cbor: encodeCanonical({ c: 'calls', t: 0, cv: 1, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'no collection', cbor: encodeCanonical({ t: 0, v: 1, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'empty collection name', cbor: encodeCanonical({ c: '', t: 0, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'a 65-character collection name', cbor: encodeCanonical({ c: 'c'.repeat(65), t: 0, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'collection name as bytes', cbor: encodeCanonical({ c: utf8('calls'), t: 0, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'no sort time', cbor: encodeCanonical({ c: 'calls', v: 1, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'negative sort time', cbor: encodeCanonical({ c: 'calls', t: -1, h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'fractional sort time', cbor: encodeCanonical({ c: 'calls', t: 1.5, h: recordClock }), error: 'RECORD_BODY_INVALID' },
     { name: 'sort time 2^53 as a float64', cbor: fromHex('a261636563616c6c736174fb4340000000000000'), error: 'RECORD_BODY_INVALID' },
-    { name: 'expiry as text', cbor: encodeCanonical({ c: 'calls', t: 0, x: 'soon' }), error: 'RECORD_BODY_INVALID' },
-    { name: 'grants outside $grants', cbor: encodeCanonical({ c: 'calls', t: 0, g: [grant] }), error: 'RECORD_BODY_INVALID' },
+    { name: 'expiry as text', cbor: encodeCanonical({ c: 'calls', t: 0, x: 'soon', h: recordClock }), error: 'RECORD_BODY_INVALID' },
+    { name: 'grants outside $grants', cbor: encodeCanonical({ c: 'calls', t: 0, g: [grant], h: recordClock }), error: 'RECORD_BODY_INVALID' },
     { name: 'grants not an array', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: 0, g: grant }), error: 'RECORD_BODY_INVALID' },
     { name: 'a grant that is text', cbor: encodeCanonical({ c: GRANTS_COLLECTION, t: 0, g: ['grant'] }), error: 'RECORD_BODY_INVALID' },
   ];
@@ -265,7 +277,7 @@ export function recordsVectors(casts: Record<BackendName, Cast>, suite: CryptoPr
   return {
     description:
       'Record bodies and history grants. `bodies`: a RecordBody, its wire map (c collection, t sort time, v value, x ' +
-      'local expiry, g grants) and its CBOR as seal writes it (`compact`) and canonically. `envelopes`: envelopes ' +
+      'local expiry, g grants, h clock: 48-bit ms ‖ 16-bit counter big-endian, b base: the clock replaced) and its CBOR as seal writes it (`compact`) and canonically. `envelopes`: envelopes ' +
       'sealed with such bodies (reproduce from bodyCbor and random as in envelopes.json; the account is chain.json\'s ' +
       'account id). `grant`: the laptop grants the call record\'s content key to the ' +
       'tablet: 0x02 ‖ record id ‖ H ‖ grantor id ‖ u32(ref) ‖ XChaCha20-Poly1305(kek(laptop→tablet, ref), nonce, K, aad = H), ' +

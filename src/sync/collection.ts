@@ -16,6 +16,13 @@ export interface CollectionOptions<T> {
   retentionDays?: number;
   /** Sync this collection (default true); false keeps it on this device only. */
   sync?: boolean;
+  /**
+   * Combines two values written concurrently (docs/api.md, "Conflicts"): `older` and `newer` in
+   * the reader order. The replica writes the result as a new write over `newer`. It must be
+   * deterministic (same inputs, same value, on every device), so devices that merge the same
+   * pair agree and stop; a value equal to `newer` writes nothing. Not called for deletes.
+   */
+  merge?: (older: T, newer: T) => T;
 }
 
 /** One record of a collection. */

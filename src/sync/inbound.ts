@@ -346,6 +346,9 @@ function toLocalRecord(opened: OpenedEnvelope & { contentKey: Uint8Array }, body
     value: deleted ? null : (body.value ?? null),
     sortTime: body.sortTime,
     expiresAt: body.expiresAt ?? null,
+    // bodyFromWire requires a clock in every collection but $grants, which never gets here.
+    clock: body.clock!,
+    base: body.base ?? null,
     contentKey: opened.contentKey,
     envelopeHash: opened.hash,
   };

@@ -40,6 +40,7 @@ import type {
   HeldEnvelopeInput,
   KeyedRecord,
   ListOptions,
+  LocalExtras,
   LocalRecord,
   LocalStore,
   OutboxItem,
@@ -49,7 +50,7 @@ import type {
   VersionEntry,
 } from './localStore.js';
 import { asLocalStoreError, localStoreError } from './localStoreErrors.js';
-import { prepareAckExtras, prepareRemoteExtras } from './localStoreExtras.js';
+import { prepareAckExtras, prepareLocalExtras, prepareRemoteExtras } from './localStoreExtras.js';
 import {
   checkCollection,
   checkHeldItems,
@@ -65,9 +66,9 @@ import {
 } from './localStoreValidate.js';
 import { hasOurStores, INDEXED_DB_SCHEMA_VERSION, INDEXES, STORES, upgradeIndexedDb } from './indexedDbSchema.js';
 import { binaryKey, collectionRange, keyedKey, pageRange, recordKey, recordRow, withKeys, type RecordRow } from './indexedDbRows.js';
-import { corruptRecord, prepareRecord, readKeyed, readRecord, readVersion, type StoredRecord } from './storedRecord.js';
+import { corruptRecord, prepareRecord, readKeyed, readOrder, readRecord, readVersion, type StoredRecord } from './storedRecord.js';
 import { readVersionEntry, type VersionRow } from './storedVersionEntry.js';
-import { compareVersions } from './version.js';
+import { compareReaderOrder, type OrderedVersion } from './readerOrder.js';
 
 /** Options of `IndexedDbLocalStore.open`. */
 export interface IndexedDbLocalStoreOptions {
@@ -135,9 +136,9 @@ function readKeyedRow(row: RecordRow): KeyedRecord {
   return readKeyed(row.collection, row);
 }
 
-/** The stored version of `row` (a record of `collection`), checked. */
-function storedVersion(collection: string, row: RecordRow | undefined): { revision: number; sender: Uint8Array } | null {
-  return row === undefined ? null : readVersion(collection, row);
+/** What the reader order compares of `row` (a record of `collection`), checked. */
+function storedVersion(collection: string, row: RecordRow | undefined): OrderedVersion | null {
+  return row === undefined ? null : readOrder(collection, row);
 }
 
 /** A map key for a (collection, record id) pair: the id's hex is fixed-length, so it cannot run into the name. */
@@ -194,7 +195,7 @@ export class IndexedDbLocalStore implements LocalStore {
     let db: IDBPDatabase;
     try {
       db = await openDB(name, INDEXED_DB_SCHEMA_VERSION, {
-        upgrade: (upgrading, oldVersion) => upgradeIndexedDb(upgrading, oldVersion),
+        upgrade: (upgrading, oldVersion, _newVersion, tx) => upgradeIndexedDb(upgrading, oldVersion, tx as unknown as Parameters<typeof upgradeIndexedDb>[2]),
         // Another tab (or IndexedDbLocalStore.delete) upgrades or deletes the database: let it, and refuse from now on.
         blocking: () => store?.shut('the database was deleted or upgraded (by another tab, or by IndexedDbLocalStore.delete); reload the page'),
         terminated: () => store?.shut('the browser closed the database (storage cleared or evicted)'),
@@ -282,11 +283,11 @@ export class IndexedDbLocalStore implements LocalStore {
    * The current rows of the given records, by `slot`, read in one round of requests.
    * @throws StorageError `LOCAL_ROW_CORRUPT` for a stored version that does not decode.
    */
-  private async currentVersions(tx: Tx, wanted: readonly { collection: string; recordId: Uint8Array }[]): Promise<Map<string, { revision: number; sender: Uint8Array } | null>> {
+  private async currentVersions(tx: Tx, wanted: readonly { collection: string; recordId: Uint8Array }[]): Promise<Map<string, OrderedVersion | null>> {
     const records = tx.objectStore(STORES.records);
     const unique = new Map(wanted.map((w) => [slot(w.collection, w.recordId), w]));
     const rows = await each(unique.values(), (w) => records.get(recordKey(w.collection, w.recordId)) as Promise<RecordRow | undefined>);
-    const found = new Map<string, { revision: number; sender: Uint8Array } | null>();
+    const found = new Map<string, OrderedVersion | null>();
     [...unique.entries()].forEach(([key, w], i) => found.set(key, storedVersion(w.collection, rows[i])));
     return found;
   }
@@ -336,18 +337,21 @@ export class IndexedDbLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.applyLocal */
-  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void> {
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null, extras?: LocalExtras): Promise<void> {
     this.ensureOpen();
     const stored = prepareRecord(record);
     if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
+    const meta = prepareLocalExtras(extras);
     const queued = outboxItem === null ? null : { record_id: stored.recordId.slice(), bytes: outboxItem.bytes.slice() };
-    await this.write([STORES.records, STORES.outbox], async (tx) => {
+    await this.write([STORES.records, STORES.outbox, STORES.meta], async (tx) => {
       const current = (await this.currentVersions(tx, [stored])).get(slot(stored.collection, stored.recordId));
-      if (current !== null && current !== undefined && compareVersions(stored, current) <= 0) {
-        throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
+      if (current !== null && current !== undefined && compareReaderOrder(stored, current) <= 0) {
+        throw localStoreError('LOCAL_VERSION_STALE', 'a version that wins or ties in the reader order is already stored');
       }
-      const writes = [() => tx.objectStore(STORES.records).put(recordRow(stored))];
+      const metaStore = tx.objectStore(STORES.meta);
+      const writes: (() => Promise<unknown>)[] = [() => tx.objectStore(STORES.records).put(recordRow(stored))];
       if (queued !== null) writes.push(() => tx.objectStore(STORES.outbox).add(queued));
+      for (const [key, value] of meta) writes.push(() => metaStore.put(value, key));
       await inOrder(writes);
     });
   }
@@ -368,13 +372,13 @@ export class IndexedDbLocalStore implements LocalStore {
     const { versions, held, meta } = prepareRemoteExtras(extras);
     return this.write([STORES.records, STORES.versions, STORES.held, STORES.meta], async (tx) => {
       // Every stored version is read (and checked) before anything is written; the batch is
-      // then merged in order in memory, so a record given twice ends at its newest version.
+      // then merged in order in memory, so a record given twice ends at its reader-order winner.
       const current = await this.currentVersions(tx, prepared);
       const winners = new Map<string, StoredRecord>();
       const applied = prepared.map((stored) => {
         const key = slot(stored.collection, stored.recordId);
         const have = current.get(key);
-        if (have !== null && have !== undefined && compareVersions(stored, have) <= 0) return false;
+        if (have !== null && have !== undefined && compareReaderOrder(stored, have) <= 0) return false;
         current.set(key, stored);
         winners.set(key, stored);
         return true;

@@ -53,6 +53,8 @@ export function recordRow(record: StoredRecord): RecordRow {
     expires_at: record.expiresAt,
     content_key: record.contentKey,
     envelope_hash: record.envelopeHash,
+    clock: record.clock,
+    base: record.base,
   };
   if (!record.deleted) row.live_time = record.sortTime;
   if (record.contentKey !== null) row.keyed = keyedKey(record);

@@ -22,7 +22,8 @@
  *   only; binary keys compare as bytes, shorter first, which is `listKeyed`'s order.
  * - `byExpiry`, `expires_at`: null is not a key, so rows that never expire are not in it.
  */
-import type { IDBPDatabase } from 'idb';
+import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import { zeroClock } from './hlc.js';
 
 /** Object store names. */
 export const STORES = {
@@ -37,8 +38,24 @@ export const STORES = {
 /** Index names on `records`. */
 export const INDEXES = { byTime: 'byTime', liveByTime: 'liveByTime', keyed: 'keyed', byExpiry: 'byExpiry' } as const;
 
+/** The upgrade transaction, over every store. */
+type UpgradeTx = IDBPTransaction<unknown, string[], 'versionchange'>;
+
+/**
+ * Upgrade 2 (clocks, issue 11): every record row gets `clock` (8 zero bytes: versions stored
+ * before clocks existed lose to every clocked one) and `base` null. Only requests of the upgrade
+ * transaction are awaited, so it stays open; a failure aborts it, and the open fails with
+ * nothing changed.
+ */
+async function addClocks(tx: UpgradeTx): Promise<void> {
+  for (let cursor = await tx.objectStore(STORES.records).openCursor(); cursor !== null; cursor = await cursor.continue()) {
+    const row = cursor.value as Record<string, unknown>;
+    if (row.clock === undefined) await cursor.update({ ...row, clock: zeroClock(), base: null });
+  }
+}
+
 /** The upgrades in order: entry N-1 brings a database from version N-1 to N. Append only. */
-const UPGRADES: readonly ((db: IDBPDatabase) => void)[] = [
+const UPGRADES: readonly ((db: IDBPDatabase, tx: UpgradeTx) => void)[] = [
   (db) => {
     const records = db.createObjectStore(STORES.records, { keyPath: ['collection', 'record_id'] });
     records.createIndex(INDEXES.byTime, ['collection', 'sort_time', 'record_id']);
@@ -51,14 +68,28 @@ const UPGRADES: readonly ((db: IDBPDatabase) => void)[] = [
     db.createObjectStore(STORES.versions, { keyPath: 'record_id' });
     db.createObjectStore(STORES.keys);
   },
+  (db, tx) => {
+    // A database of our name made by someone else: left alone, and refused by `hasOurStores`.
+    if (!db.objectStoreNames.contains(STORES.records)) return;
+    addClocks(tx).catch(() => {
+      try {
+        tx.abort();
+      } catch {
+        // Already aborted, by the error we are reporting.
+      }
+    });
+  },
 ];
 
 /** The database version this code writes. */
 export const INDEXED_DB_SCHEMA_VERSION = UPGRADES.length;
 
-/** Runs the upgrades from `oldVersion` to the current version (IndexedDB's `upgradeneeded`). */
-export function upgradeIndexedDb(db: IDBPDatabase, oldVersion: number): void {
-  for (let next = oldVersion + 1; next <= INDEXED_DB_SCHEMA_VERSION; next += 1) UPGRADES[next - 1]!(db);
+/**
+ * Runs the upgrades from `oldVersion` to `to` (default: the current version) in IndexedDB's
+ * `upgradeneeded`, in its transaction `tx`. Tests stop earlier to make an old database.
+ */
+export function upgradeIndexedDb(db: IDBPDatabase, oldVersion: number, tx: UpgradeTx, to = INDEXED_DB_SCHEMA_VERSION): void {
+  for (let next = oldVersion + 1; next <= to; next += 1) UPGRADES[next - 1]!(db, tx);
 }
 
 /** True when `db` has every store this code uses (a database of the same name made by someone else may not). */

@@ -12,6 +12,10 @@
  *   half-way re-pulls from the last committed cursor and loses or repeats nothing (re-applying a
  *   version is a no-op: merge is idempotent).
  *
+ * Both keep, per record, the winner of the reader order (`compareReaderOrder`, readerOrder.ts:
+ * clock, then a tombstone on an exact clock tie, then revision and sender), checked inside their
+ * transaction. Every adapter calls that one function, and so does the replica.
+ *
  * It also holds envelopes the device received but cannot open yet (it was enrolled after they
  * were sealed and waits for the history grants that let it open them), by record id, until the
  * caller takes them back to open.
@@ -28,10 +32,11 @@
  * Errors are `StorageError`s with the codes catalogued in `localStoreErrors.ts`; async methods
  * report them by rejecting.
  */
+import type { OrderedVersion } from './readerOrder.js';
 import type { Version } from './version.js';
 
 /** One version of one record as the replica holds it. */
-export interface LocalRecord extends Version {
+export interface LocalRecord extends OrderedVersion {
   /** Collection name: 1 to 128 characters. */
   readonly collection: string;
   /** 16 bytes, the envelope's record id. */
@@ -48,6 +53,18 @@ export interface LocalRecord extends Version {
   readonly sortTime: number;
   /** Milliseconds after which `expire` removes the record; null = never. */
   readonly expiresAt: number | null;
+  /**
+   * The write's hybrid logical clock, 8 bytes (48-bit ms ‖ 16-bit counter, big-endian;
+   * `hlc.ts`): what the reader order compares first. Versions stored before clocks existed read
+   * as all zeros.
+   */
+  readonly clock: Uint8Array;
+  /**
+   * The clock of the version this write replaced (8 bytes); null (or absent) for a new record.
+   * Reads always return it, null when the version has none. Two versions conflict when neither
+   * writer had seen the other's (each one's base is below the other's clock).
+   */
+  readonly base?: Uint8Array | null;
   /**
    * The content key of the envelope that carried this version (32 bytes), kept for history
    * grants; null (or absent) for a local write not yet pushed and for local-only collections.
@@ -114,6 +131,12 @@ export interface PushedKey {
   readonly sender: Uint8Array;
   readonly contentKey: Uint8Array;
   readonly envelopeHash: Uint8Array;
+}
+
+/** What else commits with a local write. */
+export interface LocalExtras {
+  /** Meta values to set (a later item for the same key wins). The replica keeps its clock state here. */
+  readonly meta?: readonly (readonly [string, Uint8Array])[];
 }
 
 /** What else commits with an outbox acknowledgement. */
@@ -202,22 +225,23 @@ export interface LocalStore {
   countRecords(collection: string, options?: CountOptions): Promise<number>;
 
   /**
-   * A local write: stores `record` and queues `outboxItem`, in one transaction. `record` must
-   * be newer than the stored version (its revision from `nextRevision` of what is stored).
-   * `outboxItem` null is a local-only write (a collection whose sync is off): the record is
-   * stored under the same version check and nothing is queued. Only null means that; a missing
-   * (undefined) item is refused.
+   * A local write: stores `record`, queues `outboxItem` and sets `extras.meta`, in one
+   * transaction. `record` must win over the stored version in the reader order (a new write's
+   * clock is after the one it replaces; a re-published copy has the same clock and a higher
+   * revision). `outboxItem` null is a local-only write (a collection whose sync is off): the
+   * record is stored under the same check and nothing is queued. Only null means that; a
+   * missing (undefined) item is refused.
    * @throws StorageError `INVALID_ARGUMENT` (nothing stored, nothing queued),
-   *   `LOCAL_VERSION_STALE` (a newer or equal version is stored; re-read and retry),
+   *   `LOCAL_VERSION_STALE` (a version that wins or ties is stored; re-read and retry),
    *   `LOCAL_ROW_CORRUPT` (the stored version does not decode), `LOCAL_STORE_CLOSED`,
    *   `LOCAL_STORE_FAILURE`.
    */
-  applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void>;
+  applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null, extras?: LocalExtras): Promise<void>;
 
   /**
-   * Merges pulled versions in order, storing each only if newer than what is stored then, and
-   * sets meta `cursorKey` to `cursor`, with `extras` (version-index entries, held envelopes,
-   * meta values), in one transaction. Returns, per input record, whether it was applied. If
+   * Merges pulled versions in order, storing each only if it wins over what is stored then in
+   * the reader order, and sets meta `cursorKey` to `cursor`, with `extras` (version-index
+   * entries, held envelopes, meta values), in one transaction. Returns, per input record, whether it was applied. If
    * anything is invalid, nothing is applied and the cursor stays. Within `extras`, a later item
    * for the same record id or meta key wins; the cursor is set last, so it wins over a meta
    * value of its own key.

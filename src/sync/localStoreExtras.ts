@@ -1,12 +1,12 @@
 /**
- * Boundary checks of what commits with a pull page (`RemoteExtras`) or a push acknowledgement
- * (`AckExtras`). Each adapter checks and copies all of it before its transaction starts, so an
+ * Boundary checks of what commits with a local write (`LocalExtras`), a pull page
+ * (`RemoteExtras`) or a push acknowledgement (`AckExtras`). Each adapter checks and copies all of it before its transaction starts, so an
  * invalid part changes nothing. Every check throws `StorageError` `INVALID_ARGUMENT`.
  */
 import { CONTENT_KEY_BYTES, RECORD_ID_BYTES } from '../core/envelopeFormat.js';
 import { ENVELOPE_HASH_BYTES } from '../core/envelopeHash.js';
 import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
-import type { AckExtras, RemoteExtras } from './localStore.js';
+import type { AckExtras, LocalExtras, RemoteExtras } from './localStore.js';
 import { checkBytes, checkCollection, checkHeldItems, checkInt, checkMetaKey, checkMetaValue, invalid } from './localStoreValidate.js';
 import { prepareVersionEntries, type PreparedVersionRow } from './storedVersionEntry.js';
 import { MAX_REVISION } from './version.js';
@@ -63,6 +63,11 @@ function prepareHeld(held: unknown): PreparedHeld[] {
   if (held === undefined) return [];
   checkHeldItems(held, 'extras.held');
   return held.map((item) => ({ recordId: item.recordId.slice(), bytes: item.bytes.slice() }));
+}
+
+/** Checks and copies what commits with a local write: its meta pairs. */
+export function prepareLocalExtras(extras: LocalExtras | undefined): readonly (readonly [string, Uint8Array])[] {
+  return prepareMeta(checkExtras(extras).meta);
 }
 
 /** Checks and copies what commits with a pull page. */

@@ -16,6 +16,7 @@ import type {
   HeldEnvelopeInput,
   KeyedRecord,
   ListOptions,
+  LocalExtras,
   LocalRecord,
   LocalStore,
   OutboxItem,
@@ -25,7 +26,7 @@ import type {
   VersionEntry,
 } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
-import { prepareAckExtras, prepareRemoteExtras } from './localStoreExtras.js';
+import { prepareAckExtras, prepareLocalExtras, prepareRemoteExtras } from './localStoreExtras.js';
 import {
   checkCollection,
   checkHeldItems,
@@ -43,7 +44,7 @@ import { MemoryCollection } from './memoryCollection.js';
 import { MemoryKeyedIndex } from './memoryKeyedIndex.js';
 import { prepareRecord, readKeyed, readRecord, type RawRecordRow, type StoredRecord } from './storedRecord.js';
 import { readVersionEntry, type PreparedVersionRow } from './storedVersionEntry.js';
-import { compareVersions, isNewer } from './version.js';
+import { compareReaderOrder } from './readerOrder.js';
 
 /** The row form of a stored record, so memory reads go through the same checks as SQLite's. */
 function toRow(record: StoredRecord): RawRecordRow {
@@ -57,6 +58,8 @@ function toRow(record: StoredRecord): RawRecordRow {
     expires_at: record.expiresAt,
     content_key: record.contentKey,
     envelope_hash: record.envelopeHash,
+    clock: record.clock,
+    base: record.base,
   };
 }
 
@@ -136,15 +139,17 @@ export class MemoryLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.applyLocal */
-  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void> {
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null, extras?: LocalExtras): Promise<void> {
     this.ensureOpen();
     const stored = prepareRecord(record);
     if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
+    const meta = prepareLocalExtras(extras);
     const current = this.stored(stored.collection, toHex(stored.recordId));
-    if (current !== undefined && !isNewer(stored, current)) {
-      throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
+    if (current !== undefined && compareReaderOrder(stored, current) <= 0) {
+      throw localStoreError('LOCAL_VERSION_STALE', 'a version that wins or ties in the reader order is already stored');
     }
     this.put(stored);
+    for (const [key, value] of meta) this.meta.set(key, value);
     if (outboxItem === null) return;
     this.outbox.set(this.nextOutboxId++, { recordId: outboxItem.recordId.slice(), bytes: outboxItem.bytes.slice() });
   }
@@ -164,7 +169,7 @@ export class MemoryLocalStore implements LocalStore {
     const { versions, held, meta } = prepareRemoteExtras(extras);
     const applied = prepared.map((stored) => {
       const current = this.stored(stored.collection, toHex(stored.recordId));
-      if (current !== undefined && compareVersions(stored, current) <= 0) return false;
+      if (current !== undefined && compareReaderOrder(stored, current) <= 0) return false;
       this.put(stored);
       return true;
     });

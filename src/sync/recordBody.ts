@@ -9,8 +9,15 @@
  * | t   | sort time, ms since the epoch (for a call: when it started)         |
  * | x   | local expiry, ms since the epoch (absent = keep)                    |
  * | g   | history grants (only in the reserved `$grants` collection)          |
+ * | h   | the write's clock, 8 bytes (`hlc.ts`); in every body but `$grants`' |
+ * | b   | base: the clock of the version the write replaced (absent for a new record) |
+ *
+ * Grant bundles (`$grants`) carry no clock: each is written once, at revision 1, to one device,
+ * and never replaced, so there is nothing to order. Every other collection, reserved or not,
+ * carries `h`, because its records can have versions that compete.
  */
 import { CodecError, ValidationError } from '../errors.js';
+import { compareClocks, isClock } from './hlc.js';
 
 /** Collection of the envelopes that carry history grants to a newly enrolled device. */
 export const GRANTS_COLLECTION = '$grants';
@@ -22,6 +29,10 @@ export interface RecordBody {
   sortTime: number;
   expiresAt?: number;
   grants?: Uint8Array[];
+  /** The write's clock (8 bytes); absent only in `$grants`. */
+  clock?: Uint8Array;
+  /** The clock of the version the write replaced; absent for a new record. */
+  base?: Uint8Array;
 }
 
 /**
@@ -41,6 +52,8 @@ export function bodyToWire(body: RecordBody): Record<string, unknown> {
   if (body.value !== undefined) wire.v = body.value;
   if (body.expiresAt !== undefined) wire.x = body.expiresAt;
   if (body.grants !== undefined) wire.g = body.grants;
+  if (body.clock !== undefined) wire.h = body.clock;
+  if (body.base !== undefined) wire.b = body.base;
   return wire;
 }
 
@@ -54,7 +67,7 @@ export function bodyFromWire(wire: unknown): RecordBody {
   const bad = (why: string) => new CodecError('RECORD_BODY_INVALID', `record body: ${why}`);
   if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw bad('not a map');
   const w = wire as Record<string, unknown>;
-  for (const key of Object.keys(w)) if (!'cvtxg'.includes(key) || key.length !== 1) throw bad(`unknown field "${key}"`);
+  for (const key of Object.keys(w)) if (!'cvtxghb'.includes(key) || key.length !== 1) throw bad(`unknown field "${key}"`);
   if (typeof w.c !== 'string' || w.c.length === 0 || w.c.length > 64) throw bad('collection name');
   if (!isTime(w.t)) throw bad('sort time');
   if (w.x !== undefined && !isTime(w.x)) throw bad('expiry');
@@ -64,6 +77,16 @@ export function bodyFromWire(wire: unknown): RecordBody {
   if (w.g !== undefined) {
     if (w.c !== GRANTS_COLLECTION || !Array.isArray(w.g) || !w.g.every((g) => g instanceof Uint8Array)) throw bad('grants');
     body.grants = w.g as Uint8Array[];
+  }
+  if (w.c === GRANTS_COLLECTION) {
+    if (w.h !== undefined || w.b !== undefined) throw bad('a grant bundle has no clock');
+    return body;
+  }
+  if (!isClock(w.h)) throw bad('clock');
+  body.clock = w.h;
+  if (w.b !== undefined) {
+    if (!isClock(w.b) || compareClocks(w.b, w.h) > 0) throw bad('base');
+    body.base = w.b;
   }
   return body;
 }

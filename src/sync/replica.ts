@@ -9,6 +9,11 @@
  * reported as withheld (`withheld` event, `SyncReport.withheld`) until it does. A fork alarm
  * stops sync, is saved with the chain at once, and keeps the replica from writing until the app
  * acknowledges it.
+ *
+ * Each write carries this device's hybrid logical clock in its body (hlc.ts); the store keeps
+ * the reader-order winner of every record (readerOrder.ts), and after each pulled page the
+ * replica raises conflicts, writes collections' merges and re-publishes local winners the
+ * server's copy lost to (reconcile.ts), so every device converges on the later write.
  */
 import { MultikeySyncError, UsageError } from '../errors.js';
 import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
@@ -27,6 +32,7 @@ import { checkHistoryOption, type HistoryBound, type HistoryOption } from './his
 import { HistoryWanted } from './historyWanted.js';
 import type { ApproveOfferOptions } from '../enrollment/qrPairing.js';
 import type { SasOptions } from '../enrollment/codePairing.js';
+import { HybridClock } from './hlc.js';
 import { Inbound, type ExtraReader, type Rejection } from './inbound.js';
 import { KeyRing } from './keyRing.js';
 import { startLiveLoop, type LiveLoopOptions, type LiveSync } from './liveLoop.js';
@@ -35,6 +41,7 @@ import type { LocalRecord, LocalStore } from './localStore.js';
 import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
+import { reconcilePage, republishedCopy, settlePage, type ConflictEvent, type PageReconciliation, type SettleHost } from './reconcile.js';
 import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
 import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
@@ -57,6 +64,10 @@ const CHAIN_SEEN_KEY = 'sync/chain-seen';
 const WANTED_KEY = 'sync/history-wanted';
 /** Where this device's last hand-off to each device ended in its own log. */
 const HANDED_KEY = 'sync/handed-to';
+/** This device's hybrid logical clock state (hlc.ts): saved with every write and pull page. */
+const HLC_KEY = 'sync/hlc';
+/** Extra push-and-pull rounds one sync makes for merges and re-publishes its own pulls caused. */
+const SETTLE_ROUNDS = 3;
 const NONE = Uint8Array.of(0);
 /**
  * Most envelopes held for a grant: the server's default item quota per account. A pull past it
@@ -132,6 +143,8 @@ export interface WithheldReport {
   logs: LogIssue[];
 }
 
+export type { ConflictEvent, ConflictVersion } from './reconcile.js';
+
 /** Events a replica raises. */
 export interface ReplicaEvents extends Record<string, unknown> {
   /** A record changed here, by a local write or by sync. */
@@ -143,7 +156,9 @@ export interface ReplicaEvents extends Record<string, unknown> {
     /** The record's new value (null when deleted), so a listener need not read it back. */
     value: unknown;
   };
-  /** A pulled item was refused and skipped. */
+  /** A pulled version and the local one were written concurrently (see {@link ConflictEvent}). */
+  conflict: ConflictEvent;
+  /** A pulled item was refused and skipped (or a collection's `merge` threw: `MERGE_FAILED`). */
   rejected: Rejection;
   /** The server withholds records or cut a device's log short (code `RECORDS_WITHHELD`). */
   withheld: WithheldReport & { code: 'RECORDS_WITHHELD' };
@@ -181,6 +196,7 @@ export class Replica {
   readonly #outbound: Outbound;
   readonly #policy: EpochPolicy;
   readonly #syncTimeoutMs: number;
+  readonly #hlc: HybridClock;
   #cursor: number;
   #logIssues: LogIssue[];
   #unresolved: string[];
@@ -198,7 +214,16 @@ export class Replica {
 
   private constructor(
     options: ReplicaOptions,
-    state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[]; wanted: HistoryWanted; handedTo: Map<string, number> },
+    state: {
+      cursor: number;
+      ring: KeyRing;
+      heads: LogHeads;
+      issues: LogIssue[];
+      unresolved: string[];
+      wanted: HistoryWanted;
+      handedTo: Map<string, number>;
+      hlc: HybridClock;
+    },
   ) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     this.#account = options.account;
@@ -207,6 +232,7 @@ export class Replica {
     this.#store = options.store;
     this.#clock = options.clock ?? Date.now;
     this.#cursor = state.cursor;
+    this.#hlc = state.hlc;
     this.#ring = state.ring;
     this.#heads = state.heads;
     this.#logIssues = state.issues;
@@ -232,8 +258,8 @@ export class Replica {
   }
 
   /**
-   * Opens a replica on `store`: its pull cursor, key ring, log heads and withheld alarm are
-   * kept there.
+   * Opens a replica on `store`: its pull cursor, key ring, log heads, clock state and withheld
+   * alarm are kept there.
    * @throws {CodecError} `KEY_RING_MALFORMED`, `LOG_HEADS_CORRUPT`, `HISTORY_WANTED_CORRUPT`; StorageError codes.
    */
   static async open(options: ReplicaOptions): Promise<Replica> {
@@ -252,6 +278,7 @@ export class Replica {
       unresolved: saved.u,
       wanted: HistoryWanted.fromBytes(await store.getMeta(WANTED_KEY)),
       handedTo: readHandedTo(await store.getMeta(HANDED_KEY)),
+      hlc: HybridClock.fromBytes(await store.getMeta(HLC_KEY)),
     });
     if (sealedRing === null && account.device.epochs.current !== undefined) await store.setMeta(OUTBOUND_KEYS.ring, ring.seal(account.device));
     return replica;
@@ -500,7 +527,7 @@ export class Replica {
     const now = this.#clock();
     const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
-    const revision = nextRevision(existing);
+    const revision = await this.#revisionOver(recordId, existing);
     const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
     const retention = options.retentionDays;
     const expiresAt = retention === undefined ? null : sortTime + retention * DAY_MS;
@@ -513,34 +540,76 @@ export class Replica {
       value: deleted ? null : checked,
       sortTime,
       expiresAt,
+      // A write beats the version it replaced, whatever the wall clock says (hlc.ts).
+      clock: this.#hlc.stamp(now, existing?.clock ?? null),
+      base: existing?.clock ?? null,
       contentKey: null,
       envelopeHash: null,
     };
-    let outbox = null;
-    if (options.sync !== false) {
-      const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
-      if (expiresAt !== null) body.expiresAt = expiresAt;
-      const wire = bodyToWire(body);
-      // The limits the push will seal it under: refused now, named by its field (`v…`), rather
-      // than queued under the outbox's looser bounds and refused at every push after.
-      encodeValue(wire);
-      outbox = {
-        recordId,
-        bytes: encodeOutboxWrite({
-          collection,
-          recordId,
-          revision,
-          kind: deleted ? 'tombstone' : 'record',
-          body: wire,
-          ...(retention === undefined ? {} : { retentionDays: retention }),
-        }),
-      };
-    }
-    await this.#store.applyLocal(record, outbox);
+    const outbox = options.sync === false ? null : this.#outboxItem(record, retention);
+    await this.#store.applyLocal(record, outbox, { meta: [[HLC_KEY, this.#hlc.toBytes()]] });
     this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
     this.#kick?.();
     return recordId;
   }
+
+  /**
+   * The revision of a write over `existing`: one more than the highest this device knows of the
+   * record, the local winner's or a claimed or received one's (the reader order can keep a
+   * version the server's order put below another), so the server keeps the write.
+   */
+  async #revisionOver(recordId: Uint8Array, existing: LocalRecord | null): Promise<number> {
+    if (existing === null) return nextRevision(null);
+    const entry = (await this.#store.getVersions([recordId])).get(toHex(recordId));
+    const highest = Math.max(existing.revision, entry?.claim?.revision ?? 0, entry?.have?.revision ?? 0);
+    return nextRevision({ revision: highest, sender: existing.sender });
+  }
+
+  /** The outbox item of a local version: its body (with clock and base) and how to seal it. */
+  #outboxItem(record: LocalRecord, retentionDays: number | undefined): { recordId: Uint8Array; bytes: Uint8Array } {
+    const { collection, recordId, revision, deleted, sortTime, expiresAt } = record;
+    const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: record.value }), clock: record.clock };
+    if (expiresAt !== null) body.expiresAt = expiresAt;
+    if (record.base !== null && record.base !== undefined) body.base = record.base;
+    const wire = bodyToWire(body);
+    // The limits the push will seal it under: refused now, named by its field (`v…`), rather
+    // than queued under the outbox's looser bounds and refused at every push after.
+    encodeValue(wire);
+    return {
+      recordId,
+      bytes: encodeOutboxWrite({
+        collection,
+        recordId,
+        revision,
+        kind: deleted ? 'tombstone' : 'record',
+        body: wire,
+        ...(retentionDays === undefined ? {} : { retentionDays }),
+      }),
+    };
+  }
+
+  /** After a page is stored: conflicts, merges and re-publishes (reconcile.ts). Returns the writes queued. */
+  async #settle(plan: PageReconciliation): Promise<number> {
+    const writes = await settlePage(this.#settleHost, plan);
+    if (writes > 0) this.#kick?.();
+    return writes;
+  }
+
+  readonly #settleHost: SettleHost = {
+    read: (collection, id) => this.#store.getRecord(collection, id),
+    options: (collection) => this.#collections.get(collection)?.options,
+    write: (collection, options, id, value) => this.#write(collection, options, id, value),
+    republish: async (winner, above) => {
+      const options = this.#collections.get(winner.collection)?.options ?? {};
+      if (options.sync === false) return false;
+      const copy = republishedCopy(winner, nextRevision(above), this.#device().id);
+      const retention = options.retentionDays ?? (copy.expiresAt === null ? undefined : Math.max(0, Math.ceil((copy.expiresAt - this.#clock()) / DAY_MS)));
+      await this.#store.applyLocal(copy, this.#outboxItem(copy, retention));
+      return true;
+    },
+    conflict: (event) => this.#events.emit('conflict', event),
+    rejected: (rejection) => this.#events.emit('rejected', rejection),
+  };
 
   async #round(): Promise<SyncReport> {
     const report: SyncReport = { pushed: 0, pulled: 0, applied: 0, rejected: 0, expired: 0, withheld: 0, held: 0 };
@@ -552,7 +621,7 @@ export class Replica {
         await this.#store.setMeta(OUTBOUND_KEYS.ring, this.#ring.seal(this.#device()));
         this.#ringSealedFor = this.#device();
       }
-      const requests = await this.#pull(report);
+      const { requests, wrote } = await this.#pull(report);
       await this.#noteRemovals();
       await this.#askHistoryForHeld();
       this.#askHistoryAfterAbsence();
@@ -560,7 +629,14 @@ export class Replica {
       report.pushed = await this.#outbound.push(request);
       if (request.historyRequest !== undefined) this.#wanted.asked();
       if (this.#wanted.takeChanged()) await this.#store.setMeta(WANTED_KEY, this.#wanted.toBytes());
-      if (report.pushed > 0 || this.#ring.unpublished().length > 0) await this.#pull(report);
+      let settling = wrote;
+      if (report.pushed > 0 || this.#ring.unpublished().length > 0) settling = (await this.#pull(report)).wrote;
+      // A merge or re-publish the pulls caused goes out in this round, so one sync leaves the
+      // server's copy settled (bounded: each round's writes come only from what it pulled).
+      for (let round = 0; settling > 0 && round < SETTLE_ROUNDS; round++) {
+        report.pushed += await this.#outbound.push();
+        settling = (await this.#pull(report)).wrote;
+      }
       for (const requester of requests) await this.#answerHistoryRequest(requester);
     } catch (error) {
       // An alarm raised anywhere in the round is saved with the chain before it is reported.
@@ -575,8 +651,12 @@ export class Replica {
     return report;
   }
 
-  /** Pulls until caught up; returns the devices that asked this one for their history. */
-  async #pull(report: SyncReport): Promise<{ from: Uint8Array; seenOfMine: number }[]> {
+  /**
+   * Pulls until caught up; returns the devices that asked this one for their history, and how
+   * many merges and re-publishes it wrote.
+   */
+  async #pull(report: SyncReport): Promise<{ requests: { from: Uint8Array; seenOfMine: number }[]; wrote: number }> {
+    let wrote = 0;
     const index = new IndexBatch();
     const requests: { from: Uint8Array; seenOfMine: number }[] = [];
     const inbound = new Inbound(
@@ -610,7 +690,10 @@ export class Replica {
       report.rejected += result.rejected;
       this.#logIssues.push(...result.issues);
       requests.push(...result.historyRequests);
-      const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()]];
+      const now = this.#clock();
+      for (const r of result.records) this.#hlc.observe(r.clock, now);
+      const plan = await reconcilePage(this.#store, result.records);
+      const meta: [string, Uint8Array][] = [[HEADS_KEY, this.#heads.toBytes()], [HLC_KEY, this.#hlc.toBytes()]];
       if (this.#wanted.takeChanged()) meta.push([WANTED_KEY, this.#wanted.toBytes()]);
       if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
       const versions = index.changes();
@@ -625,7 +708,8 @@ export class Replica {
         report.applied++;
         this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
-      if (!page.more) return requests;
+      wrote += await this.#settle(plan);
+      if (!page.more) return { requests, wrote };
     }
   }
 

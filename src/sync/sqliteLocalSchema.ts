@@ -65,6 +65,13 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
     purged_up_to     INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- Clocks (issue 11): each version's hybrid logical clock (8 bytes, compared as bytes by the
+  -- reader order) and the clock of the version it replaced (NULL for a new record). Versions
+  -- stored before clocks existed read as clock zero: any clocked version beats them.
+  ALTER TABLE records ADD COLUMN clock BLOB NOT NULL DEFAULT x'0000000000000000';
+  ALTER TABLE records ADD COLUMN base BLOB;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -8,8 +8,8 @@ type Statement<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 /** A records row as better-sqlite3 returns it; `storedRecord.ts` checks every field. */
 export type RecordRow = RawRecordRow;
 
-/** The version columns of a records row. */
-export type VersionRow = Pick<RawRecordRow, 'record_id' | 'revision' | 'sender'>;
+/** The columns of a records row the reader order compares. */
+export type VersionRow = Pick<RawRecordRow, 'record_id' | 'revision' | 'sender' | 'deleted' | 'clock'>;
 
 /** A keyed row of `listKeyed`, with its collection. */
 export interface KeyedRow extends RawKeyedRow {
@@ -42,7 +42,7 @@ export interface LocalStatements {
   record: Statement<[string, Buffer], RecordRow>;
   version: Statement<[string, Buffer], VersionRow>;
   upsert: Statement<
-    [string, Buffer, number, Buffer, number, Buffer | null, number, number | null, Buffer | null, Buffer | null]
+    [string, Buffer, number, Buffer, number, Buffer | null, number, number | null, Buffer | null, Buffer | null, Buffer, Buffer | null]
   >;
   keyedPage: Statement<KeyedParams, KeyedRow>;
   attachKeys: Statement<AttachParams>;
@@ -67,7 +67,7 @@ export interface LocalStatements {
 }
 
 const RECORD_COLUMNS =
-  'record_id, revision, sender, deleted, value, sort_time, expires_at, content_key, envelope_hash';
+  'record_id, revision, sender, deleted, value, sort_time, expires_at, content_key, envelope_hash, clock, base';
 
 const VERSION_COLUMNS = [
   'record_id',
@@ -86,14 +86,15 @@ const VERSION_COLUMNS = [
 export function prepareLocalStatements(db: Database.Database): LocalStatements {
   return {
     record: db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE collection = ? AND record_id = ?`),
-    version: db.prepare('SELECT record_id, revision, sender FROM records WHERE collection = ? AND record_id = ?'),
+    version: db.prepare('SELECT record_id, revision, sender, deleted, clock FROM records WHERE collection = ? AND record_id = ?'),
     upsert: db.prepare(
       `INSERT INTO records (collection, ${RECORD_COLUMNS})
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (collection, record_id) DO UPDATE SET
          revision = excluded.revision, sender = excluded.sender, deleted = excluded.deleted,
          value = excluded.value, sort_time = excluded.sort_time, expires_at = excluded.expires_at,
-         content_key = excluded.content_key, envelope_hash = excluded.envelope_hash`,
+         content_key = excluded.content_key, envelope_hash = excluded.envelope_hash,
+         clock = excluded.clock, base = excluded.base`,
     ),
     // Keyset pages of keyed versions over the partial index records_keyed; an empty start id
     // and name mean "from the start".

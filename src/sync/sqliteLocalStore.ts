@@ -27,6 +27,7 @@ import type {
   HeldEnvelopeInput,
   KeyedRecord,
   ListOptions,
+  LocalExtras,
   LocalRecord,
   LocalStore,
   OutboxItem,
@@ -36,7 +37,7 @@ import type {
   VersionEntry,
 } from './localStore.js';
 import { asLocalStoreError, localStoreError } from './localStoreErrors.js';
-import { prepareAckExtras, prepareRemoteExtras } from './localStoreExtras.js';
+import { prepareAckExtras, prepareLocalExtras, prepareRemoteExtras } from './localStoreExtras.js';
 import {
   checkCollection,
   checkHeldItems,
@@ -59,9 +60,9 @@ import {
   type OutboxRow,
   type VersionParams,
 } from './sqliteLocalStatements.js';
-import { corruptRecord, prepareRecord, readKeyed, readRecord, readVersion, type StoredRecord } from './storedRecord.js';
+import { corruptRecord, prepareRecord, readKeyed, readOrder, readRecord, type StoredRecord } from './storedRecord.js';
 import { readVersionEntry, type PreparedVersionRow } from './storedVersionEntry.js';
-import { compareVersions } from './version.js';
+import { compareReaderOrder } from './readerOrder.js';
 
 /** Options of `SqliteLocalStore.open`. */
 export interface SqliteLocalStoreOptions {
@@ -166,10 +167,10 @@ export class SqliteLocalStore implements LocalStore {
     return this.run(() => this.db.transaction(body).immediate());
   }
 
-  /** The stored version's order against `record`'s: > 0 when `record` is newer or new. */
+  /** `record` against the stored version in the reader order: > 0 when `record` wins or is new. */
   private order(record: StoredRecord): number {
     const row = this.sql.version.get(record.collection, blob(record.recordId));
-    return row === undefined ? 1 : compareVersions(record, readVersion(record.collection, row));
+    return row === undefined ? 1 : compareReaderOrder(record, readOrder(record.collection, row));
   }
 
   private store(record: StoredRecord): void {
@@ -184,6 +185,8 @@ export class SqliteLocalStore implements LocalStore {
       record.expiresAt,
       orNull(record.contentKey),
       orNull(record.envelopeHash),
+      blob(record.clock),
+      orNull(record.base),
     );
   }
 
@@ -227,16 +230,18 @@ export class SqliteLocalStore implements LocalStore {
   }
 
   /** @inheritDoc LocalStore.applyLocal */
-  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null): Promise<void> {
+  async applyLocal(record: LocalRecord, outboxItem: OutboxItemInput | null, extras?: LocalExtras): Promise<void> {
     this.run(() => {
       const stored = prepareRecord(record);
       if (outboxItem !== null) checkOutboxItem(outboxItem, stored.recordId);
+      const meta = prepareLocalExtras(extras);
       this.write(() => {
         if (this.order(stored) <= 0) {
-          throw localStoreError('LOCAL_VERSION_STALE', 'a version at least as new is already stored');
+          throw localStoreError('LOCAL_VERSION_STALE', 'a version that wins or ties in the reader order is already stored');
         }
         this.store(stored);
         if (outboxItem !== null) this.sql.enqueue.run(blob(stored.recordId), blob(outboxItem.bytes));
+        for (const [key, value] of meta) this.sql.setMeta.run(key, blob(value));
       });
     });
   }

@@ -5,7 +5,8 @@
  * `LOCAL_ROW_CORRUPT` naming its collection and record id, never skipped.
  *
  * A version's content key and envelope hash (format v2) are stored with it: both 32 bytes, or
- * both null. Error messages never carry their bytes.
+ * both null. Error messages never carry their bytes. Its clock (8 bytes) and base (8 bytes or
+ * null) are stored with it too: the clock is what the reader order compares first.
  */
 import type { StorageError } from '../errors.js';
 import { decodeValue, encodeValue, type CborLimits } from '../core/cbor.js';
@@ -13,6 +14,8 @@ import { CONTENT_KEY_BYTES, RECORD_ID_BYTES } from '../core/envelopeFormat.js';
 import { ENVELOPE_HASH_BYTES } from '../core/envelopeHash.js';
 import { toHex } from '../crypto/bytes.js';
 import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
+import { CLOCK_BYTES, isClock } from './hlc.js';
+import type { OrderedVersion } from './readerOrder.js';
 import { MAX_REVISION } from './version.js';
 import type { KeyedRecord, LocalRecord } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
@@ -49,6 +52,10 @@ export interface StoredRecord {
   readonly valueBytes: Uint8Array | null;
   readonly sortTime: number;
   readonly expiresAt: number | null;
+  /** 8 bytes. */
+  readonly clock: Uint8Array;
+  /** 8 bytes, or null for a new record. */
+  readonly base: Uint8Array | null;
   /** 32 bytes, or null exactly when `envelopeHash` is. */
   readonly contentKey: Uint8Array | null;
   readonly envelopeHash: Uint8Array | null;
@@ -89,6 +96,9 @@ export function prepareRecord(record: unknown): StoredRecord {
   if (typeof r.deleted !== 'boolean') invalid('deleted must be a boolean');
   checkTime('sortTime', r.sortTime);
   if (r.expiresAt !== null) checkTime('expiresAt', r.expiresAt);
+  checkBytes('clock', r.clock, CLOCK_BYTES);
+  const base = r.base === undefined || r.base === null ? null : r.base;
+  if (base !== null) checkBytes('base', base, CLOCK_BYTES);
   let valueBytes: Uint8Array | null = null;
   if (r.deleted) {
     if (r.value !== null) invalid('a tombstone must have the value null');
@@ -112,6 +122,8 @@ export function prepareRecord(record: unknown): StoredRecord {
     valueBytes,
     sortTime: r.sortTime,
     expiresAt: r.expiresAt,
+    clock: r.clock.slice(),
+    base: base === null ? null : base.slice(),
     ...keys,
   };
 }
@@ -127,6 +139,8 @@ export interface RawRecordRow {
   expires_at: unknown;
   content_key: unknown;
   envelope_hash: unknown;
+  clock: unknown;
+  base: unknown;
 }
 
 /** The columns of a row that `listKeyed` reads (no value, no expiry). */
@@ -170,8 +184,23 @@ export function readVersion(collection: string, row: Pick<RawRecordRow, 'record_
   return { revision: row.revision, sender: row.sender };
 }
 
+/**
+ * The fields of a stored row the reader order compares, checked (not copied: the caller only
+ * compares them).
+ * @throws StorageError `LOCAL_ROW_CORRUPT`.
+ */
+export function readOrder(
+  collection: string,
+  row: Pick<RawRecordRow, 'record_id' | 'revision' | 'sender' | 'deleted' | 'clock'>,
+): OrderedVersion {
+  const { revision, sender } = readVersion(collection, row);
+  if (row.deleted !== 0 && row.deleted !== 1) throw corruptRecord(collection, row.record_id, 'bad deleted flag');
+  if (!isClock(row.clock)) throw corruptRecord(collection, row.record_id, 'bad clock');
+  return { revision, sender, deleted: row.deleted === 1, clock: row.clock };
+}
+
 /** The fields every read checks, copied; the value is left to `readRecord`. */
-function readHeader(collection: string, row: RawKeyedRow): Omit<LocalRecord, 'value' | 'expiresAt'> & KeyPair {
+function readHeader(collection: string, row: RawKeyedRow): Omit<LocalRecord, 'value' | 'expiresAt' | 'clock' | 'base'> & KeyPair {
   const { revision, sender } = readVersion(collection, row);
   const recordId = row.record_id as Uint8Array;
   if (row.deleted !== 0 && row.deleted !== 1) throw corruptRecord(collection, recordId, 'bad deleted flag');
@@ -207,6 +236,8 @@ export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
   if (row.expires_at !== null && !isUint(row.expires_at, Number.MAX_SAFE_INTEGER)) {
     throw corruptRecord(collection, recordId, 'bad expiry time');
   }
+  if (!isClock(row.clock)) throw corruptRecord(collection, recordId, 'bad clock');
+  if (row.base !== null && !isClock(row.base)) throw corruptRecord(collection, recordId, 'bad base clock');
   let value: unknown = null;
   if (header.deleted) {
     if (row.value !== null) throw corruptRecord(collection, recordId, 'a tombstone holds a value');
@@ -219,7 +250,9 @@ export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
     }
   }
   const { contentKey, envelopeHash, ...rest } = header;
-  return { ...rest, value, expiresAt: row.expires_at, contentKey, envelopeHash };
+  const clock = new Uint8Array(row.clock);
+  const base = row.base === null ? null : new Uint8Array(row.base);
+  return { ...rest, value, expiresAt: row.expires_at, clock, base, contentKey, envelopeHash };
 }
 
 /**

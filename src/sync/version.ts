@@ -1,27 +1,18 @@
 /**
- * The total order of the versions of one record: compare the revision (u32), then the sender's
- * 16-byte device id lexicographically; the higher version wins. It is the order the server
- * applies when a push supersedes a stored envelope (`storage/supersession.ts`, which this module
- * calls so the two cannot drift), so a replica and the server keep the same winner for every
- * record whatever order envelopes arrive in.
+ * The server's order of the versions of one record: compare the revision (u32), then the
+ * sender's 16-byte device id lexicographically; the higher version wins. It is the order the
+ * server applies when a push supersedes a stored envelope (`storage/supersession.ts`, which this
+ * module calls so the two cannot drift), and the one the version index (withholding) compares.
  *
  * Revisions are Lamport clocks per record: a device writing record R uses one more than the
- * highest revision it has seen for R ({@link nextRevision}). An edit therefore beats every
- * version its writer had seen, and only truly concurrent edits (same revision) fall to the
- * device-id tie-break, which is arbitrary but the same everywhere. A delete is a version too:
- * a tombstone at revision + 1; a later put at a higher revision brings the record back, and a
- * put concurrent with a delete wins or loses on device id like any other concurrent edit.
- *
- * Why no hybrid logical clock in the header (design.md §7 proposed one for ties): whatever
- * orders versions must sit in the public header, because the server decides supersession
- * itself and cannot read bodies. An HLC carries wall-clock milliseconds, so the header would
- * tell the server when every write happened: for a call log, written as a call ends, that is
- * the time of each call; for imported history the clock would either carry the import time
- * (useless for ordering) or, seeded from the records, the past call times themselves. The
- * envelope keeps time out of the header except the coarse expiry day. What an HLC would buy,
- * "the edit made later in real time wins a concurrent tie", also trusts every device's clock:
- * one set in the future would win every tie. Lamport revisions already order causally related
- * edits correctly, which is what users notice.
+ * highest revision it has seen for R ({@link nextRevision}), so the server keeps an edit over
+ * every version its writer had seen. Which of two *concurrent* versions a device shows is not
+ * decided here but by the reader order (`readerOrder.ts`): the writer's hybrid logical clock,
+ * carried inside the encrypted body, then this order. The clock stays out of the header because
+ * the header is public: it would tell the server when every write happened (for a call log, the
+ * time of each call). Where the two orders disagree, the device holding the reader-order winner
+ * writes it again above the server's copy (re-publishing, `reconcile.ts`), so every device and
+ * the server converge on it.
  */
 import { UsageError } from '../errors.js';
 import { compareVersions as serverOrder } from '../storage/supersession.js';

@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealEnvelope } from '../../src/core/seal.js';
 import type { Device } from '../../src/core/device.js';
+import { encodeClock } from '../../src/sync/hlc.js';
 import { bodyToWire } from '../../src/sync/recordBody.js';
 import { MemoryLocalStore } from '../../src/sync/memoryLocalStore.js';
 import { accountWith, pairByQr, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { deviceHex, hostileFront, type HostileFront } from '../support/hostileFront.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
+
+const FORGED_CLOCK = encodeClock({ ms: 1_800_000_000_000, counter: 0 });
 
 let env: EnrollmentEnv;
 let front: HostileFront;
@@ -30,11 +33,11 @@ describe('history grants', () => {
     const value = call({ peer: '+19005550123' });
     const asPhone = { id: phone.account.device.id, suite: rogue.account.device.suite } as Device;
     const forged = sealEnvelope(asPhone, phone.account.accountId, [{ card: rogue.account.device.public, ref: 1, key: new Uint8Array(32).fill(1) }], {
-      body: bodyToWire({ collection: 'calls', sortTime: value.startedAt, value }),
+      body: bodyToWire({ collection: 'calls', sortTime: value.startedAt, value, clock: FORGED_CLOCK }),
       revision: 1,
     });
     await rogueStore.applyRemote(
-      [{ collection: 'calls', recordId: forged.recordId, revision: 1, sender: asPhone.id, deleted: false, value, sortTime: value.startedAt, expiresAt: null, contentKey: forged.contentKey, envelopeHash: forged.hash }],
+      [{ collection: 'calls', recordId: forged.recordId, revision: 1, sender: asPhone.id, deleted: false, value, sortTime: value.startedAt, expiresAt: null, clock: FORGED_CLOCK, contentKey: forged.contentKey, envelopeHash: forged.hash }],
       'test/unused-cursor',
       new Uint8Array(8),
     );

@@ -34,7 +34,8 @@ describe('recovery is not a writer', () => {
     const pair = words.establishPairKey(laptopCard, laptop!.account.device.epochs.current!.statement, 1);
     const tombstone = sealEnvelope(words, accountId, [{ card: laptopCard, ref: 1, key: pair.key }], {
       kind: 'tombstone',
-      body: bodyToWire({ collection: 'calls', sortTime: 0 }),
+      // The latest clock there is: were it applied, it would win over every version.
+      body: bodyToWire({ collection: 'calls', sortTime: 0, clock: new Uint8Array(8).fill(0xff) }),
       recordId: id,
       revision: 5,
     });

@@ -59,7 +59,8 @@ describe('write authority', () => {
     const made = forger.establishPairKey(tabletCard, tablet.account.device.epochs.current!.statement, 1);
     const forged = seal(forger, devices[0]!.accountId, [{ card: tabletCard, ref: 1, key: made.key }], {
       kind: 'tombstone',
-      body: bodyToWire({ collection: 'calls', sortTime: 0 }),
+      // The latest clock there is: were it applied, it would win over every version.
+      body: bodyToWire({ collection: 'calls', sortTime: 0, clock: new Uint8Array(8).fill(0xff) }),
       recordId: id,
       revision: 9,
     });

@@ -1,8 +1,9 @@
 /**
  * Three replicas write puts and deletes at random, each taking its revision by the Lamport rule
- * from what it has seen, while some versions reach some replicas early. Then every version
- * reaches every replica, in a random order and with duplicates: all three must end in the same
- * state, and that state must be the newest version of each record.
+ * and a clock after everything written before (as a device's hybrid logical clock does), while
+ * some versions reach some replicas early. Then every version reaches every replica, in a random
+ * order and with duplicates: all three must end in the same state, and that state must be the
+ * reader-order winner of each record (readerOrder.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,8 +11,9 @@ import { toHex } from '../../src/crypto/bytes.js';
 import type { LocalRecord, LocalStore } from '../../src/sync/localStore.js';
 import { MemoryLocalStore } from '../../src/sync/memoryLocalStore.js';
 import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
-import { compareVersions, nextRevision } from '../../src/sync/version.js';
-import { CALLS, DEVICE, envelope, id16, listAll, outboxFor, record } from './fixtures.js';
+import { compareReaderOrder } from '../../src/sync/readerOrder.js';
+import { nextRevision } from '../../src/sync/version.js';
+import { CALLS, clockAt, DEVICE, envelope, id16, listAll, outboxFor, record } from './fixtures.js';
 
 const FC_RUNS = Number(process.env.FC_RUNS ?? 100);
 const DEVICES = 3;
@@ -53,25 +55,27 @@ async function snapshot(store: LocalStore): Promise<string[]> {
     .sort();
 }
 
-/** The newest version of each record written. */
+/** The reader-order winner of each record written. */
 function newest(log: LocalRecord[]): string[] {
   const best = new Map<string, LocalRecord>();
   for (const v of log) {
     const key = toHex(v.recordId);
     const current = best.get(key);
-    if (current === undefined || compareVersions(v, current) > 0) best.set(key, v);
+    if (current === undefined || compareReaderOrder(v, current) > 0) best.set(key, v);
   }
   return [...best.values()]
     .map((r) => JSON.stringify([toHex(r.recordId), r.revision, toHex(r.sender), r.deleted, r.value, r.sortTime]))
     .sort();
 }
 
-/** A local write on `store` by device `d`, at the next revision of what it holds. */
-async function write(store: LocalStore, d: number, recordId: Uint8Array, deleted: boolean, n: number): Promise<LocalRecord> {
+/** A local write on `store` by device `d` at time `n` (its clock), at the next revision of what it holds. */
+async function write(store: LocalStore, d: number, recordId: Uint8Array, deleted: boolean, n: number, clock = clockAt(n)): Promise<LocalRecord> {
   const seen = await store.getRecord(CALLS, recordId);
   const version = record({
     recordId,
     revision: nextRevision(seen),
+    clock,
+    base: seen?.clock ?? null,
     sender: DEVICE[d]!,
     deleted,
     value: deleted ? null : { by: d, n },
@@ -129,7 +133,7 @@ describe.each(ADAPTERS)('convergence on %s', (_name, open) => {
     expect([deleted.revision, edited.revision]).toEqual([2, 2]);
     await phone.applyRemote([edited], 'cursor', new Uint8Array(2));
     await laptop.applyRemote([deleted], 'cursor', new Uint8Array(2));
-    // Concurrent at revision 2: the higher device id (the laptop's) wins on both.
+    // Concurrent at revision 2: the later clock (the laptop's edit) wins on both.
     expect(await phone.getRecord(CALLS, call.recordId)).toEqual(edited);
     expect(await laptop.getRecord(CALLS, call.recordId)).toEqual(edited);
     // A delete made after seeing the edit beats it everywhere.
@@ -137,6 +141,20 @@ describe.each(ADAPTERS)('convergence on %s', (_name, open) => {
     await laptop.applyRemote([deletedAgain], 'cursor', new Uint8Array(3));
     expect(await laptop.countRecords(CALLS)).toBe(0);
     expect(await laptop.getRecord(CALLS, call.recordId)).toEqual(deletedAgain);
+    await Promise.all([phone.close(), laptop.close()]);
+  });
+
+  it('a delete and an edit with exactly the same clock end as the delete on both, whichever device id is higher', async () => {
+    const [phone, laptop] = await Promise.all([open(), open()]);
+    const call = record({ revision: 1, sender: DEVICE[0]! });
+    await phone.applyLocal(call, outboxFor(call));
+    await laptop.applyRemote([call], 'cursor', new Uint8Array(1));
+    const deleted = await write(phone, 0, call.recordId, true, 2, clockAt(7));
+    const edited = await write(laptop, 2, call.recordId, false, 3, clockAt(7));
+    await phone.applyRemote([edited], 'cursor', new Uint8Array(2));
+    await laptop.applyRemote([deleted], 'cursor', new Uint8Array(2));
+    expect(await phone.getRecord(CALLS, call.recordId)).toEqual(deleted);
+    expect(await laptop.getRecord(CALLS, call.recordId)).toEqual(deleted);
     await Promise.all([phone.close(), laptop.close()]);
   });
 });

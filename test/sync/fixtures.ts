@@ -1,6 +1,7 @@
 /** Shared helpers of the local store tests. */
 import { afterEach, beforeEach, expect } from 'vitest';
 import { isMultikeySyncError } from '../../src/errors.js';
+import { encodeClock } from '../../src/sync/hlc.js';
 import type { LocalRecord, LocalStore } from '../../src/sync/localStore.js';
 
 /** Makes a fresh, empty store; `cleanup` closes it and removes its files. */
@@ -19,12 +20,21 @@ export function id16(n: number, prefix = 0): Uint8Array {
 /** Device ids: DEVICE[0] < DEVICE[1] < DEVICE[2] bytewise. */
 export const DEVICE = [0xa1, 0xb2, 0xc3].map((b) => new Uint8Array(16).fill(b));
 
+/** A test clock that follows `revision`: a later revision is a later write, as a writer's clock makes it. */
+export function clockAt(revision: number, counter = 0): Uint8Array {
+  return encodeClock({ ms: 1_700_000_000_000 + revision, counter });
+}
+
 /**
  * A live record with sensible defaults; no content key (null, as every read returns a version
- * without one), so a record read back equals the one written.
+ * without one), so a record read back equals the one written. Its clock follows its revision
+ * (`clockAt`) unless given, and it has no base.
  */
 export function record(overrides: Partial<LocalRecord> = {}): LocalRecord {
+  const revision = overrides.revision ?? 1;
   return {
+    clock: clockAt(revision),
+    base: null,
     collection: CALLS,
     recordId: id16(1),
     revision: 1,
@@ -51,9 +61,9 @@ export function keysFor(n: number): { contentKey: Uint8Array; envelopeHash: Uint
   return { contentKey: bytes32(0xc0, n), envelopeHash: bytes32(0x4e, n) };
 }
 
-/** A tombstone over `of`: the next revision, value null. */
+/** A tombstone over `of`: the next revision (with its clock, based on `of`'s), value null. */
 export function tombstone(of: LocalRecord, sender: Uint8Array = of.sender): LocalRecord {
-  return { ...of, revision: of.revision + 1, sender, deleted: true, value: null };
+  return { ...of, revision: of.revision + 1, clock: clockAt(of.revision + 1), base: of.clock, sender, deleted: true, value: null };
 }
 
 /** Fake envelope bytes for the outbox (the store treats them as opaque). */

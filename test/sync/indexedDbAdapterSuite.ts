@@ -9,9 +9,12 @@ import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { IndexedDbLocalStore } from '../../src/sync/indexedDbLocalStore.js';
-import { INDEXED_DB_SCHEMA_VERSION } from '../../src/sync/indexedDbSchema.js';
+import { zeroClock } from '../../src/sync/hlc.js';
+import { recordRow } from '../../src/sync/indexedDbRows.js';
+import { INDEXED_DB_SCHEMA_VERSION, upgradeIndexedDb } from '../../src/sync/indexedDbSchema.js';
+import { prepareRecord } from '../../src/sync/storedRecord.js';
 import { entry } from './conformance/versionIndex.js';
-import { CALLS, DEVICE, envelope, id16, keysFor, listAll, outboxFor, record, rejectsWith } from './fixtures.js';
+import { CALLS, clockAt, DEVICE, envelope, id16, keysFor, listAll, outboxFor, record, rejectsWith } from './fixtures.js';
 
 let databases = 0;
 
@@ -79,6 +82,24 @@ export function indexedDbAdapterSuite(): void {
       const ids = (await again.outboxPeek(10)).map((item) => item.id);
       expect(ids[2]).toBeGreaterThan(ids[1]!);
       await again.close();
+      await IndexedDbLocalStore.delete(name);
+    });
+
+    it('upgrades a version 1 database: each version reads as clock zero with no base, and any clocked version beats it', async () => {
+      const name = freshName();
+      const old = record({ revision: 9, sender: DEVICE[2]!, value: 'before clocks' });
+      const { clock: _clock, base: _base, ...v1Row } = recordRow(prepareRecord(old));
+      const v1 = await openDB(name, 1, { upgrade: (db, from, _to, tx) => upgradeIndexedDb(db, from, tx as never, 1) });
+      await v1.put('records', v1Row);
+      v1.close();
+
+      const store = await IndexedDbLocalStore.open(name);
+      expect(INDEXED_DB_SCHEMA_VERSION).toBe(2);
+      expect(await store.getRecord(CALLS, old.recordId)).toEqual({ ...old, clock: zeroClock(), base: null });
+      const clocked = record({ revision: 2, sender: DEVICE[0]!, value: 'clocked', clock: clockAt(2), base: zeroClock() });
+      expect(await store.applyRemote([clocked], 'cursor', new Uint8Array(1))).toEqual([true]);
+      expect(await store.getRecord(CALLS, old.recordId)).toEqual(clocked);
+      await store.close();
       await IndexedDbLocalStore.delete(name);
     });
 

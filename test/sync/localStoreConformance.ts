@@ -13,6 +13,7 @@ import { mergeSuite } from './conformance/merge.js';
 import { expirySuite, metaSuite } from './conformance/metaExpiry.js';
 import { outboxSuite } from './conformance/outbox.js';
 import { pagingSuite } from './conformance/paging.js';
+import { readerOrderSuite } from './conformance/readerOrder.js';
 import { recordsSuite } from './conformance/records.js';
 import { versionIndexSuite } from './conformance/versionIndex.js';
 import type { MakeLocalStore } from './fixtures.js';
@@ -25,6 +26,7 @@ export function localStoreConformance(name: string, makeStore: MakeLocalStore): 
     recordsSuite(makeStore);
     pagingSuite(makeStore);
     mergeSuite(makeStore);
+    readerOrderSuite(makeStore);
     outboxSuite(makeStore);
     metaSuite(makeStore);
     expirySuite(makeStore);

@@ -13,7 +13,8 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { LOCAL_MIGRATIONS, LOCAL_SCHEMA_VERSION, migrateLocalSqlite } from '../../src/sync/sqliteLocalSchema.js';
 import { prepareLocalStatements } from '../../src/sync/sqliteLocalStatements.js';
 import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
-import { CALLS, DEVICE, envelope, id16, keysFor, listAll, outboxFor, record, rejectsWith } from './fixtures.js';
+import { zeroClock } from '../../src/sync/hlc.js';
+import { CALLS, clockAt, DEVICE, envelope, id16, keysFor, listAll, outboxFor, record, rejectsWith } from './fixtures.js';
 import { entry } from './conformance/versionIndex.js';
 
 /** Defines the tests; `dir()` is the test's own temporary directory. */
@@ -60,13 +61,37 @@ export function sqliteV2Suite(dir: () => string): void {
       db.close();
 
       const store = await SqliteLocalStore.open(file());
-      expect(LOCAL_SCHEMA_VERSION).toBe(2);
-      expect(await store.getRecord(CALLS, id16(1))).toEqual(record({ value: null, sortTime: 5 }));
+      expect(LOCAL_SCHEMA_VERSION).toBe(3);
+      expect(await store.getRecord(CALLS, id16(1))).toEqual(record({ value: null, sortTime: 5, clock: zeroClock() }));
       expect(await store.listKeyed({ limit: 10 })).toEqual({ records: [], next: null });
       expect(await store.getVersions([id16(1)])).toEqual(new Map());
       await store.close();
       const check = new Database(file());
-      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      expect(check.pragma('user_version', { simple: true })).toBe(3);
+      check.close();
+    });
+
+    it('migrates a version 2 file: each version reads as clock zero with no base, and any clocked version beats it', async () => {
+      const db = new Database(file());
+      db.exec(LOCAL_MIGRATIONS[0]!);
+      db.exec(LOCAL_MIGRATIONS[1]!);
+      db.pragma('user_version = 2');
+      db.prepare(
+        `INSERT INTO records (collection, record_id, revision, sender, deleted, value, sort_time, expires_at)
+         VALUES (?, ?, 9, ?, 0, X'f6', 5, NULL)`,
+      ).run(CALLS, Buffer.from(id16(1)), Buffer.from(DEVICE[2]!));
+      db.close();
+
+      const store = await SqliteLocalStore.open(file());
+      const old = record({ revision: 9, sender: DEVICE[2]!, value: null, sortTime: 5, clock: zeroClock() });
+      expect(await store.getRecord(CALLS, id16(1))).toEqual(old);
+      // A clocked version at a lower revision from a lower device id still wins the reader order.
+      const clocked = record({ revision: 2, sender: DEVICE[0]!, clock: clockAt(2), base: zeroClock() });
+      expect(await store.applyRemote([clocked], 'cursor', new Uint8Array(1))).toEqual([true]);
+      expect(await store.getRecord(CALLS, id16(1))).toEqual(clocked);
+      await store.close();
+      const check = new Database(file());
+      expect(check.pragma('user_version', { simple: true })).toBe(3);
       check.close();
     });
 
