@@ -92,7 +92,7 @@ export function scanCbor(bytes: Uint8Array, limits: Readonly<CborLimits>): void 
     } else if (major <= 3) {
       if (arg > end - pos) throw malformed('CBOR_TRUNCATED', 'string longer than the input', start);
       if (arg > limits.maxStringBytes) {
-        throw malformed('CBOR_TOO_LARGE', `string over ${limits.maxStringBytes} bytes`, start);
+        throw malformed('CBOR_TOO_LARGE', `${major === 2 ? 'a byte string' : 'a text string'} is over ${limits.maxStringBytes} bytes (maxStringBytes)`, start);
       }
       if (major === 3 && !isValidUtf8(bytes, pos, pos + arg)) {
         throw malformed('CBOR_MALFORMED', 'text string is not valid UTF-8', start);

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { relocateCborError } from '../core/cborValue.js';
+import { resolveCollectionLimits, type CollectionLimits, type ValueLimits } from './collectionLimits.js';
 import type { LocalRecord } from './localStore.js';
 
 /** How a collection behaves. */
@@ -16,6 +17,12 @@ export interface CollectionOptions<T> {
   retentionDays?: number;
   /** Sync this collection (default true); false keeps it on this device only. */
   sync?: boolean;
+  /**
+   * How large a value may be (defaults: 1 MiB encoded, 64 KiB per string or byte string,
+   * 10,000 items), each up to `LIMITS_CEILING` (a body that fits a 4 MiB envelope). Other
+   * devices read what this one writes whatever their own limits.
+   */
+  limits?: CollectionLimits;
 }
 
 /** One record of a collection. */
@@ -40,7 +47,7 @@ export interface ListFilter<T> {
 
 /** What a collection needs from its replica. */
 export interface CollectionHost {
-  write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array>;
+  write<T>(collection: string, options: CollectionOptions<T>, limits: ValueLimits, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array>;
   read(collection: string, id: Uint8Array): Promise<LocalRecord | null>;
   page(collection: string, filter: { from?: number; to?: number; order?: 'asc' | 'desc'; after?: string; limit: number }): Promise<{
     records: LocalRecord[];
@@ -56,11 +63,14 @@ export class Collection<T> {
   readonly name: string;
   readonly options: Readonly<CollectionOptions<T>>;
   readonly #host: CollectionHost;
+  readonly #limits: ValueLimits;
 
+  /** @throws {UsageError} `COLLECTION_LIMITS_INVALID` for limits that are not integers from 1 to their ceiling. */
   constructor(host: CollectionHost, name: string, options: CollectionOptions<T>) {
     this.#host = host;
     this.name = name;
     this.options = options;
+    this.#limits = resolveCollectionLimits(options.limits);
   }
 
   /**
@@ -77,7 +87,7 @@ export class Collection<T> {
       throw new ValidationError('PUT_VALUE_UNDEFINED', 'put(undefined) is refused: it would delete the record on every device; call delete(id) to delete');
     }
     try {
-      return await this.#host.write(this.name, this.options, id, value);
+      return await this.#host.write(this.name, this.options, this.#limits, id, value);
     } catch (error) {
       // The sync layer seals the value under the body's `v` field (recordBody.ts).
       throw relocateCborError(error, 'value', ['v']);
@@ -94,7 +104,7 @@ export class Collection<T> {
   async delete(id: Uint8Array): Promise<boolean> {
     const record = await this.#host.read(this.name, id);
     if (record === null || record.deleted) return false;
-    await this.#host.write(this.name, this.options, id, undefined);
+    await this.#host.write(this.name, this.options, this.#limits, id, undefined);
     return true;
   }
 

@@ -27,6 +27,7 @@ import { cardAtPosition, type ChainState } from '../enrollment/chainState.js';
 import type { KeyRing } from './keyRing.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
 import type { LogHeads, LogIssue } from './logHeads.js';
+import { BODY_LIMITS } from './collectionLimits.js';
 import { bodyFromWire, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
 import { compareVersions } from './version.js';
 import type { IndexBatch } from './versionIndex.js';
@@ -233,7 +234,8 @@ export class Inbound {
     // Only the newest key counts: a key its sender replaced seals nothing after the replacement.
     const newest: PairKeyLookup = { get: (sender, ref) => (ref === ring.newestFrom(sender) && sameCard(ref) ? ring.get(sender, ref) : undefined) };
     try {
-      return openParsed(device, this.#host.accountId, newest, parsed);
+      // The ceiling, not this device's own collection limits: whatever any device may write.
+      return openParsed(device, this.#host.accountId, newest, parsed, { cborLimits: BODY_LIMITS });
     } catch (error) {
       if (!(error instanceof MultikeySyncError)) throw error;
       this.#reject({ code: error.code, message: error.message, recordId: parsed.recordId.slice(), sender: parsed.sender.slice() });
@@ -274,7 +276,7 @@ export class Inbound {
     for (const [hex, bytes] of [...fromPage, ...fromStore]) {
       try {
         const parsed = parseEnvelope(bytes);
-        const opened = openWithGrantKeepingKey(me, this.#host.accountId, this.#host.ring, parsed, byId.get(hex)!);
+        const opened = openWithGrantKeepingKey(me, this.#host.accountId, this.#host.ring, parsed, byId.get(hex)!, { cborLimits: BODY_LIMITS });
         const body = bodyFromWire(opened.body);
         // A grantor may pass on a bundle it once received itself: nothing to store from it.
         if (body.collection === GRANTS_COLLECTION) opened.contentKey.fill(0);

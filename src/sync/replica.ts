@@ -20,6 +20,7 @@ import type { ChainState } from '../enrollment/chainState.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
 import { ForkAlarm, type ForkAlarmReason } from '../enrollment/forkAlarm.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import type { ValueLimits } from './collectionLimits.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
@@ -363,7 +364,7 @@ export class Replica {
   // ------------------------------------------------------------------------------------------
 
   readonly #host: CollectionHost = {
-    write: (collection, options, id, value) => this.#write(collection, options, id, value),
+    write: (collection, options, limits, id, value) => this.#write(collection, options, limits, id, value),
     read: (collection, id) => this.#store.getRecord(collection, id),
     page: (collection, filter) => this.#store.listRecords(collection, filter),
     count: (collection) => this.#store.countRecords(collection),
@@ -373,11 +374,14 @@ export class Replica {
     return this.#account.device;
   }
 
-  async #write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
+  async #write<T>(collection: string, options: CollectionOptions<T>, limits: ValueLimits, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
     const alarm = this.#account.chain.forkAlarm;
     if (alarm !== undefined) throw new ForkAlarm(alarm, 'this device raised a fork alarm: nothing is written until the app acknowledges it');
     const deleted = value === undefined;
     const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
+    // The collection's own limits, checked here (named by the field, `value.…`); every reader
+    // decodes the body under the protocol ceiling, which any limits a collection may set fit.
+    if (!deleted) encodeValue(checked, limits);
     const now = this.#clock();
     const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
@@ -402,9 +406,6 @@ export class Replica {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
       const wire = bodyToWire(body);
-      // The limits the push will seal it under: refused now, named by its field (`v…`), rather
-      // than queued under the outbox's looser bounds and refused at every push after.
-      encodeValue(wire);
       outbox = {
         recordId,
         bytes: encodeOutboxWrite({

@@ -14,6 +14,7 @@ import { ENVELOPE_HASH_BYTES } from '../core/envelopeHash.js';
 import { toHex } from '../crypto/bytes.js';
 import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
 import { MAX_REVISION } from './version.js';
+import { VALUE_CEILING_LIMITS } from './collectionLimits.js';
 import type { KeyedRecord, LocalRecord } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
 import {
@@ -94,10 +95,10 @@ export function prepareRecord(record: unknown): StoredRecord {
     if (r.value !== null) invalid('a tombstone must have the value null');
   } else {
     try {
-      valueBytes = encodeValue(r.value);
+      valueBytes = encodeValue(r.value, VALUE_CEILING_LIMITS);
     } catch (cause) {
-      // The record-body limits every device decodes with: a value no other device could read
-      // is refused here rather than stored.
+      // The ceiling every device decodes record bodies with (whatever its own collection
+      // limits): a value no other device could read is refused here rather than stored.
       throw localStoreError('INVALID_ARGUMENT', 'value is not CBOR-encodable within the record limits', cause);
     }
     if (valueBytes.length > MAX_VALUE_BYTES) invalid(`value encodes to more than ${MAX_VALUE_BYTES} bytes`);
