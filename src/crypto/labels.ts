@@ -44,6 +44,8 @@ export const LABELS = {
   recoveryKem: 'multikey-sync/v2/recovery-kem',
   keyRing: 'multikey-sync/v2/key-ring',
   sasCode: 'multikey-sync/v2/sas-code',
+  // String keys (docs/protocol.md §27).
+  recordId: 'multikey-sync/v2/record-id',
 } as const;
 
 /** One of the protocol's labels. */

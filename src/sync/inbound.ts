@@ -311,6 +311,7 @@ function toLocalRecord(opened: OpenedEnvelope & { contentKey: Uint8Array }, body
     sender: opened.sender,
     deleted,
     value: deleted ? null : (body.value ?? null),
+    key: deleted ? null : (body.key ?? null),
     sortTime: body.sortTime,
     expiresAt: body.expiresAt ?? null,
     contentKey: opened.contentKey,

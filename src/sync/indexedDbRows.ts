@@ -53,6 +53,7 @@ export function recordRow(record: StoredRecord): RecordRow {
     expires_at: record.expiresAt,
     content_key: record.contentKey,
     envelope_hash: record.envelopeHash,
+    record_key: record.key,
   };
   if (!record.deleted) row.live_time = record.sortTime;
   if (record.contentKey !== null) row.keyed = keyedKey(record);

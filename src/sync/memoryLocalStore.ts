@@ -57,6 +57,7 @@ function toRow(record: StoredRecord): RawRecordRow {
     expires_at: record.expiresAt,
     content_key: record.contentKey,
     envelope_hash: record.envelopeHash,
+    record_key: record.key,
   };
 }
 

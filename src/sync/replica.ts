@@ -19,8 +19,8 @@ import { cardKey, type DevicePublic } from '../core/devicePublic.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
 import { ForkAlarm, type ForkAlarmReason } from '../enrollment/forkAlarm.js';
-import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
-import type { ValueLimits } from './collectionLimits.js';
+import { Collection, type CollectionHost, type CollectionOptions, type RecordRef } from './collection.js';
+import { VALUE_CEILING_LIMITS, type ValueLimits } from './collectionLimits.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
@@ -32,7 +32,9 @@ import type { LocalRecord, LocalStore } from './localStore.js';
 import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
-import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
+import { NamingKeys, NAMING_KEY_RECORD_ID } from './namingKey.js';
+import { ACCOUNT_COLLECTION, bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
+import { checkRecordKey } from './recordKey.js';
 import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
 import { authorise } from './writers.js';
@@ -165,6 +167,7 @@ export class Replica {
   #keptChainLength = 0;
   #askHistory: Uint8Array | undefined;
   #kick: (() => void) | undefined;
+  readonly #naming: NamingKeys;
 
   private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
@@ -193,6 +196,15 @@ export class Replica {
       clock: this.#clock,
       random: (n) => systemRandom(n),
       listedAt: (device) => decodeEntry(this.#device().suite, this.#account.chain.entries[device.addedAt]!).entry.ts,
+    });
+    this.#naming = new NamingKeys({
+      store: this.#store,
+      suite: () => this.#device().suite,
+      isFirstDevice: () => this.#account.chain.state.devices.get(cardKey(this.#device().public))?.addedAt === 0,
+      create: async (value) => {
+        await this.#write(ACCOUNT_COLLECTION, {}, VALUE_CEILING_LIMITS, { id: NAMING_KEY_RECORD_ID }, value);
+      },
+      random: (n) => systemRandom(n),
     });
   }
 
@@ -364,8 +376,11 @@ export class Replica {
   // ------------------------------------------------------------------------------------------
 
   readonly #host: CollectionHost = {
-    write: (collection, options, limits, id, value) => this.#write(collection, options, limits, id, value),
-    read: (collection, id) => this.#store.getRecord(collection, id),
+    write: async (collection, options, limits, ref, value) => this.#write(collection, options, limits, (await this.#target(collection, ref, true)) ?? undefined, value),
+    read: async (collection, ref) => {
+      const target = await this.#target(collection, ref, false);
+      return target == null ? null : this.#store.getRecord(collection, target.id);
+    },
     page: (collection, filter) => this.#store.listRecords(collection, filter),
     count: (collection) => this.#store.countRecords(collection),
   };
@@ -374,11 +389,32 @@ export class Replica {
     return this.#account.device;
   }
 
-  async #write<T>(collection: string, options: CollectionOptions<T>, limits: ValueLimits, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
+  /**
+   * Where `ref` names a record: its id, or the id its string key derives to (none when no naming
+   * key exists yet and `create` is false: no record can be under that key).
+   */
+  async #target(collection: string, ref: RecordRef | undefined, create: boolean): Promise<{ id: Uint8Array; key?: string } | undefined | null> {
+    if (typeof ref !== 'string') return ref === undefined ? undefined : { id: ref };
+    const key = checkRecordKey(ref);
+    // Before the fork-alarm check of a write: a pending key is reported as such.
+    const id = await this.#naming.idFor(collection, key, create);
+    return id === null ? null : { id, key };
+  }
+
+  async #write<T>(
+    collection: string,
+    options: CollectionOptions<T>,
+    limits: ValueLimits,
+    target: { id: Uint8Array; key?: string } | undefined,
+    value: T | undefined,
+    moving?: LocalRecord,
+  ): Promise<Uint8Array> {
     const alarm = this.#account.chain.forkAlarm;
     if (alarm !== undefined) throw new ForkAlarm(alarm, 'this device raised a fork alarm: nothing is written until the app acknowledges it');
+    const id = target?.id;
     const deleted = value === undefined;
-    const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
+    // A record moved to another id (re-homing) keeps its value, sort time and expiry as they were.
+    const checked = deleted || moving !== undefined ? value : options.validate === undefined ? value : options.validate(value);
     // The collection's own limits, checked here (named by the field, `value.…`); every reader
     // decodes the body under the protocol ceiling, which any limits a collection may set fit.
     if (!deleted) encodeValue(checked, limits);
@@ -386,9 +422,11 @@ export class Replica {
     const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
     const revision = nextRevision(existing);
-    const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
+    // A record keeps its string key through writes by id; a tombstone carries none.
+    const key = deleted ? undefined : (target?.key ?? existing?.key ?? undefined);
+    const sortTime = moving?.sortTime ?? (checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now));
     const retention = options.retentionDays;
-    const expiresAt = retention === undefined ? null : sortTime + retention * DAY_MS;
+    const expiresAt = moving !== undefined ? moving.expiresAt : retention === undefined ? null : sortTime + retention * DAY_MS;
     const record: LocalRecord = {
       collection,
       recordId,
@@ -396,6 +434,7 @@ export class Replica {
       sender: this.#device().id,
       deleted,
       value: deleted ? null : checked,
+      ...(key === undefined ? {} : { key }),
       sortTime,
       expiresAt,
       contentKey: null,
@@ -405,6 +444,7 @@ export class Replica {
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
+      if (key !== undefined) body.key = key;
       const wire = bodyToWire(body);
       outbox = {
         recordId,
@@ -419,7 +459,7 @@ export class Replica {
       };
     }
     await this.#store.applyLocal(record, outbox);
-    this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
+    if (!collection.startsWith('$')) this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
     this.#kick?.();
     return recordId;
   }
@@ -430,7 +470,9 @@ export class Replica {
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
+      await this.#naming.current(); // the key held before the pull, so a replaced one is noticed
       const requests = await this.#pull(report);
+      await this.#settleNamingKey();
       await this.#noteRemovals();
       await this.#askHistoryOnJoining();
       this.#askHistoryAfterAbsence();
@@ -496,9 +538,39 @@ export class Replica {
       result.records.forEach((r, i) => {
         if (!applied[i]) return;
         report.applied++;
-        this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
+        if (!r.collection.startsWith('$')) this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
       if (!page.more) return requests;
+    }
+  }
+
+  /**
+   * After a pull: takes up the naming key that arrived (or replaced this device's, when two were
+   * made at once), and moves this device's records homed under a replaced key to the id the
+   * current key gives: a write under the new id, a tombstone under the old one. A record already
+   * under the new id stays, and the moved one is only deleted. Collections are scanned once they
+   * are opened here (`collection()`); which ones are done is kept across restarts.
+   */
+  async #settleNamingKey(): Promise<void> {
+    await this.#naming.refresh();
+    await this.#naming.notePulled();
+    if (!this.#naming.hasLost) return;
+    for (const [name, c] of this.#collections) {
+      if (!this.#naming.needsScan(name)) continue;
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#store.listRecords(name, { limit: PURGE_BATCH, ...(after === undefined ? {} : { after }) });
+        for (const r of page.records) {
+          if (r.deleted || typeof r.key !== 'string' || !this.#naming.homedUnderLost(name, r.key, r.recordId)) continue;
+          const id = (await this.#naming.idFor(name, r.key, false))!;
+          const there = await this.#store.getRecord(name, id);
+          if (there === null || there.deleted) await this.#write(name, c.options, VALUE_CEILING_LIMITS, { id, key: r.key }, r.value, r);
+          await this.#write(name, c.options, VALUE_CEILING_LIMITS, { id: r.recordId }, undefined);
+        }
+        if (page.next === null) break;
+        after = page.next;
+      }
+      await this.#naming.markScanned(name, true);
     }
   }
 

@@ -65,6 +65,10 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
     purged_up_to     INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- String keys: the key a record was put under (its id is derived from it); NULL for none.
+  ALTER TABLE records ADD COLUMN record_key TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -184,6 +184,7 @@ export class SqliteLocalStore implements LocalStore {
       record.expiresAt,
       orNull(record.contentKey),
       orNull(record.envelopeHash),
+      record.key,
     );
   }
 

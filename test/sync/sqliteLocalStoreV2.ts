@@ -49,7 +49,7 @@ export function sqliteV2Suite(dir: () => string): void {
       await again.close();
     });
 
-    it('migrates a version 1 file: its records kept without keys, the index empty', async () => {
+    it('migrates a version 1 file: its records kept without keys (content keys or string keys), the index empty', async () => {
       const db = new Database(file());
       db.exec(LOCAL_MIGRATIONS[0]!);
       db.pragma('user_version = 1');
@@ -60,13 +60,14 @@ export function sqliteV2Suite(dir: () => string): void {
       db.close();
 
       const store = await SqliteLocalStore.open(file());
-      expect(LOCAL_SCHEMA_VERSION).toBe(2);
+      expect(LOCAL_SCHEMA_VERSION).toBe(3);
       expect(await store.getRecord(CALLS, id16(1))).toEqual(record({ value: null, sortTime: 5 }));
       expect(await store.listKeyed({ limit: 10 })).toEqual({ records: [], next: null });
       expect(await store.getVersions([id16(1)])).toEqual(new Map());
       await store.close();
       const check = new Database(file());
-      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      expect(check.pragma('user_version', { simple: true })).toBe(3);
+      expect(check.prepare('SELECT record_key FROM records').all()).toEqual([{ record_key: null }]);
       check.close();
     });
 

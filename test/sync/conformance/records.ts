@@ -41,6 +41,22 @@ export function recordsSuite(make: MakeLocalStore): void {
       expect(await store().getRecord(CALLS, id16(99))).toBeNull();
     });
 
+    it("keeps a record's string key, in reads and listings, and refuses one on a tombstone", async () => {
+      const r = { ...record({ recordId: id16(7), value: { name: 'Alice' } }), key: 'alice@example.com' };
+      await store().applyLocal(r, outboxFor(r));
+      expect(await store().getRecord(CALLS, id16(7))).toEqual(r);
+      expect((await store().listRecords(CALLS, { limit: 10 })).records).toEqual([r]);
+      const plain = record({ recordId: id16(8) });
+      await store().applyRemote([plain], 'cursor', new Uint8Array([8]));
+      expect((await store().getRecord(CALLS, id16(8)))?.key).toBeUndefined();
+      const keyedTombstone = { ...tombstone(record({ recordId: id16(9) })), key: 'x' };
+      await expect(store().applyRemote([keyedTombstone], 'cursor', new Uint8Array([9]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      for (const key of ['', 'x'.repeat(1025), 7]) {
+        const bad = { ...record({ recordId: id16(10) }), key } as never;
+        await expect(store().applyRemote([bad], 'cursor', new Uint8Array([10]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+    });
+
     it('hands out copies that do not alias the store', async () => {
       const r = record({ value: { bytes: new Uint8Array([1]) } });
       await store().applyLocal(r, outboxFor(r));
