@@ -102,7 +102,7 @@ export type { EpochPolicy } from './sync/outbound.js';
 export type { LiveSync, LiveLoopOptions } from './sync/liveLoop.js';
 export { DEFAULT_SYNC_TIMEOUT_MS } from './sync/syncDeadline.js';
 export { Collection } from './sync/collection.js';
-export type { CollectionOptions, Entry, ListFilter } from './sync/collection.js';
+export type { CollectionOptions, Entry, ListFilter, RecordRef } from './sync/collection.js';
 export { LIMITS_CEILING } from './sync/collectionLimits.js';
 export type { CollectionLimits } from './sync/collectionLimits.js';
 export { callLogOptions, listCalls, callFilter, isMissed, CALL_RETENTION_DAYS } from './sync/callLog.js';

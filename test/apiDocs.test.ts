@@ -116,6 +116,14 @@ function warnOfWithholding(replica: Replica, warn: (message: string) => void): v
 }
 // docs:end
 
+// docs:begin keys
+async function rememberContact(replica: Replica, email: string, name: string): Promise<string | undefined> {
+  const contacts = replica.collection<{ name: string }>('contacts');
+  await contacts.put({ name }, email); // the same record on every device for the same email
+  return (await contacts.get(email))?.name;
+}
+// docs:end
+
 // docs:begin limits
 function openScans(replica: Replica): Collection<{ title: string; pdf: Uint8Array }> {
   // Scanned documents of up to 3 MiB in one record; other devices read them whatever their limits.
@@ -135,7 +143,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'restart', 'browser', 'live', 'withheld', 'limits'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'restart', 'browser', 'live', 'withheld', 'limits', 'keys'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -203,6 +211,16 @@ describe('docs/api.md', () => {
     } finally {
       await hostile.stop();
     }
+  });
+
+  it('runs the keys snippet: a contact put by email on the phone is found by the same email on the laptop', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [phone, laptop] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    await laptop!.replica.sync();
+    expect(await rememberContact(phone!.replica, 'ada@example.com', 'Ada')).toBe('Ada');
+    await phone!.replica.sync();
+    await laptop!.replica.sync();
+    expect(await laptop!.replica.collection<{ name: string }>('contacts').get('ada@example.com')).toEqual({ name: 'Ada' });
   });
 
   it('runs the limits snippet: a 3 MiB scan syncs to a device that opened the collection with the defaults', async () => {
