@@ -21,6 +21,8 @@ import { utf8Length } from '../core/cborValue.js';
 export const GRANTS_COLLECTION = '$grants';
 /** Collection of the account's own records: the naming key (namingKey.ts). */
 export const ACCOUNT_COLLECTION = '$account';
+/** Collection of attachment chunks (attachment.ts). */
+export const CHUNKS_COLLECTION = '$chunk';
 
 /** Longest string key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

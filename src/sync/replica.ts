@@ -10,7 +10,7 @@
  * stops sync, is saved with the chain at once, and keeps the replica from writing until the app
  * acknowledges it.
  */
-import { MultikeySyncError, UsageError } from '../errors.js';
+import { MultikeySyncError, UsageError, ValidationError } from '../errors.js';
 import { equalBytes, fromHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
@@ -33,7 +33,9 @@ import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
 import { NamingKeys, NAMING_KEY_RECORD_ID } from './namingKey.js';
-import { ACCOUNT_COLLECTION, bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
+import type { AttachmentRef } from './attachment.js';
+import { deleteAttachment, readAttachment, writeAttachment, type AttachmentHost, type AttachOptions } from './attachments.js';
+import { ACCOUNT_COLLECTION, bodyToWire, CHUNKS_COLLECTION, checkCollectionName, type RecordBody } from './recordBody.js';
 import { checkRecordKey } from './recordKey.js';
 import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
@@ -168,6 +170,7 @@ export class Replica {
   #askHistory: Uint8Array | undefined;
   #kick: (() => void) | undefined;
   readonly #naming: NamingKeys;
+  readonly #attachments: AttachmentHost;
 
   private constructor(options: ReplicaOptions, state: { cursor: number; ring: KeyRing; heads: LogHeads; issues: LogIssue[]; unresolved: string[] }) {
     this.#syncTimeoutMs = checkSyncTimeout(options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
@@ -206,6 +209,17 @@ export class Replica {
       },
       random: (n) => systemRandom(n),
     });
+    this.#attachments = {
+      store: this.#store,
+      suite: () => this.#device().suite,
+      random: (n) => systemRandom(n),
+      writeChunk: async (id, bytes, expiresAt) => {
+        await this.#write(CHUNKS_COLLECTION, {}, VALUE_CEILING_LIMITS, { id }, bytes, { sortTime: this.#clock(), expiresAt });
+      },
+      deleteChunk: async (id) => {
+        await this.#write(CHUNKS_COLLECTION, {}, VALUE_CEILING_LIMITS, { id }, undefined);
+      },
+    };
   }
 
   /**
@@ -244,6 +258,42 @@ export class Replica {
       this.#collections.set(name, c as Collection<unknown>);
     }
     return c;
+  }
+
+  /**
+   * Stores a large value (up to 1 GiB) as an attachment: chunks of about 256 KiB, each a record
+   * of the reserved `$chunk` collection sealed per device at push time like any record, so an
+   * upload cut off resumes from the outbox at the next sync. Keep the returned reference (plain
+   * data) in a record of your own; other devices read the bytes with {@link Replica.attachment}.
+   * @throws {ValidationError} `ATTACHMENT_INPUT_INVALID`, `ATTACHMENT_TOO_LARGE`, `ATTACH_OPTIONS_INVALID`.
+   * @throws `FORK_ALARM` while the server is distrusted.
+   */
+  async attach(input: Uint8Array | AsyncIterable<Uint8Array>, options: AttachOptions = {}): Promise<AttachmentRef> {
+    const expiresAt = options.expiresAt;
+    if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isSafeInteger(expiresAt) || expiresAt < 0)) {
+      throw new ValidationError('ATTACH_OPTIONS_INVALID', 'attach: expiresAt is ms since the epoch, a non-negative integer');
+    }
+    return writeAttachment(this.#attachments, input, expiresAt ?? null);
+  }
+
+  /**
+   * The bytes of an attachment, once every chunk has reached this device and they hash to the
+   * reference's hash.
+   * @throws {ValidationError} `ATTACHMENT_REF_INVALID`.
+   * @throws {AttachmentIncomplete} `ATTACHMENT_INCOMPLETE` (with `present` and `total` chunk counts): sync, then try again.
+   * @throws {CryptoError} `ATTACHMENT_CORRUPT` when the chunks do not match the hash.
+   */
+  attachment(ref: AttachmentRef): Promise<Uint8Array> {
+    return readAttachment(this.#attachments, ref);
+  }
+
+  /**
+   * Deletes an attachment's chunks on every device (tombstones, like `delete`); returns how many
+   * chunks this device held and deleted.
+   * @throws {ValidationError} `ATTACHMENT_REF_INVALID`.
+   */
+  detach(ref: AttachmentRef): Promise<number> {
+    return deleteAttachment(this.#attachments, ref);
   }
 
   /** Listens to replica events; returns a function that stops listening. */
@@ -407,14 +457,15 @@ export class Replica {
     limits: ValueLimits,
     target: { id: Uint8Array; key?: string } | undefined,
     value: T | undefined,
-    moving?: LocalRecord,
+    times?: { sortTime: number; expiresAt: number | null },
   ): Promise<Uint8Array> {
     const alarm = this.#account.chain.forkAlarm;
     if (alarm !== undefined) throw new ForkAlarm(alarm, 'this device raised a fork alarm: nothing is written until the app acknowledges it');
     const id = target?.id;
     const deleted = value === undefined;
-    // A record moved to another id (re-homing) keeps its value, sort time and expiry as they were.
-    const checked = deleted || moving !== undefined ? value : options.validate === undefined ? value : options.validate(value);
+    // Given times: a record moved to another id (re-homing) keeps its value, sort time and
+    // expiry as they were; an attachment chunk has its own.
+    const checked = deleted || times !== undefined ? value : options.validate === undefined ? value : options.validate(value);
     // The collection's own limits, checked here (named by the field, `value.…`); every reader
     // decodes the body under the protocol ceiling, which any limits a collection may set fit.
     if (!deleted) encodeValue(checked, limits);
@@ -424,9 +475,9 @@ export class Replica {
     const revision = nextRevision(existing);
     // A record keeps its string key through writes by id; a tombstone carries none.
     const key = deleted ? undefined : (target?.key ?? existing?.key ?? undefined);
-    const sortTime = moving?.sortTime ?? (checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now));
+    const sortTime = times?.sortTime ?? (checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now));
     const retention = options.retentionDays;
-    const expiresAt = moving !== undefined ? moving.expiresAt : retention === undefined ? null : sortTime + retention * DAY_MS;
+    const expiresAt = times !== undefined ? times.expiresAt : retention === undefined ? null : sortTime + retention * DAY_MS;
     const record: LocalRecord = {
       collection,
       recordId,
