@@ -10,7 +10,7 @@
  * stops sync, is saved with the chain at once, and keeps the replica from writing until the app
  * acknowledges it.
  */
-import { MultikeySyncError, UsageError, ValidationError } from '../errors.js';
+import { CodecError, MultikeySyncError, UsageError, ValidationError } from '../errors.js';
 import { equalBytes, fromHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
@@ -521,7 +521,10 @@ export class Replica {
     try {
       await chain.refresh(this.#transport);
       await this.#keepChain();
-      await this.#naming.current(); // the key held before the pull, so a replaced one is noticed
+      // The key held before the pull, so a replaced one is noticed (an invalid one is reported after it).
+      await this.#naming.current().catch((error: unknown) => {
+        if (!(error instanceof CodecError)) throw error;
+      });
       const requests = await this.#pull(report);
       await this.#settleNamingKey();
       await this.#noteRemovals();
@@ -603,7 +606,14 @@ export class Replica {
    * are opened here (`collection()`); which ones are done is kept across restarts.
    */
   async #settleNamingKey(): Promise<void> {
-    await this.#naming.refresh();
+    try {
+      await this.#naming.refresh();
+    } catch (error) {
+      // A naming-key record that is not one (NAMING_KEY_INVALID) stops string keys, not sync.
+      if (!(error instanceof CodecError)) throw error;
+      this.#events.emit('rejected', { code: error.code, message: error.message, recordId: NAMING_KEY_RECORD_ID.slice() });
+      return;
+    }
     await this.#naming.notePulled();
     if (!this.#naming.hasLost) return;
     for (const [name, c] of this.#collections) {

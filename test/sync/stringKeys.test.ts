@@ -124,6 +124,21 @@ describe('string keys', () => {
     expect(await contacts(phone).get('carol')).toEqual({ name: 'Carol' });
   });
 
+  it('a naming-key record that is not one stops string keys, not sync', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    // As if a device had written 16 bytes where the naming key's 32 go.
+    await phone.store.applyRemote(
+      [{ collection: '$account', recordId: NAMING_KEY_RECORD_ID, revision: 1, sender: phone.account.device.id, deleted: false, value: { n: new Uint8Array(16) }, sortTime: 0, expiresAt: null, contentKey: null, envelopeHash: null }],
+      'sync/x',
+      new Uint8Array(1),
+    );
+    await contacts(phone).put({ name: 'by id' });
+    expect((await phone.replica.sync()).pushed).toBe(1);
+    expect(phone.events.rejected.map((r) => r.code)).toEqual(['NAMING_KEY_INVALID']);
+    expect(isMultikeySyncError(await contacts(phone).put({ name: 'A' }, 'a').catch((e: unknown) => e), 'NAMING_KEY_INVALID')).toBe(true);
+  });
+
   it('naming keys made concurrently on two offline devices converge: the loser re-homes its keyed records', async () => {
     const { devices } = await accountWith(env, 2);
     const [phone, laptop] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
