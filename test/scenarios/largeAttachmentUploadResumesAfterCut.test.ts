@@ -2,14 +2,15 @@
  * A 16 MiB attachment over real HTTP on loopback: the phone's upload is cut half-way (the
  * server stores a push, the answer never arrives, and the connection stays down), the rest
  * resumes from the outbox at the next sync, and the laptop downloads it whole — incomplete
- * (with counts) until every chunk is there, corrupt if the reference's hash does not match.
+ * (with counts) until every chunk is there, corrupt if the reference's hash does not match; a
+ * device paired later gets the chunks with the history.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/client/httpClient.js';
 import { Account } from '../../src/enrollment/account.js';
 import { AttachmentIncomplete, isMultikeySyncError, type AttachmentRef } from '../../src/index.js';
-import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { accountWith, pairByQr, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { syncedDevice } from '../support/syncHarness.js';
 
 let env: EnrollmentEnv;
@@ -123,5 +124,20 @@ describe('largeAttachmentUploadResumesAfterCut', () => {
     expect(await phone.replica.attachment(empty)).toEqual(new Uint8Array(0));
     expect(isMultikeySyncError(await failure(() => phone.replica.attach('text' as never)), 'ATTACHMENT_INPUT_INVALID')).toBe(true);
     expect(isMultikeySyncError(await failure(() => phone.replica.attachment({ ...ref, chunkCount: 2 })), 'ATTACHMENT_REF_INVALID')).toBe(true);
+  });
+
+  it('a device paired after the attachment was uploaded gets its chunks with the history', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const scan = new Uint8Array(randomBytes(600_000));
+    const ref = await phone.replica.attach(scan);
+    await phone.replica.sync();
+
+    const tablet = await syncedDevice(await pairByQr(env, phone.account), env.clock.now);
+    expect((await tablet.replica.sync()).held).toBe(ref.chunkCount);
+    expect(await failure(() => tablet.replica.attachment(ref))).toMatchObject({ code: 'ATTACHMENT_INCOMPLETE', present: 0 });
+    await phone.replica.sync(); // answers the tablet's history request
+    await tablet.replica.sync();
+    expect(same(await tablet.replica.attachment(ref), scan)).toBe(true);
   });
 });
