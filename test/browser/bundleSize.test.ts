@@ -22,10 +22,12 @@ const KIB = 1024;
  * cbor-x 12 KiB; with MemoryLocalStore instead of the IndexedDB store it is 195.0 KiB (format
  * 2's code grew it from 185.2 KiB), so IndexedDbLocalStore with idb adds 3.0 KiB. Restoring a
  * device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB; Account, 21 KiB more.
+ * Per-collection limits, string keys and attachments add 2.9 KiB to every client (typical client
+ * 200.9 KiB; attachments loaded lazily cost more up front, as split chunks gzip worse).
  */
-const UP_FRONT_CEILING = 200 * KIB;
-const RESTORING_CEILING = 205 * KIB;
-const WITH_ACCOUNT_CEILING = 226 * KIB;
+const UP_FRONT_CEILING = 203 * KIB;
+const RESTORING_CEILING = 208 * KIB;
+const WITH_ACCOUNT_CEILING = 229 * KIB;
 
 /** What a browser client imports, by the figure the test prints. */
 const CLIENTS = {
