@@ -34,6 +34,8 @@ import { pairkeysVectors } from './vectors/pairkeys.js';
 import { logsVectors } from './vectors/logs.js';
 import { passphraseVectors } from './vectors/passphrase.js';
 import { recordsVectors } from './vectors/records.js';
+import { recordidsVectors } from './vectors/recordids.js';
+import { attachmentsVectors } from './vectors/attachments.js';
 import { recoveryVectors } from './vectors/recovery.js';
 import { requestsVectors } from './vectors/requests.js';
 import { lowOrderCard, makeCasts, makeDevices, makePairKeys, PHONE, vectorFileText } from './vectors/shared.js';
@@ -87,6 +89,8 @@ async function generate(): Promise<Map<string, object>> {
   files.set('recovery.json', recovery.json);
   files.set('requests.json', requestsVectors(casts, suite, chain.built));
   files.set('records.json', recordsVectors(casts, suite, chain.built, keys));
+  files.set('recordids.json', await recordidsVectors(suite));
+  files.set('attachments.json', await attachmentsVectors(suite));
   return files;
 }
 

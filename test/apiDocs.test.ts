@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   Account,
-  Collection,
   DEFAULT_CBOR_LIMITS,
   DEFAULT_SYNC_TIMEOUT_MS,
+  LIMITS_CEILING,
+  type Collection,
   Device,
   HttpClient,
   IndexedDbLocalStore,
@@ -137,6 +138,21 @@ function warnOfWithholding(replica: Replica, warn: (message: string) => void): v
 }
 // docs:end
 
+// docs:begin keys
+async function rememberContact(replica: Replica, email: string, name: string): Promise<string | undefined> {
+  const contacts = replica.collection<{ name: string }>('contacts');
+  await contacts.put({ name }, email); // the same record on every device for the same email
+  return (await contacts.get(email))?.name;
+}
+// docs:end
+
+// docs:begin limits
+function openScans(replica: Replica): Collection<{ title: string; pdf: Uint8Array }> {
+  // Scanned documents of up to 3 MiB in one record; other devices read them whatever their limits.
+  return replica.collection('scans', { limits: { maxBytes: 3 * 1024 * 1024 + 1024, maxStringBytes: 3 * 1024 * 1024 } });
+}
+// docs:end
+
 let env: EnrollmentEnv;
 let dir: string;
 beforeEach(async () => {
@@ -149,7 +165,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'approve', 'restart', 'browser', 'live', 'conflicts', 'withheld'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'approve', 'restart', 'browser', 'live', 'conflicts', 'withheld', 'limits', 'keys'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -260,12 +276,49 @@ describe('docs/api.md', () => {
     expect(told).toContain('a list was changed on two devices at once; merged (the local change was later)');
   });
 
+  it('runs the keys snippet: a contact put by email on the phone is found by the same email on the laptop', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [phone, laptop] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    await laptop!.replica.sync();
+    expect(await rememberContact(phone!.replica, 'ada@example.com', 'Ada')).toBe('Ada');
+    await phone!.replica.sync();
+    await laptop!.replica.sync();
+    expect(await laptop!.replica.collection<{ name: string }>('contacts').get('ada@example.com')).toEqual({ name: 'Ada' });
+  });
+
+  it('runs the limits snippet: a 3 MiB scan syncs to a device that opened the collection with the defaults', async () => {
+    const { devices } = await accountWith(env, 2);
+    const [phone, laptop] = await Promise.all(devices.map((d) => syncedDevice(d, env.clock.now)));
+    await laptop!.replica.sync(); // its first sync publishes its keys, so the phone seals for it
+    const pdf = new Uint8Array(3 * 1024 * 1024).fill(7);
+    const id = await openScans(phone!.replica).put({ title: 'lease', pdf });
+    await phone!.replica.sync();
+    await laptop!.replica.sync();
+    const read = await laptop!.replica.collection<{ title: string; pdf: Uint8Array }>('scans').get(id);
+    expect(read?.title).toBe('lease');
+    expect(read !== undefined && Buffer.compare(read.pdf, pdf) === 0).toBe(true);
+  });
+
   it('states the limits the code enforces', () => {
     const row = (what: string) => new RegExp(`\\| ${what} \\| ([^|]+) \\|`).exec(doc)?.[1]?.trim();
+    const ceiling = (what: string) => new RegExp(`\\| ${what} \\| [^|]+ \\| ([^|]+) \\|`).exec(doc)?.[1]?.trim();
+    const mib = (n: number) => `${Math.floor((n / 1024 / 1024) * 100) / 100} MiB`;
+    expect(ceiling('one string or byte array')).toBe(`\`maxStringBytes\`, up to ${mib(LIMITS_CEILING.maxStringBytes)}`);
+    expect(ceiling('one record, encoded')).toBe(`\`maxBytes\`, up to ${mib(LIMITS_CEILING.maxBytes)}`);
+    expect(ceiling('data items in one record')).toBe(`\`maxItems\`, up to ${LIMITS_CEILING.maxItems.toLocaleString('en')}`);
     expect(row('one string or byte array')).toBe(`${DEFAULT_CBOR_LIMITS.maxStringBytes / 1024} KiB`);
     expect(row('one record, encoded')).toBe(`${DEFAULT_CBOR_LIMITS.maxBytes / 1024 / 1024} MiB`);
     expect(row('data items in one record')).toBe(DEFAULT_CBOR_LIMITS.maxItems.toLocaleString('en'));
     expect(row('nesting depth')).toBe(String(DEFAULT_CBOR_LIMITS.maxDepth));
     expect(row('one `sync\\(\\)`, in all')).toBe(`${DEFAULT_SYNC_TIMEOUT_MS / 1000} s`);
+  });
+
+  it("the README's limits table agrees with the code", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const row = (what: string) => new RegExp(`\\| ${what} \\| ([^|]+) \\| ([^|]+) \\|`).exec(readme)?.slice(1).map((c) => c.trim());
+    const mib = (n: number) => `${Math.floor((n / 1024 / 1024) * 100) / 100} MiB`;
+    expect(row('one string or byte array')).toEqual([`${DEFAULT_CBOR_LIMITS.maxStringBytes / 1024} KiB`, mib(LIMITS_CEILING.maxStringBytes)]);
+    expect(row('one record, encoded')).toEqual([`${DEFAULT_CBOR_LIMITS.maxBytes / 1024 / 1024} MiB`, mib(LIMITS_CEILING.maxBytes)]);
+    expect(row('data items in one record')).toEqual([DEFAULT_CBOR_LIMITS.maxItems.toLocaleString('en'), LIMITS_CEILING.maxItems.toLocaleString('en')]);
   });
 });

@@ -106,7 +106,7 @@ export function decodeCbor(input: Uint8Array, limits: Readonly<CborLimits>): unk
     } else if (major <= 3) {
       if (arg > end - pos) throw malformed('CBOR_TRUNCATED', 'string longer than the input', start);
       if (arg > limits.maxStringBytes) {
-        throw malformed('CBOR_TOO_LARGE', `string over ${limits.maxStringBytes} bytes`, start);
+        throw malformed('CBOR_TOO_LARGE', `${major === 2 ? 'a byte string' : 'a text string'} is over ${limits.maxStringBytes} bytes (maxStringBytes)`, start);
       }
       if (major === 2) {
         value = bytes.slice(pos, pos + arg);

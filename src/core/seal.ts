@@ -6,7 +6,7 @@
 import { ValidationError } from '../errors.js';
 import { expectBytes } from '../crypto/bytes.js';
 import { sealRandom, type RandomSource } from '../crypto/random.js';
-import { encodeValue } from './cbor.js';
+import { encodeValue, type CborLimits } from './cbor.js';
 import type { Device } from './device.js';
 import { cardKey, DEVICE_ID_BYTES, type DevicePublic } from './devicePublic.js';
 import {
@@ -65,6 +65,11 @@ export interface SealInput {
 export interface SealOptions {
   /** Randomness for the content key and record id (defaults to the seal pool, `sealRandom`). */
   random?: RandomSource;
+  /**
+   * Limits the body is encoded under (default `DEFAULT_CBOR_LIMITS`); its readers must decode
+   * with limits at least as high (`OpenOptions.cborLimits`).
+   */
+  cborLimits?: Partial<CborLimits>;
 }
 
 /** A sealed envelope with what the sender keeps of it. */
@@ -132,7 +137,7 @@ export function sealEnvelope(
   }
   if (seen.size !== recipients.length) throw new ValidationError('RECIPIENT_DUPLICATE', 'a device appears twice in the recipients');
 
-  const padded = pad(encodeValue(input.body));
+  const padded = pad(encodeValue(input.body, options.cborLimits));
   const fresh = random(givenId === undefined ? CONTENT_KEY_BYTES + RECORD_ID_BYTES : CONTENT_KEY_BYTES);
   const contentKey = fresh.slice(0, CONTENT_KEY_BYTES);
   const recordId = givenId === undefined ? fresh.slice(CONTENT_KEY_BYTES) : givenId.slice();

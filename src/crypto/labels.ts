@@ -44,6 +44,11 @@ export const LABELS = {
   recoveryKem: 'multikey-sync/v2/recovery-kem',
   keyRing: 'multikey-sync/v2/key-ring',
   sasCode: 'multikey-sync/v2/sas-code',
+  // String keys (docs/protocol.md §27).
+  recordId: 'multikey-sync/v2/record-id',
+  // Attachments (docs/protocol.md §28).
+  chunkId: 'multikey-sync/v2/chunk-id',
+  attachmentHash: 'multikey-sync/v2/attachment-hash',
 } as const;
 
 /** One of the protocol's labels. */

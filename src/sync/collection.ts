@@ -1,9 +1,14 @@
 /**
  * A typed view of one collection of a replica: put, get, list, delete. Values are validated at
  * the edge (a bad value throws its typed error and nothing is stored or queued).
+ *
+ * A record is named by its 16-byte id (random, from `put`) or by a string key of the app's
+ * choosing (`put(value, 'alice@example.com')`), whose id is derived under the account's naming
+ * key (recordKey.ts): the key itself is sealed in the record's body and never leaves it.
  */
 import { ValidationError } from '../errors.js';
 import { relocateCborError } from '../core/cborValue.js';
+import { resolveCollectionLimits, type CollectionLimits, type ValueLimits } from './collectionLimits.js';
 import type { LocalRecord } from './localStore.js';
 
 /** How a collection behaves. */
@@ -23,14 +28,25 @@ export interface CollectionOptions<T> {
    * pair agree and stop; a value equal to `newer` writes nothing. Not called for deletes.
    */
   merge?: (older: T, newer: T) => T;
+  /**
+   * How large a value may be (defaults: 1 MiB encoded, 64 KiB per string or byte string,
+   * 10,000 items), each up to `LIMITS_CEILING` (a body that fits a 4 MiB envelope). Other
+   * devices read what this one writes whatever their own limits.
+   */
+  limits?: CollectionLimits;
 }
 
 /** One record of a collection. */
 export interface Entry<T> {
   id: Uint8Array;
+  /** The string key the record was put under, if it was. */
+  key?: string;
   value: T;
   sortTime: number;
 }
+
+/** A record's name: its id, or the string key it was put under. */
+export type RecordRef = Uint8Array | string;
 
 /** Filters for {@link Collection.list}. */
 export interface ListFilter<T> {
@@ -47,8 +63,9 @@ export interface ListFilter<T> {
 
 /** What a collection needs from its replica. */
 export interface CollectionHost {
-  write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array>;
-  read(collection: string, id: Uint8Array): Promise<LocalRecord | null>;
+  write<T>(collection: string, options: CollectionOptions<T>, limits: ValueLimits, ref: RecordRef | undefined, value: T | undefined): Promise<Uint8Array>;
+  /** The record under `ref`; null when there is none (or no naming key, so no keyed record). */
+  read(collection: string, ref: RecordRef): Promise<LocalRecord | null>;
   page(collection: string, filter: { from?: number; to?: number; order?: 'asc' | 'desc'; after?: string; limit: number }): Promise<{
     records: LocalRecord[];
     next: string | null;
@@ -63,45 +80,59 @@ export class Collection<T> {
   readonly name: string;
   readonly options: Readonly<CollectionOptions<T>>;
   readonly #host: CollectionHost;
+  readonly #limits: ValueLimits;
 
+  /** @throws {UsageError} `COLLECTION_LIMITS_INVALID` for limits that are not integers from 1 to their ceiling. */
   constructor(host: CollectionHost, name: string, options: CollectionOptions<T>) {
     this.#host = host;
     this.name = name;
     this.options = options;
+    this.#limits = resolveCollectionLimits(options.limits);
   }
 
   /**
-   * Stores `value` (a new record, or a new revision of `id`) and queues it for every device.
-   * A CBOR refusal names the field (`… (at value.meeting.when)`).
+   * Stores `value` and queues it for every device: a new record (no `ref`), a new revision of
+   * record `ref` (its id), or the record under the string key `ref`. A CBOR refusal names the
+   * field and the limit (`… a byte string (Uint8Array) of 200000 bytes is over 65536 bytes
+   * (maxStringBytes) (at value.photo)`).
    * @returns the record id.
    * @throws {ValidationError} `PUT_VALUE_UNDEFINED` for `undefined` (to delete, call
    *   {@link Collection.delete}); the validator's typed error (e.g. `CALL_PEER_INVALID`);
-   *   `CBOR_UNSUPPORTED_VALUE`, `CBOR_LIMIT_EXCEEDED`.
+   *   `CBOR_UNSUPPORTED_VALUE`, `CBOR_LIMIT_EXCEEDED` (over the collection's limits);
+   *   `RECORD_KEY_INVALID` for a key that is not a string of 1 to 1024 UTF-8 bytes.
+   * @throws `NAMING_KEY_PENDING` for a string key, while the account's naming key has not reached this device.
    * @throws `FORK_ALARM` while the server is distrusted.
    */
-  async put(value: T, id?: Uint8Array): Promise<Uint8Array> {
+  async put(value: T, ref?: RecordRef): Promise<Uint8Array> {
     if (value === undefined) {
       throw new ValidationError('PUT_VALUE_UNDEFINED', 'put(undefined) is refused: it would delete the record on every device; call delete(id) to delete');
     }
     try {
-      return await this.#host.write(this.name, this.options, id, value);
+      return await this.#host.write(this.name, this.options, this.#limits, ref, value);
     } catch (error) {
       // The sync layer seals the value under the body's `v` field (recordBody.ts).
       throw relocateCborError(error, 'value', ['v']);
     }
   }
 
-  /** The value of record `id`, or undefined if there is none (or it was deleted). */
-  async get(id: Uint8Array): Promise<T | undefined> {
-    const record = await this.#host.read(this.name, id);
+  /**
+   * The value of the record under `ref` (an id or a string key), or undefined if there is none
+   * (or it was deleted).
+   * @throws `NAMING_KEY_PENDING`, `RECORD_KEY_INVALID` for a string key (see {@link Collection.put}).
+   */
+  async get(ref: RecordRef): Promise<T | undefined> {
+    const record = await this.#host.read(this.name, ref);
     return record === null || record.deleted ? undefined : (record.value as T);
   }
 
-  /** Deletes record `id` on every device (a tombstone); false if there was nothing to delete. */
-  async delete(id: Uint8Array): Promise<boolean> {
-    const record = await this.#host.read(this.name, id);
+  /**
+   * Deletes the record under `ref` on every device (a tombstone); false if there was nothing to delete.
+   * @throws `NAMING_KEY_PENDING`, `RECORD_KEY_INVALID` for a string key.
+   */
+  async delete(ref: RecordRef): Promise<boolean> {
+    const record = await this.#host.read(this.name, ref);
     if (record === null || record.deleted) return false;
-    await this.#host.write(this.name, this.options, id, undefined);
+    await this.#host.write(this.name, this.options, this.#limits, record.recordId, undefined);
     return true;
   }
 
@@ -126,7 +157,7 @@ export class Collection<T> {
       for (const r of page.records) {
         const value = r.value as T;
         if (filter.where !== undefined && !filter.where(value)) continue;
-        yield { id: r.recordId, value, sortTime: r.sortTime };
+        yield typeof r.key === 'string' ? { id: r.recordId, key: r.key, value, sortTime: r.sortTime } : { id: r.recordId, value, sortTime: r.sortTime };
         if (--left <= 0) return;
       }
       if (page.next === null) return;

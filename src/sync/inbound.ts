@@ -35,6 +35,7 @@ import type { HistoryWanted } from './historyWanted.js';
 import type { KeyRing } from './keyRing.js';
 import type { LocalRecord, LocalStore } from './localStore.js';
 import type { LogHeads, LogIssue } from './logHeads.js';
+import { BODY_LIMITS } from './collectionLimits.js';
 import { bodyFromWire, GRANTS_COLLECTION, type RecordBody } from './recordBody.js';
 import { compareVersions } from './version.js';
 import type { IndexBatch } from './versionIndex.js';
@@ -268,7 +269,8 @@ export class Inbound {
       if (ref === ring.newestFrom(parsed.sender) && ring.isStale(parsed.sender, ref)) return 'unreadable';
     }
     try {
-      return openParsed(device, this.#host.accountId, newest, parsed);
+      // The ceiling, not this device's own collection limits: whatever any device may write.
+      return openParsed(device, this.#host.accountId, newest, parsed, { cborLimits: BODY_LIMITS });
     } catch (error) {
       if (!(error instanceof MultikeySyncError)) throw error;
       this.#reject({ code: error.code, message: error.message, recordId: parsed.recordId.slice(), sender: parsed.sender.slice() });
@@ -309,7 +311,7 @@ export class Inbound {
     for (const [hex, bytes] of [...fromPage, ...fromStore]) {
       try {
         const parsed = parseEnvelope(bytes);
-        const opened = openWithGrantKeepingKey(me, this.#host.accountId, this.#host.ring, parsed, byId.get(hex)!);
+        const opened = openWithGrantKeepingKey(me, this.#host.accountId, this.#host.ring, parsed, byId.get(hex)!, { cborLimits: BODY_LIMITS });
         const body = bodyFromWire(opened.body);
         // A grantor may pass on a bundle it once received itself: nothing to store from it.
         if (body.collection === GRANTS_COLLECTION) opened.contentKey.fill(0);
@@ -344,6 +346,7 @@ function toLocalRecord(opened: OpenedEnvelope & { contentKey: Uint8Array }, body
     sender: opened.sender,
     deleted,
     value: deleted ? null : (body.value ?? null),
+    key: deleted ? null : (body.key ?? null),
     sortTime: body.sortTime,
     expiresAt: body.expiresAt ?? null,
     // bodyFromWire requires a clock in every collection but $grants, which never gets here.

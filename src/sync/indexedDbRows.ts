@@ -55,6 +55,7 @@ export function recordRow(record: StoredRecord): RecordRow {
     envelope_hash: record.envelopeHash,
     clock: record.clock,
     base: record.base,
+    record_key: record.key,
   };
   if (!record.deleted) row.live_time = record.sortTime;
   if (record.contentKey !== null) row.keyed = keyedKey(record);

@@ -49,6 +49,12 @@ export interface LocalRecord extends OrderedVersion {
   readonly deleted: boolean;
   /** The record's content, any CBOR-encodable value; null for a tombstone. */
   readonly value: unknown;
+  /**
+   * The string key the record was put under (its id is derived from it), 1 to 1024 UTF-8
+   * bytes; null (or absent) for a record named by a random id and for every tombstone. Reads
+   * return it only when the record has one.
+   */
+  readonly key?: string | null;
   /** Milliseconds (a non-negative safe integer) the collection is listed by, e.g. a call's startedAt. */
   readonly sortTime: number;
   /** Milliseconds after which `expire` removes the record; null = never. */

@@ -60,6 +60,7 @@ function toRow(record: StoredRecord): RawRecordRow {
     envelope_hash: record.envelopeHash,
     clock: record.clock,
     base: record.base,
+    record_key: record.key,
   };
 }
 

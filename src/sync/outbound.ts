@@ -17,6 +17,7 @@ import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
 import { decodeCheckpoint, NO_PREVIOUS, signCheckpoint, verifyCheckpointSignature, type Claim, type Purge, type SeenHead } from '../core/logCheckpoint.js';
 import { sealEnvelope, type SealRecipient } from '../core/seal.js';
+import { BODY_LIMITS } from './collectionLimits.js';
 import { fromHex } from '../crypto/bytes.js';
 import type { ChainDevice, ChainState } from '../enrollment/chainState.js';
 import { XWING_SEED_BYTES } from '../crypto/xwingSizes.js';
@@ -237,7 +238,7 @@ export class Outbound {
         recordId: write.recordId,
         revision: write.revision,
         expiryDay,
-      });
+      }, { cborLimits: BODY_LIMITS });
       claims.push({ recordId: sealed.recordId, revision: write.revision, kind: write.kind, expiryDay, hash: sealed.hash });
       envelopes.push(sealed.bytes);
       if (id !== undefined) {

@@ -13,7 +13,10 @@ import { CodecError } from '../errors.js';
 import { decodeValue, encodeValue } from '../core/cbor.js';
 import type { EnvelopeKind } from '../core/envelopeFormat.js';
 
-const OUTBOX_LIMITS = { maxBytes: 4 * 1024 * 1024, maxItems: 1_000_000, maxStringBytes: 4 * 1024 * 1024, maxDepth: 20 };
+import { BODY_LIMITS } from './collectionLimits.js';
+
+// A body within the ceiling, and the few bytes and items of the wrapper around it.
+const OUTBOX_LIMITS = { maxBytes: BODY_LIMITS.maxBytes + 1024, maxItems: BODY_LIMITS.maxItems + 16, maxStringBytes: BODY_LIMITS.maxStringBytes, maxDepth: BODY_LIMITS.maxDepth + 1 };
 
 /** A queued write. */
 export interface OutboxWrite {

@@ -15,7 +15,7 @@
  * replica raises conflicts, writes collections' merges and re-publishes local winners the
  * server's copy lost to (reconcile.ts), so every device converges on the later write.
  */
-import { MultikeySyncError, UsageError } from '../errors.js';
+import { CodecError, MultikeySyncError, UsageError, ValidationError } from '../errors.js';
 import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
 import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
@@ -24,7 +24,8 @@ import { cardKey, idKey, type DevicePublic } from '../core/devicePublic.js';
 import type { ChainState } from '../enrollment/chainState.js';
 import type { EnrollmentTransport } from '../enrollment/transport.js';
 import { ForkAlarm, type ForkAlarmReason } from '../enrollment/forkAlarm.js';
-import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import { Collection, type CollectionHost, type CollectionOptions, type RecordRef } from './collection.js';
+import { BODY_LIMITS, resolveCollectionLimits, VALUE_CEILING_LIMITS, type ValueLimits } from './collectionLimits.js';
 import { VAULT_KEYS } from './deviceVault.js';
 import { Emitter } from './emitter.js';
 import { historyBundles } from './historyHandoff.js';
@@ -42,7 +43,11 @@ import { LogHeads, type LogIssue } from './logHeads.js';
 import { encodeOutboxWrite } from './outboxItem.js';
 import { DEFAULT_EPOCH_POLICY, Outbound, OUTBOUND_KEYS, type EpochPolicy, type OutboundTransport } from './outbound.js';
 import { reconcilePage, republishedCopy, settlePage, type ConflictEvent, type PageReconciliation, type SettleHost } from './reconcile.js';
-import { bodyToWire, checkCollectionName, type RecordBody } from './recordBody.js';
+import { NamingKeys, NAMING_KEY_RECORD_ID } from './namingKey.js';
+import type { AttachmentRef } from './attachment.js';
+import { deleteAttachment, readAttachment, writeAttachment, type AttachmentHost, type AttachOptions } from './attachments.js';
+import { ACCOUNT_COLLECTION, bodyToWire, CHUNKS_COLLECTION, checkCollectionName, type RecordBody } from './recordBody.js';
+import { checkRecordKey } from './recordKey.js';
 import { nextRevision } from './version.js';
 import { IndexBatch, isWithheld } from './versionIndex.js';
 import { authorise, chainDevice } from './writers.js';
@@ -211,6 +216,8 @@ export class Replica {
   /** The device object the saved key ring was last sealed with: a rotation replaces it (and adds a retired card to keep). */
   #ringSealedFor: Device | undefined;
   #kick: (() => void) | undefined;
+  readonly #naming: NamingKeys;
+  readonly #attachments: AttachmentHost;
 
   private constructor(
     options: ReplicaOptions,
@@ -255,6 +262,26 @@ export class Replica {
       random: (n) => systemRandom(n),
       listedAt: (device) => decodeEntry(this.#device().suite, this.#account.chain.entries[device.addedAt]!).entry.ts,
     });
+    this.#naming = new NamingKeys({
+      store: this.#store,
+      suite: () => this.#device().suite,
+      isFirstDevice: () => this.#account.chain.state.devices.get(cardKey(this.#device().public))?.addedAt === 0,
+      create: async (value) => {
+        await this.#write(ACCOUNT_COLLECTION, {}, VALUE_CEILING_LIMITS, { id: NAMING_KEY_RECORD_ID }, value);
+      },
+      random: (n) => systemRandom(n),
+    });
+    this.#attachments = {
+      store: this.#store,
+      suite: () => this.#device().suite,
+      random: (n) => systemRandom(n),
+      writeChunk: async (id, bytes, expiresAt) => {
+        await this.#write(CHUNKS_COLLECTION, {}, VALUE_CEILING_LIMITS, { id }, bytes, { sortTime: this.#clock(), expiresAt });
+      },
+      deleteChunk: async (id) => {
+        await this.#write(CHUNKS_COLLECTION, {}, VALUE_CEILING_LIMITS, { id }, undefined);
+      },
+    };
   }
 
   /**
@@ -296,6 +323,42 @@ export class Replica {
       this.#collections.set(name, c as Collection<unknown>);
     }
     return c;
+  }
+
+  /**
+   * Stores a large value (up to 1 GiB) as an attachment: chunks of about 256 KiB, each a record
+   * of the reserved `$chunk` collection sealed per device at push time like any record, so an
+   * upload cut off resumes from the outbox at the next sync. Keep the returned reference (plain
+   * data) in a record of your own; other devices read the bytes with {@link Replica.attachment}.
+   * @throws {ValidationError} `ATTACHMENT_INPUT_INVALID`, `ATTACHMENT_TOO_LARGE`, `ATTACH_OPTIONS_INVALID`.
+   * @throws `FORK_ALARM` while the server is distrusted.
+   */
+  async attach(input: Uint8Array | AsyncIterable<Uint8Array>, options: AttachOptions = {}): Promise<AttachmentRef> {
+    const expiresAt = options.expiresAt;
+    if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isSafeInteger(expiresAt) || expiresAt < 0)) {
+      throw new ValidationError('ATTACH_OPTIONS_INVALID', 'attach: expiresAt is ms since the epoch, a non-negative integer');
+    }
+    return writeAttachment(this.#attachments, input, expiresAt ?? null);
+  }
+
+  /**
+   * The bytes of an attachment, once every chunk has reached this device and they hash to the
+   * reference's hash.
+   * @throws {ValidationError} `ATTACHMENT_REF_INVALID`.
+   * @throws {AttachmentIncomplete} `ATTACHMENT_INCOMPLETE` (with `present` and `total` chunk counts): sync, then try again.
+   * @throws {CryptoError} `ATTACHMENT_CORRUPT` when the chunks do not match the hash.
+   */
+  attachment(ref: AttachmentRef): Promise<Uint8Array> {
+    return readAttachment(this.#attachments, ref);
+  }
+
+  /**
+   * Deletes an attachment's chunks on every device (tombstones, like `delete`); returns how many
+   * chunks this device held and deleted.
+   * @throws {ValidationError} `ATTACHMENT_REF_INVALID`.
+   */
+  detach(ref: AttachmentRef): Promise<number> {
+    return deleteAttachment(this.#attachments, ref);
   }
 
   /** Listens to replica events; returns a function that stops listening. */
@@ -509,8 +572,11 @@ export class Replica {
   // ------------------------------------------------------------------------------------------
 
   readonly #host: CollectionHost = {
-    write: (collection, options, id, value) => this.#write(collection, options, id, value),
-    read: (collection, id) => this.#store.getRecord(collection, id),
+    write: async (collection, options, limits, ref, value) => this.#write(collection, options, limits, (await this.#target(collection, ref, true)) ?? undefined, value),
+    read: async (collection, ref) => {
+      const target = await this.#target(collection, ref, false);
+      return target == null ? null : this.#store.getRecord(collection, target.id);
+    },
     page: (collection, filter) => this.#store.listRecords(collection, filter),
     count: (collection) => this.#store.countRecords(collection),
   };
@@ -519,18 +585,45 @@ export class Replica {
     return this.#account.device;
   }
 
-  async #write<T>(collection: string, options: CollectionOptions<T>, id: Uint8Array | undefined, value: T | undefined): Promise<Uint8Array> {
+  /**
+   * Where `ref` names a record: its id, or the id its string key derives to (none when no naming
+   * key exists yet and `create` is false: no record can be under that key).
+   */
+  async #target(collection: string, ref: RecordRef | undefined, create: boolean): Promise<{ id: Uint8Array; key?: string } | undefined | null> {
+    if (typeof ref !== 'string') return ref === undefined ? undefined : { id: ref };
+    const key = checkRecordKey(ref);
+    // Before the fork-alarm check of a write: a pending key is reported as such.
+    const id = await this.#naming.idFor(collection, key, create);
+    return id === null ? null : { id, key };
+  }
+
+  async #write<T>(
+    collection: string,
+    options: CollectionOptions<T>,
+    limits: ValueLimits,
+    target: { id: Uint8Array; key?: string } | undefined,
+    value: T | undefined,
+    times?: { sortTime: number; expiresAt: number | null },
+  ): Promise<Uint8Array> {
     const alarm = this.#account.chain.forkAlarm;
     if (alarm !== undefined) throw new ForkAlarm(alarm, 'this device raised a fork alarm: nothing is written until the app acknowledges it');
+    const id = target?.id;
     const deleted = value === undefined;
-    const checked = deleted ? undefined : options.validate === undefined ? value : options.validate(value);
+    // Given times: a record moved to another id (re-homing) keeps its value, sort time and
+    // expiry as they were; an attachment chunk has its own.
+    const checked = deleted || times !== undefined ? value : options.validate === undefined ? value : options.validate(value);
+    // The collection's own limits, checked here (named by the field, `value.…`); every reader
+    // decodes the body under the protocol ceiling, which any limits a collection may set fit.
+    if (!deleted) encodeValue(checked, limits);
     const now = this.#clock();
     const recordId = id ?? sealRandom(16);
     const existing = id === undefined ? null : await this.#store.getRecord(collection, recordId);
     const revision = await this.#revisionOver(recordId, existing);
-    const sortTime = checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now);
+    // A record keeps its string key through writes by id; a tombstone carries none.
+    const key = deleted ? undefined : (target?.key ?? existing?.key ?? undefined);
+    const sortTime = times?.sortTime ?? (checked === undefined ? (existing?.sortTime ?? now) : (options.sortTime?.(checked) ?? now));
     const retention = options.retentionDays;
-    const expiresAt = retention === undefined ? null : sortTime + retention * DAY_MS;
+    const expiresAt = times !== undefined ? times.expiresAt : retention === undefined ? null : sortTime + retention * DAY_MS;
     const record: LocalRecord = {
       collection,
       recordId,
@@ -538,6 +631,7 @@ export class Replica {
       sender: this.#device().id,
       deleted,
       value: deleted ? null : checked,
+      ...(key === undefined ? {} : { key }),
       sortTime,
       expiresAt,
       // A write beats the version it replaced, whatever the wall clock says (hlc.ts).
@@ -548,7 +642,7 @@ export class Replica {
     };
     const outbox = options.sync === false ? null : this.#outboxItem(record, retention);
     await this.#store.applyLocal(record, outbox, { meta: [[HLC_KEY, this.#hlc.toBytes()]] });
-    this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
+    if (!collection.startsWith('$')) this.#events.emit('change', { collection, id: recordId, deleted, origin: 'local', value: record.value });
     this.#kick?.();
     return recordId;
   }
@@ -571,10 +665,11 @@ export class Replica {
     const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: record.value }), clock: record.clock };
     if (expiresAt !== null) body.expiresAt = expiresAt;
     if (record.base !== null && record.base !== undefined) body.base = record.base;
+    if (typeof record.key === 'string' && !deleted) body.key = record.key;
     const wire = bodyToWire(body);
-    // The limits the push will seal it under: refused now, named by its field (`v…`), rather
-    // than queued under the outbox's looser bounds and refused at every push after.
-    encodeValue(wire);
+    // The limits every reader decodes a body under: refused now, named by its field (`v…`),
+    // rather than queued under the outbox's looser bounds and refused at every push after.
+    encodeValue(wire, BODY_LIMITS);
     return {
       recordId,
       bytes: encodeOutboxWrite({
@@ -598,7 +693,7 @@ export class Replica {
   readonly #settleHost: SettleHost = {
     read: (collection, id) => this.#store.getRecord(collection, id),
     options: (collection) => this.#collections.get(collection)?.options,
-    write: (collection, options, id, value) => this.#write(collection, options, id, value),
+    write: (collection, options, id, value) => this.#write(collection, options, resolveCollectionLimits(options.limits), { id }, value),
     republish: async (winner, above) => {
       const options = this.#collections.get(winner.collection)?.options ?? {};
       if (options.sync === false) return false;
@@ -621,7 +716,12 @@ export class Replica {
         await this.#store.setMeta(OUTBOUND_KEYS.ring, this.#ring.seal(this.#device()));
         this.#ringSealedFor = this.#device();
       }
+      // The key held before the pull, so a replaced one is noticed (an invalid one is reported after it).
+      await this.#naming.current().catch((error: unknown) => {
+        if (!(error instanceof CodecError)) throw error;
+      });
       const { requests, wrote } = await this.#pull(report);
+      await this.#settleNamingKey();
       await this.#noteRemovals();
       await this.#askHistoryForHeld();
       this.#askHistoryAfterAbsence();
@@ -706,10 +806,47 @@ export class Replica {
       result.records.forEach((r, i) => {
         if (!applied[i]) return;
         report.applied++;
-        this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
+        if (!r.collection.startsWith('$')) this.#events.emit('change', { collection: r.collection, id: r.recordId, deleted: r.deleted, origin: 'remote', value: r.value });
       });
       wrote += await this.#settle(plan);
       if (!page.more) return { requests, wrote };
+    }
+  }
+
+  /**
+   * After a pull: takes up the naming key that arrived (or replaced this device's, when two were
+   * made at once), and moves this device's records homed under a replaced key to the id the
+   * current key gives: a write under the new id, a tombstone under the old one. A record already
+   * under the new id stays, and the moved one is only deleted. Collections are scanned once they
+   * are opened here (`collection()`); which ones are done is kept across restarts.
+   */
+  async #settleNamingKey(): Promise<void> {
+    try {
+      await this.#naming.refresh();
+    } catch (error) {
+      // A naming-key record that is not one (NAMING_KEY_INVALID) stops string keys, not sync.
+      if (!(error instanceof CodecError)) throw error;
+      this.#events.emit('rejected', { code: error.code, message: error.message, recordId: NAMING_KEY_RECORD_ID.slice() });
+      return;
+    }
+    await this.#naming.notePulled();
+    if (!this.#naming.hasLost) return;
+    for (const [name, c] of this.#collections) {
+      if (!this.#naming.needsScan(name)) continue;
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#store.listRecords(name, { limit: PURGE_BATCH, ...(after === undefined ? {} : { after }) });
+        for (const r of page.records) {
+          if (r.deleted || typeof r.key !== 'string' || !this.#naming.homedUnderLost(name, r.key, r.recordId)) continue;
+          const id = (await this.#naming.idFor(name, r.key, false))!;
+          const there = await this.#store.getRecord(name, id);
+          if (there === null || there.deleted) await this.#write(name, c.options, VALUE_CEILING_LIMITS, { id, key: r.key }, r.value, r);
+          await this.#write(name, c.options, VALUE_CEILING_LIMITS, { id: r.recordId }, undefined);
+        }
+        if (page.next === null) break;
+        after = page.next;
+      }
+      await this.#naming.markScanned(name, true);
     }
   }
 

@@ -71,6 +71,8 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   -- stored before clocks existed read as clock zero: any clocked version beats them.
   ALTER TABLE records ADD COLUMN clock BLOB NOT NULL DEFAULT x'0000000000000000';
   ALTER TABLE records ADD COLUMN base BLOB;
+  -- String keys: the key a record was put under (its id is derived from it); NULL for none.
+  ALTER TABLE records ADD COLUMN record_key TEXT;
   `,
 ];
 

@@ -42,7 +42,7 @@ export interface LocalStatements {
   record: Statement<[string, Buffer], RecordRow>;
   version: Statement<[string, Buffer], VersionRow>;
   upsert: Statement<
-    [string, Buffer, number, Buffer, number, Buffer | null, number, number | null, Buffer | null, Buffer | null, Buffer, Buffer | null]
+    [string, Buffer, number, Buffer, number, Buffer | null, number, number | null, Buffer | null, Buffer | null, Buffer, Buffer | null, string | null]
   >;
   keyedPage: Statement<KeyedParams, KeyedRow>;
   attachKeys: Statement<AttachParams>;
@@ -67,7 +67,7 @@ export interface LocalStatements {
 }
 
 const RECORD_COLUMNS =
-  'record_id, revision, sender, deleted, value, sort_time, expires_at, content_key, envelope_hash, clock, base';
+  'record_id, revision, sender, deleted, value, sort_time, expires_at, content_key, envelope_hash, clock, base, record_key';
 
 const VERSION_COLUMNS = [
   'record_id',
@@ -89,12 +89,12 @@ export function prepareLocalStatements(db: Database.Database): LocalStatements {
     version: db.prepare('SELECT record_id, revision, sender, deleted, clock FROM records WHERE collection = ? AND record_id = ?'),
     upsert: db.prepare(
       `INSERT INTO records (collection, ${RECORD_COLUMNS})
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (collection, record_id) DO UPDATE SET
          revision = excluded.revision, sender = excluded.sender, deleted = excluded.deleted,
          value = excluded.value, sort_time = excluded.sort_time, expires_at = excluded.expires_at,
          content_key = excluded.content_key, envelope_hash = excluded.envelope_hash,
-         clock = excluded.clock, base = excluded.base`,
+         clock = excluded.clock, base = excluded.base, record_key = excluded.record_key`,
     ),
     // Keyset pages of keyed versions over the partial index records_keyed; an empty start id
     // and name mean "from the start".

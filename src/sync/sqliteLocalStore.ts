@@ -187,6 +187,7 @@ export class SqliteLocalStore implements LocalStore {
       orNull(record.envelopeHash),
       blob(record.clock),
       orNull(record.base),
+      record.key,
     );
   }
 

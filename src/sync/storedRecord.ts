@@ -17,6 +17,9 @@ import { DEVICE_ID_BYTES } from '../core/devicePublic.js';
 import { CLOCK_BYTES, isClock } from './hlc.js';
 import type { OrderedVersion } from './readerOrder.js';
 import { MAX_REVISION } from './version.js';
+import { VALUE_CEILING_LIMITS } from './collectionLimits.js';
+import { MAX_KEY_BYTES } from './recordBody.js';
+import { checkString, utf8Length } from '../core/cborValue.js';
 import type { KeyedRecord, LocalRecord } from './localStore.js';
 import { localStoreError } from './localStoreErrors.js';
 import {
@@ -50,6 +53,8 @@ export interface StoredRecord {
   readonly deleted: boolean;
   /** CBOR of the value; null for a tombstone. */
   readonly valueBytes: Uint8Array | null;
+  /** The record's string key; null for none (and for every tombstone). */
+  readonly key: string | null;
   readonly sortTime: number;
   readonly expiresAt: number | null;
   /** 8 bytes. */
@@ -104,14 +109,16 @@ export function prepareRecord(record: unknown): StoredRecord {
     if (r.value !== null) invalid('a tombstone must have the value null');
   } else {
     try {
-      valueBytes = encodeValue(r.value);
+      valueBytes = encodeValue(r.value, VALUE_CEILING_LIMITS);
     } catch (cause) {
-      // The record-body limits every device decodes with: a value no other device could read
-      // is refused here rather than stored.
+      // The ceiling every device decodes record bodies with (whatever its own collection
+      // limits): a value no other device could read is refused here rather than stored.
       throw localStoreError('INVALID_ARGUMENT', 'value is not CBOR-encodable within the record limits', cause);
     }
     if (valueBytes.length > MAX_VALUE_BYTES) invalid(`value encodes to more than ${MAX_VALUE_BYTES} bytes`);
   }
+  const key = r.key ?? null;
+  if (key !== null && (r.deleted || !isRecordKey(key))) invalid(`key must be null, or a string of 1 to ${MAX_KEY_BYTES} UTF-8 bytes on a live record`);
   const keys = prepareKeyPair('', r.contentKey, r.envelopeHash);
   return {
     collection: r.collection,
@@ -120,6 +127,7 @@ export function prepareRecord(record: unknown): StoredRecord {
     sender: r.sender.slice(),
     deleted: r.deleted,
     valueBytes,
+    key,
     sortTime: r.sortTime,
     expiresAt: r.expiresAt,
     clock: r.clock.slice(),
@@ -141,6 +149,8 @@ export interface RawRecordRow {
   envelope_hash: unknown;
   clock: unknown;
   base: unknown;
+  /** The string key; absent (or null) when none, as in a row written before keys existed. */
+  record_key?: unknown;
 }
 
 /** The columns of a row that `listKeyed` reads (no value, no expiry). */
@@ -160,6 +170,16 @@ export function corruptRecord(collection: string, recordId: unknown, what: strin
     `stored record ${idHex(recordId)} of collection ${JSON.stringify(collection)} is corrupt: ${what}`,
     cause,
   );
+}
+
+function isRecordKey(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || utf8Length(value) > MAX_KEY_BYTES) return false;
+  try {
+    checkString(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isBytes(value: unknown, length: number): value is Uint8Array {
@@ -249,10 +269,12 @@ export function readRecord(collection: string, row: RawRecordRow): LocalRecord {
       throw corruptRecord(collection, recordId, 'the value does not decode', cause);
     }
   }
+  const key = row.record_key ?? null;
+  if (key !== null && (header.deleted || !isRecordKey(key))) throw corruptRecord(collection, recordId, 'bad key');
   const { contentKey, envelopeHash, ...rest } = header;
   const clock = new Uint8Array(row.clock);
   const base = row.base === null ? null : new Uint8Array(row.base);
-  return { ...rest, value, expiresAt: row.expires_at, clock, base, contentKey, envelopeHash };
+  return { ...rest, value, ...(key === null ? {} : { key }), expiresAt: row.expires_at, clock, base, contentKey, envelopeHash };
 }
 
 /**

@@ -22,7 +22,7 @@ const KIB = 1024;
  * instead of the IndexedDB store 169.9 KiB, so IndexedDbLocalStore with idb adds 3.0 KiB.
  * Restoring a device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB;
  * Account, 21 KiB more. Clocks, the reader order, conflicts and merges (issue 11 item 5) add
- * about 1.9 KiB to each. It was 198.0 KiB before our own CBOR codec replaced cbor-x (-10.7 KiB)
+ * about 1.9 KiB to each; per-collection limits, string keys and attachments 2.9 KiB more. It was 198.0 KiB before our own CBOR codec replaced cbor-x (-10.7 KiB)
  * and our own calls into libsodium's WebAssembly replaced libsodium-wrappers (-14.4 KiB).
  */
 const UP_FRONT_CEILING = 180 * KIB;

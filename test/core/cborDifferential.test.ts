@@ -140,7 +140,9 @@ describe('our CBOR codec against cbor-x', () => {
       }),
       { numRuns: numRuns * 5 },
     );
-    expect(accepted).toBeGreaterThan(numRuns / 2);
+    // Not vacuous: about a tenth of the inputs decode (141 to 200 of 1,500 seen); a fifth of
+    // numRuns leaves room for an unlucky draw.
+    expect(accepted).toBeGreaterThan(numRuns / 5);
   });
 
   it('agrees on text around the 64 KiB string limit and the 16-bit head, in every UTF-8 width', () => {

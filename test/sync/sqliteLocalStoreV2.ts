@@ -50,7 +50,7 @@ export function sqliteV2Suite(dir: () => string): void {
       await again.close();
     });
 
-    it('migrates a version 1 file: its records kept without keys, the index empty', async () => {
+    it('migrates a version 1 file: its records kept without keys (content keys or string keys), the index empty', async () => {
       const db = new Database(file());
       db.exec(LOCAL_MIGRATIONS[0]!);
       db.pragma('user_version = 1');
@@ -92,6 +92,7 @@ export function sqliteV2Suite(dir: () => string): void {
       await store.close();
       const check = new Database(file());
       expect(check.pragma('user_version', { simple: true })).toBe(3);
+      expect(check.prepare('SELECT record_key FROM records').all()).toEqual([{ record_key: null }]);
       check.close();
     });
 

@@ -1,5 +1,6 @@
 /** Reading back what was stored: fields, values, copies, tombstones, counts, dropping. */
 import { describe, expect, it } from 'vitest';
+import { LIMITS_CEILING } from '../../../src/sync/collectionLimits.js';
 import { CALLS, DEVICE, id16, outboxFor, record, tombstone, useStore, type MakeLocalStore } from '../fixtures.js';
 
 export function recordsSuite(make: MakeLocalStore): void {
@@ -26,15 +27,34 @@ export function recordsSuite(make: MakeLocalStore): void {
         { nested: { list: [1, 'two', { three: true }] }, bytes: new Uint8Array(40) },
         Array.from({ length: 9_999 }, (_, i) => i),
         'x'.repeat(64 * 1024),
+        // Over the default limits, within the ceiling a collection may raise them to.
+        Array.from({ length: 20_000 }, (_, i) => i),
+        new Uint8Array(200_000),
       ];
       for (const [i, value] of values.entries()) {
         await store().applyRemote([record({ recordId: id16(i), value })], 'cursor', new Uint8Array([i]));
         expect((await store().getRecord(CALLS, id16(i)))?.value).toEqual(value);
       }
-      // A value no other device could decode is refused at the door, and nothing is stored.
-      const tooBig = record({ recordId: id16(99), value: Array.from({ length: 20_000 }, (_, i) => i) });
+      // A value no other device could decode (over the ceiling) is refused at the door, and nothing is stored.
+      const tooBig = record({ recordId: id16(99), value: 'x'.repeat(LIMITS_CEILING.maxStringBytes + 1) });
       await expect(store().applyRemote([tooBig], 'cursor', new Uint8Array([99]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
       expect(await store().getRecord(CALLS, id16(99))).toBeNull();
+    });
+
+    it("keeps a record's string key, in reads and listings, and refuses one on a tombstone", async () => {
+      const r = { ...record({ recordId: id16(7), value: { name: 'Alice' } }), key: 'alice@example.com' };
+      await store().applyLocal(r, outboxFor(r));
+      expect(await store().getRecord(CALLS, id16(7))).toEqual(r);
+      expect((await store().listRecords(CALLS, { limit: 10 })).records).toEqual([r]);
+      const plain = record({ recordId: id16(8) });
+      await store().applyRemote([plain], 'cursor', new Uint8Array([8]));
+      expect((await store().getRecord(CALLS, id16(8)))?.key).toBeUndefined();
+      const keyedTombstone = { ...tombstone(record({ recordId: id16(9) })), key: 'x' };
+      await expect(store().applyRemote([keyedTombstone], 'cursor', new Uint8Array([9]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      for (const key of ['', 'x'.repeat(1025), 7]) {
+        const bad = { ...record({ recordId: id16(10) }), key } as never;
+        await expect(store().applyRemote([bad], 'cursor', new Uint8Array([10]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
     });
 
     it('hands out copies that do not alias the store', async () => {
