@@ -159,7 +159,8 @@ async function runE2e({ quick, clock, log }: SectionOptions): Promise<SectionRes
           `the writer syncs, then 2 readers sync; median of ${plan.rounds} round(s) after a ${plan.warmup}-call warm-up; ` +
           (clock === 'cpu' ? 'records per CPU-second of this process (server and the 3 replicas)' : 'records per wall-clock second'),
         'e2e: floor column = the same flow with encryption off (bench/plainReplica.ts: same local stores, HTTP client, server, ' +
-          'batching and merge; no seal, open, chain-head lookup, re-seal check or wrapped keys)',
+          'batching and merge; no seal, open, pair keys or epochs, no checkpoint or claim checks, no version index, no wrapped keys; ' +
+          'its pushes carry the signed checkpoint the server requires)',
         `e2e: records/s of each step, sealed vs plain: ${steps.join('; ')}`,
       );
     } finally {
