@@ -139,8 +139,8 @@ function stripPadding(padded: Uint8Array): Uint8Array {
   return padded.subarray(0, m);
 }
 
-/** The interleaved cases of one backend and device count: ours, the floor, the format-1 floor. */
-function coreCases(suite: CryptoProvider, devices: Device[], keys: BenchKeys, n: number) {
+/** The interleaved cases of one backend and device count: ours, the floor, the format-1 floor (overhead.ts reuses them). */
+export function coreCases(suite: CryptoProvider, devices: Device[], keys: BenchKeys, n: number) {
   const sender = devices[0]!;
   const recipients = keys.recipients(sender, devices.slice(0, n).map((d) => d.public));
   // The last stanza: the longest search open can make.
