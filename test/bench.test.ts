@@ -29,6 +29,18 @@ const REQUIRED_RATIOS = [
   // enrollment (issue 4)
   'handoff_vs_floor',
   'chain_verify_entries_per_sec',
+  // format 2: key business (keys section) and a replica's pull
+  'seal_vs_raw_floor_n5',
+  'open_vs_raw_floor_n5',
+  'pairwise_setup_per_sec',
+  'noble_pairwise_setup_per_sec',
+  'log_sign_per_batch_us',
+  'log_verify_per_batch_us',
+  'epoch_rollover_ms_n5',
+  'pair_key_entry_bytes',
+  'epoch_bytes_per_pair_n5',
+  'epoch_download_bytes_n5',
+  'pull_vs_plain_sqlite',
 ];
 
 const REQUIRED_TARGETS = [
@@ -36,6 +48,7 @@ const REQUIRED_TARGETS = [
   'open_vs_floor_n5',
   'sync_push_vs_plain_sqlite',
   'sync_pull_vs_plain_sqlite',
+  'pull_vs_plain_sqlite',
   'sync_e2e_vs_plain',
   'sync_1m_peak_rss_mib',
   'handoff_vs_floor',
@@ -88,8 +101,11 @@ describe('npm run bench --quick', () => {
       expect(present('sync-push', store, 5)).toBe(true);
       expect(present('sync-pull', store, 5)).toBe(true);
     }
+    for (const backend of ['sodium', 'noble']) {
+      for (const name of ['pair-establish', 'pair-accept', 'log-sign', 'log-verify', 'epoch-rollover']) expect({ name, backend, ok: present(name, backend, name.startsWith('pair') ? 2 : 5) }).toEqual({ name, backend, ok: true });
+    }
     const named = (name: string): boolean => results.cases.some((c) => c.name === name && isPositive(c.floorOpsPerSec));
-    for (const name of ['e2e-3-devices', 'handoff-grant', 'chain-verify']) expect({ name, ok: named(name) }).toEqual({ name, ok: true });
+    for (const name of ['e2e-3-devices', 'handoff-grant', 'chain-verify', 'replica-pull']) expect({ name, ok: named(name) }).toEqual({ name, ok: true });
     expect(results.cases.some((c) => typeof c.name === 'string' && c.name.startsWith('pull-') && isPositive(c.peakRssMiB))).toBe(true);
   });
 });
