@@ -34,7 +34,7 @@ import { sealRandom, systemRandom } from '../src/crypto/random.js';
 import { XWING_ESEED_BYTES, XWING_SEED_BYTES } from '../src/crypto/xwingSizes.js';
 import { KeyRing } from '../src/sync/keyRing.js';
 import { CALL_RECORD } from './core.js';
-import { compareSync, consume, median, round3, type BenchCase, type Rate, type Section, type SectionOptions, type SectionResult, type TimingPlan } from './harness.js';
+import { compareSync, consume, median, round3, type BenchCase, type Figure, type Rate, type Section, type SectionOptions, type SectionResult, type TimingPlan } from './harness.js';
 import { BenchKeys } from './pairKeys.js';
 
 const DEVICES = 5;
@@ -340,12 +340,20 @@ async function runKeys({ quick, clock, log }: SectionOptions): Promise<SectionRe
     `keys: epoch-rollover = new X-Wing key + statement, ${DEVICES} new pair keys (4 peers + itself) via KeyRing, the checkpoint carrying them, the ring sealed for storage; ` +
       'each peer then pays one pair-accept and one log-verify (and a statement verify) for it',
   );
-  return {
-    cases,
-    ratios,
-    notes,
-  };
+  return { cases, ratios, notes, figures: FIGURES };
 }
+
+/** What issue 12 asks the bench to print (no goal is set for these). */
+const FIGURES: Figure[] = [
+  { key: 'pairwise_setup_per_sec', unit: 'per s', label: 'pair keys set up (one encapsulation + KDF and one decapsulation + KDF), sodium' },
+  { key: 'noble_pairwise_setup_per_sec', unit: 'per s', label: 'the same, noble' },
+  { key: 'epoch_rollover_ms_n5', unit: 'ms', label: "one device's whole epoch rollover among 5 devices, sodium" },
+  { key: 'noble_epoch_rollover_ms_n5', unit: 'ms', label: 'the same, noble' },
+  { key: 'epoch_bytes_per_pair_n5', unit: 'B', label: 'what a recipient downloads per pair per epoch (its pair-key entry + its share of the statement)' },
+  { key: 'epoch_download_bytes_n5', unit: 'B', label: 'key business one device downloads per epoch (5 devices)' },
+  { key: 'log_sign_per_batch_us', unit: 'µs', label: 'build + sign the checkpoint of a 100-envelope push, sodium' },
+  { key: 'log_verify_per_batch_us', unit: 'µs', label: 'decode + verify it on pull, sodium' },
+];
 
 /** The keys section for run.ts. */
 export const keysSection: Section = { name: 'keys', run: runKeys };
