@@ -25,7 +25,7 @@ export interface Loopback {
 
 /** Starts the server over `store` on a free loopback port. */
 export async function startLoopback(store: Store): Promise<Loopback> {
-  const server = createServer({ store, limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity } });
+  const server = createServer({ store, limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity } });
   const { url } = await server.listen(0, '127.0.0.1');
   return {
     url,

@@ -13,11 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { coreSection } from './core.js';
 import { e2eSection } from './e2e.js';
 import { enrollmentSection } from './enrollment.js';
+import { forgedPushSection } from './forgedPush.js';
 import { keysSection } from './keys.js';
 import { syncSection } from './sync.js';
 import { sinkValue, type BenchCase, type Clock, type Figure, type Section, type Target } from './harness.js';
 
-const SECTIONS: Section[] = [coreSection, keysSection, syncSection, e2eSection, enrollmentSection];
+const SECTIONS: Section[] = [coreSection, keysSection, syncSection, e2eSection, enrollmentSection, forgedPushSection];
 
 interface Args {
   quick: boolean;

@@ -2,8 +2,9 @@
  * Adding a laptop to an account by QR code. The laptop makes a pairing offer and shows it; the
  * phone scans it, asks its user, and appends the laptop to the signed device chain; the laptop
  * verifies that chain from genesis and finds itself on it. Calls logged before the laptop
- * existed were not sealed for it, so the phone hands the history over (`handoffTo`), and the
- * laptop's next sync shows them. Run: npx tsx examples/enroll-by-qr.ts
+ * existed were not sealed for it: its first sync keeps them unopened and asks the phone, which
+ * added it, for the history; the phone's next sync answers with a key grant per call, taken from
+ * its own copies, and the laptop's next sync shows them. Run: npx tsx examples/enroll-by-qr.ts
  */
 import QRCode from 'qrcode';
 import {
@@ -96,17 +97,18 @@ try {
     console.log(`  entry ${d.addedAt}: ${d.role.padEnd(8)} ${short(d.card.id)} — ${who}`);
   }
 
-  // 4. The laptop's first sync finds the phone's calls, but none was sealed for it.
+  // 4. The laptop's first sync finds the phone's calls, but none was sealed for it: it keeps
+  // them unopened ("held") and its first push asks the phone for the history.
   const laptopReplica = await Replica.open({ account: laptop, store: new MemoryLocalStore() });
   const laptopCalls = laptopReplica.collection('calls', callLogOptions());
   const first = await laptopReplica.sync();
-  console.log(`\nlaptop's first sync: pulled ${first.pulled} envelopes, can read ${await laptopCalls.count()} calls (they predate it)`);
+  console.log(`\nlaptop's first sync: holds ${first.held} envelopes it cannot open yet (they predate it), shows ${await laptopCalls.count()} calls; it asks the phone for the history`);
 
-  // 5. History handoff: the phone grants the laptop each record's content key, sealed to it alone.
-  const granted = await phoneReplica.handoffTo(laptop.device.public);
-  console.log(`phone handed over ${granted} records`);
+  // 5. History handoff: at its next sync the phone grants the laptop each record's content key,
+  // sealed to the laptop alone (no envelope is fetched again). Call `handoffTo` to do it at once.
+  await phoneReplica.sync();
   const second = await laptopReplica.sync();
-  console.log(`laptop's next sync: pulled ${second.pulled}, applied ${second.applied}; it now shows:`);
+  console.log(`the phone's next sync answered; the laptop's next sync applied ${second.applied}, holds ${second.held}; it now shows:`);
   for (const e of await laptopCalls.list()) {
     const c = e.value;
     console.log(`  ${new Date(c.startedAt).toISOString().slice(0, 16)} ${c.peer} ${c.service}${c.app ? ` ${c.app}` : ''} ${c.answered ? `${c.durationSec}s` : 'missed'}`);

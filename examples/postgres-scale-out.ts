@@ -29,6 +29,7 @@ import {
   callLogOptions,
   createPairingOffer,
   encodePairingOffer,
+  isCheckpoint,
   type CallRecord,
   type LiveSync,
 } from 'multikey-sync';
@@ -129,9 +130,10 @@ try {
   // Both processes serve the same data in the same order: the cursor is the database's.
   const pageA = await phone.transport.pull(0, 1000);
   const pageB = await laptop.transport.pull(0, 1000);
-  const same = pageA.cursor === pageB.cursor && pageA.envelopes.length === pageB.envelopes.length &&
-    pageA.envelopes.every((e, i) => Buffer.from(e).equals(pageB.envelopes[i]!));
-  console.log(`\nserver A and server B serve the same ${pageA.envelopes.length} envelopes, cursor ${pageA.cursor}: ${same}`);
+  const same = pageA.cursor === pageB.cursor && pageA.items.length === pageB.items.length &&
+    pageA.items.every((e, i) => Buffer.from(e).equals(pageB.items[i]!));
+  const checkpoints = pageA.items.filter((bytes) => isCheckpoint(bytes)).length;
+  console.log(`\nserver A and server B serve the same ${pageA.items.length - checkpoints} envelopes and ${checkpoints} log checkpoints, cursor ${pageA.cursor}: ${same}`);
   console.log(`requests handled: server A ${a.log.length}, server B ${b.log.length}`);
 } finally {
   await live?.stop();

@@ -1,7 +1,9 @@
 /**
  * Every device is lost; the person still has the 24 recovery words and the account id written
- * down the day the account was made. A new phone joins with `Account.recover`, the words'
- * recovery key hands the call history over to it, and the phone removes the lost devices.
+ * down the day the account was made. A new phone joins with `Account.recover`, removes the lost
+ * devices, and reads the call history with the words: every record was sealed to the words'
+ * recovery key too, so the recovery pseudo-device reads alongside the phone during its first sync
+ * (`ReplicaOptions.readers`). It writes nothing, and the phone wipes it afterwards.
  *
  * The account here is made with the shortest recovery delay allowed, 24 hours
  * (MIN_RECOVERY_DELAY_MS; the default, DEFAULT_RECOVERY_DELAY_MS, is 72). The new device stays
@@ -54,25 +56,13 @@ try {
   const newPhone = await Device.generate();
   const recovered = await Account.recover({ words, newDevice: newPhone, accountId, connect, clock });
   const waitMs = Math.max(0, recovered.effectiveAt - clock());
-  console.log(`new phone ${short(newPhone.id)} added by the recovery key; active in ${waitMs / 3_600_000} h`);
+  console.log(`new phone ${short(newPhone.id)} added by the recovery key; active in ${Math.round(waitMs / 3_600_000)} h`);
   console.log(`  (with the default delay it would wait ${DEFAULT_RECOVERY_DELAY_MS / 3_600_000} h; any device of the account could veto it meanwhile)`);
   // The server refuses a pending device until its effective time: a day passes.
   daysPassed += 1;
   await new Promise((resolve) => setTimeout(resolve, 5));
 
-  // 2. History: every record was also sealed to the recovery key, so the words' pseudo-device
-  // can open them, and grants their keys to the new phone. It runs as a replica of its own.
-  const wordsReplica = await Replica.open({
-    account: { device: recovered.recoveryDevice, accountId, chain: recovered.account.chain, transport: connect(recovered.recoveryDevice, accountId) },
-    store: new MemoryLocalStore(),
-    clock,
-  });
-  const granted = await wordsReplica.handoffTo(newPhone.public);
-  await wordsReplica.close();
-  recovered.recoveryDevice.wipe(); // best effort: JavaScript guarantees nothing about copies
-  console.log(`the recovery key handed over ${granted} records to the new phone`);
-
-  // 3. The new phone removes the devices that were lost.
+  // 2. The new phone removes the devices that were lost.
   const phone = recovered.account;
   const lost = [...phone.chain.state.devices.values()]
     .filter((d) => d.role === 'device' && !equalBytes(d.card.id, newPhone.id))
@@ -82,11 +72,18 @@ try {
     console.log(`new phone removed lost device ${short(d.id)}: ${events.map((e) => e.type).join(', ')}`);
   }
 
-  // 4. Its first sync shows the history.
-  const replica = await Replica.open({ account: phone, store: await SqliteLocalStore.open(join(dir, 'new-phone.sqlite')), clock });
+  // 3. Its first sync reads the history with the words: the recovery pseudo-device reads
+  // alongside it (it can open what was sealed to the words; it signs and writes nothing).
+  const replica = await Replica.open({
+    account: phone,
+    store: await SqliteLocalStore.open(join(dir, 'new-phone.sqlite')),
+    clock,
+    readers: [recovered.recoveryDevice],
+  });
   const calls = replica.collection('calls', callLogOptions());
   const report = await replica.sync();
-  console.log(`new phone's first sync: pulled ${report.pulled} envelopes, applied ${report.applied}; it shows:`);
+  recovered.recoveryDevice.wipe(); // best effort: JavaScript guarantees nothing about copies
+  console.log(`new phone's first sync: pulled ${report.pulled} items, applied ${report.applied}, withheld ${report.withheld}; it shows:`);
   for (const { value: c } of await calls.list()) {
     console.log(`  ${new Date(c.startedAt).toISOString().slice(0, 16)} ${c.peer} ${c.service} ${c.direction} ${c.answered ? `${c.durationSec}s` : 'not answered'}`);
   }

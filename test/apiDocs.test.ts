@@ -2,9 +2,13 @@
  * docs/api.md's snippets are this file's marked regions (`// docs:begin NAME` … `// docs:end`),
  * verbatim, so tsc checks them and the test runs them: making an account (the words are
  * optional), joining by QR with its transport factory, restarting from a SQLite replica
- * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), and live sync's error event.
+ * (`SqliteLocalStore.open`, `loadDevice`, `Account.restore`), a browser tab that keeps its device
+ * in IndexedDB (here on fake-indexeddb and Node's WebCrypto; test/browser/browserSync.test.ts
+ * does it in Chromium across a reload), live sync's error event, and the `withheld` event when a
+ * server leaves a record out.
  * The limits table is checked against the constants the code enforces.
  */
+import 'fake-indexeddb/auto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +19,20 @@ import {
   DEFAULT_SYNC_TIMEOUT_MS,
   Device,
   HttpClient,
+  IndexedDbLocalStore,
   Replica,
   createPairingOffer,
   encodePairingOffer,
   loadDevice,
+  loadDeviceWithKey,
   saveDevice,
+  saveDeviceWithKey,
 } from '../src/index.js';
 import { SqliteLocalStore } from '../src/node.js';
-import { startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
+import { accountWith, startEnrollmentServer, type EnrollmentEnv } from './support/enrollmentServer.js';
+import { hostileFront } from './support/hostileFront.js';
+import { carries } from './support/items.js';
+import { call, syncedDevice } from './support/syncHarness.js';
 
 const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'api.md'), 'utf8');
 const source = readFileSync(new URL(import.meta.url), 'utf8');
@@ -69,6 +79,22 @@ async function openPhone(path: string, baseUrl: string, passphrase: string): Pro
 }
 // docs:end
 
+// docs:begin browser
+async function openTab(baseUrl: string, firstVisit: () => Promise<Account<HttpClient>>): Promise<Replica> {
+  const store = await IndexedDbLocalStore.open('notes-device'); // one database per device of this origin
+  const key = await store.vaultKey(); // a non-extractable AES-GCM key, kept in the same database
+  const saved = await loadDeviceWithKey(store, key); // null until the first visit saved a device
+  if (saved !== null) {
+    const { device, chain } = saved;
+    const account = Account.restore({ device, chain, transport: new HttpClient({ baseUrl, device, accountId: chain.accountId }) });
+    return Replica.open({ account, store });
+  }
+  const account = await firstVisit(); // create an account, or join one by QR
+  await saveDeviceWithKey(store, account, key);
+  return Replica.open({ account, store });
+}
+// docs:end
+
 // docs:begin live
 function startLiveSync(replica: Replica, report: (message: string) => void): void {
   replica.on('error', ({ error, fatal }) => {
@@ -76,6 +102,15 @@ function startLiveSync(replica: Replica, report: (message: string) => void): voi
   });
   const live = replica.live();
   void live.ended.then((error) => error !== undefined && report('live sync has ended; fix the cause, then call live() again'));
+}
+// docs:end
+
+// docs:begin withheld
+function warnOfWithholding(replica: Replica, warn: (message: string) => void): void {
+  replica.on('withheld', ({ code, records, logs }) => {
+    if (records.length > 0) warn(`${code}: the server has not delivered ${records.length} record(s) other devices wrote`);
+    if (logs.length > 0) warn(`${code}: the server cut short or forked the log of ${logs.length} device(s)`);
+  });
 }
 // docs:end
 
@@ -91,7 +126,7 @@ afterEach(async () => {
 });
 
 describe('docs/api.md', () => {
-  it.each(['create', 'join', 'restart', 'live'])('shows the %s snippet verbatim', (name) => {
+  it.each(['create', 'join', 'restart', 'browser', 'live', 'withheld'])('shows the %s snippet verbatim', (name) => {
     expect(doc).toContain('```ts\n' + region(name) + '\n```');
   });
 
@@ -122,6 +157,43 @@ describe('docs/api.md', () => {
     startLiveSync(replica!, (m) => messages.push(m));
     await replica!.close();
     expect(await openPhone(join(dir, 'empty.sqlite'), env.url, 'x')).toBeNull();
+  });
+
+  it('runs the browser snippet: the first visit saves the device in IndexedDB, the next one restores it', async () => {
+    let visits = 0;
+    const firstVisit = async (): Promise<Account<HttpClient>> => {
+      visits += 1;
+      return createAccount(env.url, () => undefined);
+    };
+    const first = await openTab(env.url, firstVisit);
+    await first.collection('notes').put({ text: 'from the tab' });
+    expect((await first.sync()).pushed).toBe(1);
+    await first.close();
+    const again = await openTab(env.url, firstVisit);
+    expect(visits).toBe(1);
+    expect(await again.collection('notes').count()).toBe(1);
+    await again.close();
+    await IndexedDbLocalStore.delete('notes-device');
+  });
+
+  it('runs the withheld snippet: a call the server leaves out for the laptop is reported there', async () => {
+    const front = hostileFront();
+    const hostile = await startEnrollmentServer({ fetch: front.fetch });
+    try {
+      const { devices } = await accountWith(hostile, 2);
+      const [phone, laptop] = await Promise.all(devices.map((a) => syncedDevice(a, hostile.clock.now)));
+      const warnings: string[] = [];
+      warnOfWithholding(laptop!.replica, (m) => warnings.push(m));
+      await laptop!.replica.sync();
+      expect(warnings).toEqual([]);
+      const hidden = await phone!.calls.put(call());
+      await phone!.replica.sync();
+      front.rewrite = (page) => ({ ...page, items: page.items.filter((i) => !carries(i, hidden)) });
+      await laptop!.replica.sync();
+      expect(warnings).toEqual(['RECORDS_WITHHELD: the server has not delivered 1 record(s) other devices wrote']);
+    } finally {
+      await hostile.stop();
+    }
   });
 
   it('states the limits the code enforces', () => {

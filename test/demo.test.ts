@@ -15,8 +15,11 @@ describe('npm start', () => {
   it('tells the whole story and exits 0', async () => {
     const { stdout } = await run('npx', ['tsx', 'demo/main.ts', '--calls', '200', '--data', data], { cwd: root, timeout: 90_000 });
     expect(stdout).toContain('The codes match');
-    expect(stdout).toMatch(/laptop pulled 200, now holds 200 calls/);
+    expect(stdout).toMatch(/laptop pulled \d+ items \(envelopes and signed log checkpoints\), now holds 200 calls/);
     expect(stdout).toMatch(/phone: gone/);
+    // The operator hides a call from the tablet: the tablet reports it, the laptop has it.
+    expect(stdout).toMatch(/tablet's sync: 1 call withheld \(RECORDS_WITHHELD\), logged by the phone at revision 1/);
+    expect(stdout).toMatch(/laptop, served honestly: has it, 0 withheld/);
     expect(stdout).toMatch(/tablet's sync is refused: DEVICE_REVOKED/);
     expect(stdout).toMatch(/of \d+ phone numbers, 0 appear in its database files/);
     for (const file of ['server.sqlite', 'phone.sqlite', 'laptop.sqlite', 'tablet.sqlite']) expect(existsSync(join(data, file))).toBe(true);

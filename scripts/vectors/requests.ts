@@ -1,5 +1,6 @@
-/** docs/protocol.md §22 → requests.json: signed HTTP requests, what a changed field does to a
- * signature, and what the header parser makes of header sets.
+/** docs/protocol.md §22 → requests.json: signed HTTP requests, how a server URL becomes the
+ * origin a request is signed for, what a changed field does to a signature, and what the header
+ * parser makes of header sets.
  */
 import { fromHex } from '../../src/crypto/bytes.js';
 import { labelled } from '../../src/crypto/kdf.js';
@@ -10,6 +11,7 @@ import {
   REQUEST_BODY_LABEL,
   REQUEST_LABEL,
   requestBodyHash,
+  requestOrigin,
   requestSigningMessage,
   signRequest,
   verifyRequestSignature,
@@ -27,6 +29,7 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
       name: 'GET a page of envelopes (empty body)',
       signer: 'phone',
       method: 'GET',
+      origin: 'https://sync.example:443',
       pathAndQuery: `/v1/accounts/${accountHex}/envelopes?after=0&limit=500`,
       body: new Uint8Array(0),
       time: UPPER_T0 + 150_000,
@@ -35,6 +38,7 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
       name: 'POST chain entry 2 (the rotation) with the head it extends; the rotated phone signs with the unchanged identity key',
       signer: 'phone-rotated',
       method: 'POST',
+      origin: 'http://127.0.0.1:8787',
       pathAndQuery: `/v1/accounts/${accountHex}/chain`,
       body: encodeValue({ entry: built.entries[2]!.bytes, head: built.entries[1]!.hash }),
       time: UPPER_T0 + 2 * MINUTE + 250,
@@ -43,22 +47,23 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
   const requests = specs.map((r, k) => {
     const device = member(cast, r.signer);
     const rec = recording(drbg(suite, `request/${k}`));
-    const headers = signRequest(device, { method: r.method, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, rec.random);
+    const headers = signRequest(device, { method: r.method, origin: r.origin, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, rec.random);
     const nonce = rec.drawn();
     const bodyHash = requestBodyHash(suite, r.body);
-    const fields = { method: r.method, pathAndQuery: r.pathAndQuery, bodyHash, accountId: account, deviceId: device.id, time: r.time, nonce };
+    const fields = { method: r.method, origin: r.origin, pathAndQuery: r.pathAndQuery, bodyHash, accountId: account, deviceId: device.id, time: r.time, nonce };
     const message = requestSigningMessage(fields);
     const signed = labelled(REQUEST_LABEL, message);
     const signature = fromHex(headers['mks-signature']!);
     check(suite.ed25519Verify(signature, signed, device.public.identityKey), `request ${k} signature`);
     for (const b of BACKENDS) {
-      const again = signRequest(member(casts[b], r.signer), { method: r.method, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, replay(nonce));
+      const again = signRequest(member(casts[b], r.signer), { method: r.method, origin: r.origin, pathAndQuery: r.pathAndQuery, body: r.body, accountId: account, time: r.time }, replay(nonce));
       check(JSON.stringify(again) === JSON.stringify(headers), `request ${k} on ${b}`);
     }
     return {
       name: r.name,
       signer: r.signer,
       method: r.method,
+      origin: r.origin,
       pathAndQuery: r.pathAndQuery,
       body: hex(r.body),
       bodyHashInput: hex(labelled(REQUEST_BODY_LABEL, r.body)),
@@ -79,6 +84,7 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
   const r0 = requests[0]!;
   const base = {
     method: r0.method,
+    origin: r0.origin,
     pathAndQuery: r0.pathAndQuery,
     bodyHash: r0.bodyHash,
     accountId: r0.accountId,
@@ -92,6 +98,10 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
     { name: 'as signed', ...base, valid: true },
     { name: 'method in lower case (upper-cased before signing and verifying)', ...base, method: 'get', valid: true },
     { name: 'method changed', ...base, method: 'POST', valid: false },
+    { name: 'another host', ...base, origin: 'https://sync.example.org:443', valid: false },
+    { name: 'another port', ...base, origin: 'https://sync.example:8443', valid: false },
+    { name: 'http instead of https', ...base, origin: 'http://sync.example:443', valid: false },
+    { name: 'the default port left out', ...base, origin: 'https://sync.example', valid: false },
     { name: 'query changed', ...base, pathAndQuery: r0.pathAndQuery.replace('after=0', 'after=1'), valid: false },
     { name: 'query dropped', ...base, pathAndQuery: r0.pathAndQuery.split('?')[0]!, valid: false },
     { name: 'a prefix kept in front of /v1', ...base, pathAndQuery: `/sync${r0.pathAndQuery}`, valid: false },
@@ -109,12 +119,27 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
       const ok = verifyRequestSignature(
         s,
         fromHex(v.identityKey),
-        { method: v.method, pathAndQuery: v.pathAndQuery, bodyHash: fromHex(v.bodyHash), accountId: fromHex(v.accountId), deviceId: fromHex(v.deviceId), time: v.time, nonce: fromHex(v.nonce) },
+        { method: v.method, origin: v.origin, pathAndQuery: v.pathAndQuery, bodyHash: fromHex(v.bodyHash), accountId: fromHex(v.accountId), deviceId: fromHex(v.deviceId), time: v.time, nonce: fromHex(v.nonce) },
         fromHex(v.signature),
       );
       check(ok === v.valid, `request verify "${v.name}" on ${b}`);
     }
   }
+
+  // How a server URL becomes the origin signed: scheme and host in lower case, the port always
+  // written, IPv6 in brackets and RFC 5952 form, a trailing path ignored.
+  const origins = [
+    { url: 'https://sync.example', origin: 'https://sync.example:443' },
+    { url: 'https://Sync.EXAMPLE/', origin: 'https://sync.example:443' },
+    { url: 'HTTPS://sync.example:443/base/', origin: 'https://sync.example:443' },
+    { url: 'http://sync.example', origin: 'http://sync.example:80' },
+    { url: 'http://127.0.0.1:8787', origin: 'http://127.0.0.1:8787' },
+    { url: 'https://sync.example:08443', origin: 'https://sync.example:8443' },
+    { url: 'http://[0:0:0:0:0:0:0:1]:8787', origin: 'http://[::1]:8787' },
+    { url: 'https://[2001:DB8:0:0:1:0:0:1]', origin: 'https://[2001:db8::1:0:0:1]:443' },
+    { url: 'https://bücher.example', origin: 'https://xn--bcher-kva.example:443' },
+  ];
+  for (const o of origins) check(requestOrigin(o.url) === o.origin, `origin of ${o.url}`);
 
   const h0: Record<string, string | undefined> = r0.headers;
   const headerCases: Array<{ name: string; headers: Record<string, string | undefined>; result: string }> = [
@@ -140,14 +165,16 @@ export function requestsVectors(casts: Record<BackendName, Cast>, suite: CryptoP
   return {
     description:
       'Signed HTTP requests. bodyHash = BLAKE2b-256(bodyHashInput = len(l) ‖ l ‖ body), l = "multikey-sync/v1/request-body"; ' +
-      'signingMessage = canonical CBOR [METHOD, pathAndQuery, bodyHash, accountId, deviceId, time, nonce] (text, text, ' +
-      'bytes, bytes, bytes, integer, bytes); signature = Ed25519(identity seed of `signer`, signedBytes = len(label) ‖ ' +
+      'signingMessage = canonical CBOR [METHOD, origin, pathAndQuery, bodyHash, accountId, deviceId, time, nonce] (text, text, text, ' +
+      'bytes, bytes, bytes, integer, bytes), origin = scheme://host:port of the server called (`origins`: server URLs and the ' +
+      'origin each gives); signature = Ed25519(identity seed of `signer`, signedBytes = len(label) ‖ ' +
       'label ‖ signingMessage); random = the 16-byte nonce drawn. `verify`: fields, key and signature, and whether it ' +
       'verifies (a server answers 401 SIGNATURE_INVALID when not). `headers`: what the header parser makes of them ' +
       '(missing → AUTH_REQUIRED, malformed → BAD_REQUEST). Devices are named as in chain.json. See docs/protocol.md ' +
       '§22 and docs/server.md "Signing".',
     version: 1,
     labels: labelTable({ request: REQUEST_LABEL, requestBody: REQUEST_BODY_LABEL }),
+    origins,
     requests,
     verify,
     headers: headerCases,

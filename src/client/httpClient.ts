@@ -8,14 +8,18 @@
  * which the server makes idempotent. Never retried: createAccount, appendChain (a lost
  * response may hide a success; re-read the chain instead), mailboxPut and mailboxTake (a take
  * that reached the server deleted the message). Every method reports
- * failures by rejecting, never by throwing synchronously. Any call is re-sent once,
- * at once, after `REQUEST_STALE`, with the clock corrected by the server's `mks-server-time`:
- * a stale request had no effect.
+ * failures by rejecting, never by throwing synchronously.
+ *
+ * Every response's `mks-server-time` teaches the client the server's clock (bounded to ±24 h,
+ * core/serverClock.ts). Any call is re-sent once, at once, after `REQUEST_STALE`, with the
+ * corrected clock (a stale request had no effect); when the server's clock is more than 24 h
+ * away it is not adopted, and the call fails with `CLOCK_OFFSET_TOO_LARGE`.
  */
 import { RemoteError, UsageError } from '../errors.js';
 import { MAX_CHAIN_ENTRIES } from '../enrollment/chainSnapshot.js';
 import { toHex } from '../crypto/bytes.js';
 import type { Device } from '../core/device.js';
+import { ServerClock } from '../core/serverClock.js';
 import {
   DEFAULT_RESPONSE_LIMITS,
   decodeAppendChainResponse,
@@ -35,6 +39,7 @@ import {
   type ResponseLimits,
 } from '../http/messages.js';
 import { MAX_PAGE_LIMIT, MAX_PURGE_IDS, MAX_WAIT_MS, paths } from '../http/routes.js';
+import { requestOrigin } from '../http/signing.js';
 import { Requester } from './requester.js';
 import { parseServerUrl } from './serverUrl.js';
 import { retryPolicy, type RetryOptions } from './retry.js';
@@ -61,6 +66,16 @@ export interface HttpClientOptions {
   limits?: Partial<ResponseLimits>;
   /** The device clock, ms since the epoch. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * The device's view of the server clock, to share between the clients of one device (so an
+   * offset one learned serves all). A new one over `clock` by default.
+   */
+  serverClock?: ServerClock;
+  /**
+   * The server operator's admission token, sent as `Authorization: Bearer …` when creating an
+   * account (servers started with `--admission-token` refuse others with `ADMISSION_DENIED`).
+   */
+  admissionToken?: string;
 }
 
 /** The whole chain from some index on. */
@@ -79,27 +94,50 @@ export class HttpClient {
   accountId: Uint8Array | undefined;
   readonly #requests: Requester;
   readonly #limits: ResponseLimits;
+  readonly #admission: Record<string, string>;
+  /**
+   * The device clock and the offset learned from the server's `mks-server-time` on every
+   * response, bounded to ±24 h (core/serverClock.ts). Requests are signed with its time.
+   */
+  readonly serverClock: ServerClock;
 
   /**
-   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, or a base URL that is not
+   * @throws {UsageError} `CLIENT_OPTIONS_INVALID` for a missing device, a base URL that is not
    *   an absolute http(s) URL, ends in `/v1`, or carries credentials, a query or a fragment (the
-   *   message names the URL and the mistake).
+   *   message names the URL and the mistake), an admission token that is not printable ASCII, or
+   *   a `serverClock` that is not a `ServerClock`.
    */
   constructor(options: HttpClientOptions) {
     if (options?.device === undefined) throw new UsageError('CLIENT_OPTIONS_INVALID', 'HttpClient needs a device');
     const base = parseServerUrl(options.baseUrl);
+    // The origin every request is signed for (docs/protocol.md §22); the base parsed above.
+    const origin = requestOrigin(base);
     this.accountId = options.accountId;
+    if (options.admissionToken !== undefined && (typeof options.admissionToken !== 'string' || !/^[\x21-\x7e]+$/.test(options.admissionToken))) {
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'admissionToken must be printable ASCII without spaces');
+    }
+    this.#admission = options.admissionToken === undefined ? {} : { authorization: `Bearer ${options.admissionToken}` };
     this.#limits = { ...DEFAULT_RESPONSE_LIMITS, ...options.limits };
+    if (options.serverClock !== undefined && !(options.serverClock instanceof ServerClock)) {
+      throw new UsageError('CLIENT_OPTIONS_INVALID', 'serverClock must be a ServerClock');
+    }
+    this.serverClock = options.serverClock ?? new ServerClock(options.clock ?? Date.now);
     this.#requests = new Requester({
       base,
+      origin,
       device: options.device,
       // Bound to globalThis: some browsers throw "Illegal invocation" for an unbound fetch.
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
       retry: retryPolicy(options.retry),
       timeoutMs: options.timeoutMs ?? 60_000,
       limits: this.#limits,
-      clock: options.clock ?? Date.now,
+      serverClock: this.serverClock,
     });
+  }
+
+  /** Server time minus device time as last learned (see {@link HttpClient.serverClock}); what enrollment corrects its clock by. */
+  get clockOffsetMs(): number {
+    return this.serverClock.offsetMs;
   }
 
   /**
@@ -112,13 +150,14 @@ export class HttpClient {
 
   /**
    * Creates the account whose genesis entry is `genesis`; from then on this client acts on it.
-   * Not retried.
-   * @throws {RemoteError} `ACCOUNT_EXISTS`, `CHAIN_ENTRY_REJECTED`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
+   * Not retried. Sends the admission token, if the client has one.
+   * @throws {RemoteError} `ACCOUNT_EXISTS`, `ADMISSION_DENIED`, `CHAIN_ENTRY_REJECTED`, `RATE_LIMITED`, `NETWORK_ERROR`, ….
    */
   async createAccount(genesis: Uint8Array): Promise<CreateAccountResponse> {
     const created = await this.#requests.run({
       method: 'POST',
       path: paths.accounts(),
+      headers: this.#admission,
       body: { genesis: bytesArg(genesis, 'genesis') },
       retry: false,
       decode: decodeCreateAccountResponse,

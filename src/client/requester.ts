@@ -7,6 +7,7 @@
 import { CodecError, RemoteError } from '../errors.js';
 import { encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
+import type { ServerClock } from '../core/serverClock.js';
 import { WIRE_ENCODE_LIMITS, decodeErrorBody, type ResponseLimits } from '../http/messages.js';
 import { CBOR_CONTENT_TYPE, HEADERS } from '../http/routes.js';
 import { signRequest } from '../http/signing.js';
@@ -30,29 +31,32 @@ export interface Call<T> {
   signal?: AbortSignal;
   /** Added to the per-attempt time limit (a long-poll's own timeout). */
   extraTimeoutMs?: number;
+  /** Extra request headers (the admission token). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** What the engine needs to know about its client. */
 export interface RequesterConfig {
   base: string;
+  /** The origin requests are signed for (`requestOrigin(base)`). */
+  origin: string;
   device: Device;
   fetch: typeof globalThis.fetch;
   retry: RetryPolicy;
   timeoutMs: number;
   limits: ResponseLimits;
-  clock: () => number;
+  /** The device clock and the offset learned from the server; every response teaches it. */
+  serverClock: ServerClock;
 }
 
 type Attempt =
   | { kind: 'ok'; bytes: Uint8Array }
-  | { kind: 'refused'; error: RemoteError; retryAfter: string | null; serverTime: string | null };
+  | { kind: 'refused'; error: RemoteError; retryAfter: string | null; offsetAdopted: boolean };
 
 const NO_BODY = new Uint8Array(0);
 
-/** Sends calls for one client; remembers the clock correction the server taught it. */
+/** Sends calls for one client; learns the server's clock from every answer. */
 export class Requester {
-  #clockOffsetMs = 0;
-
   constructor(private readonly config: RequesterConfig) {}
 
   /**
@@ -76,13 +80,21 @@ export class Requester {
       }
       if (result.kind === 'ok') return decodeOrRefuse(call, result.bytes);
       const { error } = result;
-      const serverTime = Number(result.serverTime);
       // A stale request had no effect, so any call may be re-sent once with the corrected clock.
-      if (error.code === 'REQUEST_STALE' && call.signFor !== undefined && !correctedClock && Number.isSafeInteger(serverTime)) {
-        correctedClock = true;
-        this.#clockOffsetMs = serverTime - this.config.clock();
-        attempt--;
-        continue;
+      if (error.code === 'REQUEST_STALE' && call.signFor !== undefined) {
+        if (!result.offsetAdopted) {
+          throw new RemoteError(
+            'CLOCK_OFFSET_TOO_LARGE',
+            "the server's clock differs from this device's by more than 24 hours (or it sent none): set the device clock",
+            error.status,
+            { cause: error },
+          );
+        }
+        if (!correctedClock) {
+          correctedClock = true;
+          attempt--;
+          continue;
+        }
       }
       if (!retryable(error) || !call.retry || attempt >= retry.attempts) throw error;
       await sleep(backoffDelay(retry, attempt, result.retryAfter, Math.random), call.signal);
@@ -91,11 +103,11 @@ export class Requester {
 
   async #attempt(call: Call<unknown>, body: Uint8Array | undefined): Promise<Attempt> {
     const { config } = this;
-    const headers: Record<string, string> = { accept: CBOR_CONTENT_TYPE };
+    const headers: Record<string, string> = { ...call.headers, accept: CBOR_CONTENT_TYPE };
     if (body !== undefined) headers['content-type'] = CBOR_CONTENT_TYPE;
     if (call.signFor !== undefined) {
-      const time = config.clock() + this.#clockOffsetMs;
-      Object.assign(headers, signRequest(config.device, { method: call.method, pathAndQuery: call.path, body: body ?? NO_BODY, accountId: call.signFor, time }));
+      const time = config.serverClock.now();
+      Object.assign(headers, signRequest(config.device, { method: call.method, origin: config.origin, pathAndQuery: call.path, body: body ?? NO_BODY, accountId: call.signFor, time }));
     }
     if (call.signal?.aborted) throw call.signal.reason;
     const controller = new AbortController();
@@ -118,19 +130,24 @@ export class Requester {
         if (call.signal?.aborted) throw call.signal.reason;
         throw networkFailure(config.base, cause, controller.signal.aborted ? config.timeoutMs + (call.extraTimeoutMs ?? 0) : undefined);
       }
+      const offsetAdopted = this.#learnClock(response);
       if (response.ok) return { kind: 'ok', bytes };
-      return {
-        kind: 'refused',
-        error: refusal(response, bytes, config.base, call),
-        retryAfter: response.headers.get('retry-after'),
-        serverTime: response.headers.get(HEADERS.serverTime),
-      };
+      return { kind: 'refused', error: refusal(response, bytes, config.base, call), retryAfter: response.headers.get('retry-after'), offsetAdopted };
     } finally {
       clearTimeout(timer);
       call.signal?.removeEventListener('abort', onAbort);
     }
   }
+
+  /** Adopts the offset the response's `mks-server-time` gives, within the bound; false when it gave none it could adopt. */
+  #learnClock(response: Response): boolean {
+    const header = response.headers.get(HEADERS.serverTime);
+    return header !== null && SERVER_TIME.test(header) && this.config.serverClock.learn(Number(header));
+  }
 }
+
+/** A decimal `mks-server-time`, as the server writes it. */
+const SERVER_TIME = /^[1-9][0-9]{0,15}$/;
 
 /**
  * Whether a refusal may be retried: a code the catalogue knows follows the catalogue (so a

@@ -33,7 +33,7 @@ export const LABELS = {
   pairingMailbox: 'multikey-sync/v1/pairing-mailbox',
   pairingKey: 'multikey-sync/v1/pairing-key',
   sasCommit: 'multikey-sync/v1/sas-commit',
-  // Format v2 (docs/v2-design.md): constructions that changed, or are new, carry v2 labels.
+  // Format v2 (docs/protocol.md): constructions that changed, or are new, carry v2 labels.
   keyStatement: 'multikey-sync/v2/key-statement',
   pairKey: 'multikey-sync/v2/pair-key',
   keyCommitment: 'multikey-sync/v2/key-commitment',

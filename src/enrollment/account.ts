@@ -16,6 +16,7 @@ import type { ChainState } from './chainState.js';
 import { approveCode, startCodePairing, type SasOptions, type StartCodePairingOptions } from './codePairing.js';
 import { DeviceChain } from './deviceChain.js';
 import type { ApproverContext } from './approverContext.js';
+import { deviceTime, offsetOf } from './deviceTime.js';
 import { approveOffer, joinWithOffer, type ApproveOfferOptions, type JoinWithOfferOptions } from './qrPairing.js';
 import { recoverAccount, type RecoverOptions } from './recovery.js';
 import { SecurityWarnings, type SecurityWarningListener } from './securityWarning.js';
@@ -44,7 +45,7 @@ export interface CreateAccountOptions<T extends EnrollmentTransport> extends Acc
   recovery?: boolean;
   /** How long a recovery waits before it takes effect; default 72 h, at least 24 h. */
   recoveryDelayMs?: number;
-  /** ms since the epoch; `Date.now` by default. */
+  /** The device clock, ms since the epoch; `Date.now` by default. Corrected by the transport's learned offset (deviceTime.ts). */
   clock?: () => number;
   /** Randomness for the recovery words (tests only). */
   random?: RandomSource;
@@ -63,7 +64,7 @@ export interface RecoveredAccount<T extends EnrollmentTransport> {
   account: Account<T>;
   /** When the new device becomes active (the server refuses it until then). */
   effectiveAt: number;
-  /** The words' pseudo-device, for the sync engine's history handoff; `wipe()` it when done. */
+  /** The words' pseudo-device: pass it as `ReplicaOptions.readers` for the new device's first sync, which reads the history with it; `wipe()` it after. */
   recoveryDevice: Device;
 }
 
@@ -117,14 +118,32 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
       recoveryKeys = deviceKeys(recovery);
       recovery.wipe();
     }
-    const genesis = createGenesis(device, { recovery: recoveryKeys, recoveryDelayMs: options.recoveryDelayMs, now: clock() });
-    const created = await transport.createAccount(genesis.bytes);
+    const now = deviceTime(clock, transport);
+    const makeGenesis = () => createGenesis(device, { recovery: recoveryKeys, recoveryDelayMs: options.recoveryDelayMs, now: now() });
+    const offsetBefore = offsetOf(transport);
+    let genesis = makeGenesis();
+    let created: { account: Uint8Array; head: Uint8Array };
+    try {
+      created = await transport.createAccount(genesis.bytes);
+    } catch (error) {
+      // Refused as dated off the server's clock, whose answer taught the transport that clock:
+      // date the genesis again, once, by the corrected clock (the account does not exist yet).
+      const retry = isTimeSkew(error) && offsetOf(transport) !== offsetBefore;
+      if (!retry) throw error;
+      genesis = makeGenesis();
+      created = await transport.createAccount(genesis.bytes);
+    }
     if (!equalBytes(created.account, genesis.hash)) {
       throw new RemoteError('RESPONSE_INVALID', 'the server named another account than the one this genesis defines', 200);
     }
     const chain = DeviceChain.fromGenesis(device.suite, genesis, { self: device.id, clock });
     const account = new Account(device, chain, transport, clock, options);
     return words === undefined ? { account } : { account, recoveryWords: words };
+  }
+
+  /** The device clock corrected by the offset the transport learned from the server: what this account dates entries and checks times by. */
+  #now(): number {
+    return deviceTime(this.#clock, this.transport)();
   }
 
   /**
@@ -238,7 +257,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     const target = deviceId.slice();
     const cut = await this.#logHeads.logHead(target.slice());
     const { events } = await this.chain.append(this.transport, (state) =>
-      state.removed.has(idKey(target)) ? null : makeRemove(this.#device, state, target, cut, this.#clock()),
+      state.removed.has(idKey(target)) ? null : makeRemove(this.#device, state, target, cut, this.#now()),
     );
     return events;
   }
@@ -255,7 +274,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   async rotateKey(random?: RandomSource): Promise<Device> {
     const cut = await this.#logHeads.logHead(this.#device.id.slice());
     const rotated = this.#device.rotateEncryptionKey(random);
-    await this.chain.append(this.transport, (state) => makeRotate(rotated, state, cut, this.#clock()));
+    await this.chain.append(this.transport, (state) => makeRotate(rotated, state, cut, this.#now()));
     this.#device = rotated;
     return rotated;
   }
@@ -271,7 +290,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     if (!(entryHash instanceof Uint8Array) || entryHash.length !== 32) throw new UsageError('ARGUMENT_INVALID', 'an entry hash is 32 bytes');
     const target = entryHash.slice();
     const { events } = await this.chain.append(this.transport, (state) =>
-      this.#alreadyCancelled(state, target) ? null : makeVeto(this.#device, state, target, this.#clock()),
+      this.#alreadyCancelled(state, target) ? null : makeVeto(this.#device, state, target, this.#now()),
     );
     return events;
   }
@@ -288,7 +307,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     try {
       const consent = signConsent(recovery, this.accountId);
       await this.chain.append(this.transport, (state) =>
-        state.devices.has(idKey(recovery.id)) ? null : makeAdd(this.#device, state, deviceKeys(recovery), consent, { role: 'recovery', now: this.#clock() }),
+        state.devices.has(idKey(recovery.id)) ? null : makeAdd(this.#device, state, deviceKeys(recovery), consent, { role: 'recovery', now: this.#now() }),
       );
     } finally {
       recovery.wipe();
@@ -300,7 +319,7 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
   }
 
   #approver(): ApproverContext {
-    return { device: this.#device, chain: this.chain, transport: this.transport, clock: this.#clock, warn: (w) => this.#warnings.emit(w) };
+    return { device: this.#device, chain: this.chain, transport: this.transport, clock: () => this.#now(), warn: (w) => this.#warnings.emit(w) };
   }
 
   /** True when the recovery added by entry `hash` was already vetoed or removed. */
@@ -311,4 +330,9 @@ export class Account<T extends EnrollmentTransport = EnrollmentTransport> {
     if (add.t !== 'add' || add.dev === undefined) return false;
     return state.removed.has(idKey(decodeDevicePublic(this.#device.suite, add.dev).id));
   }
+}
+
+/** True for the server's refusal of an entry dated too far from its clock. */
+function isTimeSkew(error: unknown): boolean {
+  return error instanceof RemoteError && error.code === 'CHAIN_ENTRY_REJECTED' && error.message.startsWith('CHAIN_TIME_SKEW');
 }

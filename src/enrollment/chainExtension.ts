@@ -27,9 +27,9 @@ export interface ExtensionContext {
   state: ChainState;
   /** The device holding the chain (for `self` in events). */
   self: Uint8Array;
-  /** When the server last confirmed `state.head`, on this device's clock. */
+  /** When the server last confirmed `state.head`, on this device's server-corrected clock (deviceTime.ts). */
   verifiedAt: number;
-  /** This device's clock now. */
+  /** This device's server-corrected clock now. */
   now: number;
   /** How far timestamps may stray (see DEFAULT_TIMESTAMP_TOLERANCE_MS). */
   toleranceMs: number;
@@ -64,7 +64,9 @@ export function verifyExtension(ctx: ExtensionContext, page: ChainPage): Applied
     if (e.ts < ctx.verifiedAt - ctx.toleranceMs) {
       throw new ForkAlarm('backdated', `entry ${e.i} is dated before this device's previous refresh, which did not show it`);
     }
-    if (e.ts > ctx.now + ctx.toleranceMs) throw new ForkAlarm('postdated', `entry ${e.i} is dated in the future`);
+    // An entry dated exactly as the one before it adds no new time, however far ahead that is:
+    // that is how an account whose last entry lies in the future keeps changing its devices.
+    if (e.ts > ctx.now + ctx.toleranceMs && e.ts > state.lastTs) throw new ForkAlarm('postdated', `entry ${e.i} is dated in the future`);
     let next: ChainState;
     try {
       next = applyEntry(ctx.suite, state, encoded);

@@ -9,6 +9,13 @@
  *
  * Operations on one chain run one at a time (an internal queue), so a refresh never races an
  * append of the same device.
+ *
+ * Time. The chain's `clock` is the device clock; every operation that talks to the server
+ * corrects it by the offset that transport learned (deviceTime.ts), so the times it records
+ * (`verifiedAt`) and checks (backdated, postdated, an append's `ts`) are on the server's clock
+ * as this device sees it, and a device whose clock is wrong raises no false alarm.
+ * `activeDevices()` and `pendingRecoveries()` use the device clock alone: no server can move
+ * when a pending recovery takes effect on this device.
  */
 import { CodecError, CryptoError, RemoteError, UsageError } from '../errors.js';
 import { equalBytes } from '../crypto/bytes.js';
@@ -19,6 +26,8 @@ import { chainEventOf, type ChainEvent } from './chainEvent.js';
 import { verifyExtension, type AppliedEntry } from './chainExtension.js';
 import { decodeChainSnapshot, encodeChainSnapshot, MAX_CHAIN_ENTRIES } from './chainSnapshot.js';
 import { activeDevices, applyEntry, genesisState, type ChainState } from './chainState.js';
+import { offsetOf } from './deviceTime.js';
+import { entryTimeProblem } from './entryTime.js';
 import { ForkAlarm, type ForkAlarmReason } from './forkAlarm.js';
 import type { ChainPage, EnrollmentTransport } from './transport.js';
 
@@ -35,7 +44,7 @@ export const DEFAULT_APPEND_ATTEMPTS = 5;
 export interface DeviceChainOptions {
   /** Id of the device holding this copy (events say `self: true` when it is removed). */
   self: Uint8Array;
-  /** ms since the epoch; `Date.now` by default. */
+  /** The device clock, ms since the epoch; `Date.now` by default. Operations correct it by their transport's offset. */
   clock?: () => number;
   /** See {@link DEFAULT_TIMESTAMP_TOLERANCE_MS}. */
   timestampToleranceMs?: number;
@@ -111,7 +120,8 @@ export class DeviceChain {
    * Fetches the whole chain of `accountId` and verifies it from genesis: how a device that
    * just joined (or recovered) learns its account.
    * @throws {ForkAlarm} `FORK_ALARM`: the chain is not this account's (`diverged`), breaks a
-   *   rule (`invalid-entry`), or holds an entry dated in the future (`postdated`).
+   *   rule (`invalid-entry`), or holds an entry signed by a pending recovery device whose delay
+   *   ends after the device's corrected clock (`postdated`).
    * @throws {RemoteError} from the transport.
    */
   static async fetch(
@@ -121,12 +131,21 @@ export class DeviceChain {
   ): Promise<DeviceChain> {
     checkOptions(options);
     const clock = options.clock ?? Date.now;
-    const started = clock();
+    const now = (): number => clock() + offsetOf(transport);
+    const started = now();
     const page = await transport.readChain(0);
+    // The first answer may have taught the transport the server's clock: keep the earlier of
+    // the two readings, so verifiedAt stays no later than the server's read.
+    const verifiedAt = Math.min(started, now());
+    const tolerance = options.timestampToleranceMs ?? DEFAULT_TIMESTAMP_TOLERANCE_MS;
+    let postdatedSigner: number | undefined;
     if (page.entries.length !== page.length) throw new ForkAlarm('diverged', 'the server sent a chain page that contradicts its length');
     let chain: DeviceChain;
     try {
-      chain = DeviceChain.#replay(suite, page.entries, options, started);
+      chain = DeviceChain.#replay(suite, page.entries, options, verifiedAt, (state, entry) => {
+        const by = entry.entry.by === undefined ? undefined : state.devices.get(idKey(entry.entry.by));
+        if (by !== undefined && by.effectiveAt > now() + tolerance) postdatedSigner ??= entry.entry.i;
+      });
     } catch (cause) {
       if (cause instanceof CodecError || cause instanceof CryptoError) {
         throw new ForkAlarm('invalid-entry', `the server sent a chain the rules refuse (${cause.code})`, { cause });
@@ -136,8 +155,11 @@ export class DeviceChain {
     if (!equalBytes(chain.accountId, options.accountId) || !equalBytes(chain.head, page.head)) {
       throw new ForkAlarm('diverged', 'the server sent the chain of another account, or a head that is not its end');
     }
-    // Timestamps never decrease along a chain, so the last one is the latest.
-    if (chain.state.lastTs > clock() + chain.#tolerance) throw new ForkAlarm('postdated', 'the chain holds an entry dated in the future');
+    // Only one kind of entry gains anything by being dated ahead: one signed by a pending
+    // recovery device "from the future", after its delay (a colluding server and the words).
+    // Without history to compare, that is what a first fetch refuses. (Other future dates, such
+    // as an account made while the clocks ran fast, change nothing a new device relies on.)
+    if (postdatedSigner !== undefined) throw new ForkAlarm('postdated', `entry ${postdatedSigner} is signed by a device whose recovery delay has not ended`);
     return chain;
   }
 
@@ -163,7 +185,13 @@ export class DeviceChain {
     return chain;
   }
 
-  static #replay(suite: CryptoProvider, entries: readonly Uint8Array[], options: DeviceChainOptions, verifiedAt: number | undefined): DeviceChain {
+  static #replay(
+    suite: CryptoProvider,
+    entries: readonly Uint8Array[],
+    options: DeviceChainOptions,
+    verifiedAt: number | undefined,
+    inspect?: (before: ChainState, entry: EncodedEntry) => void,
+  ): DeviceChain {
     if (!Array.isArray(entries) || entries.length > MAX_CHAIN_ENTRIES) {
       throw new CodecError('DEVICE_CHAIN_MALFORMED', `a device chain holds 1..${MAX_CHAIN_ENTRIES} entries`);
     }
@@ -173,6 +201,7 @@ export class DeviceChain {
     let state = genesisState(suite, encoded[0]!);
     for (const bytes of rest) {
       const next = decodeEntry(suite, bytes);
+      inspect?.(state, next);
       state = applyEntry(suite, state, next);
       encoded.push(next);
     }
@@ -219,7 +248,7 @@ export class DeviceChain {
     return this.#entries[index];
   }
 
-  /** When (this device's clock) the server last confirmed this head. */
+  /** When the server last confirmed this head (on the device clock corrected by the server's, as then learned). */
   get verifiedAt(): number {
     return this.#verifiedAt;
   }
@@ -261,6 +290,8 @@ export class DeviceChain {
 
   /**
    * Fetches the entries after this chain's head, verifies each, and returns one event per entry.
+   * Each new entry must be dated no earlier than `verifiedAt − tolerance`, and no later than the
+   * device's corrected clock + tolerance unless it is dated exactly as the entry before it.
    * @throws {ForkAlarm} `FORK_ALARM`: `rollback`, `diverged`, `invalid-entry`, `backdated`,
    *   `postdated`, or an earlier alarm not yet acknowledged.
    * @throws {RemoteError} from the transport (e.g. `DEVICE_REVOKED`: the server says this
@@ -295,7 +326,10 @@ export class DeviceChain {
    * `CHAIN_CONFLICT` it refreshes and calls `build` again on the new state, up to `attempts`
    * times. The entry is checked against the chain rules before it is sent. After a network
    * failure it re-reads the chain to learn whether the entry landed.
-   * @throws {CryptoError} a `CHAIN_*` code when the built entry breaks the chain rules.
+   * @throws {CryptoError} a `CHAIN_*` code when the built entry breaks the chain rules;
+   *   `CHAIN_TIME_SKEW` when it is dated outside what the server accepts by this device's
+   *   corrected clock (entryTime.ts), instead of sending an entry that would hold the chain in
+   *   the future.
    * @throws {ForkAlarm} `FORK_ALARM` from a refresh, or when the server answers an append with a
    *   head that is not the appended entry.
    * @throws {RemoteError} `CHAIN_CONFLICT` after `attempts` lost races; anything else from the
@@ -323,7 +357,9 @@ export class DeviceChain {
       const entry = build(before);
       if (entry === null) return { entry: null, events };
       const after = applyEntry(this.suite, before, entry);
-      const started = this.#clock();
+      const started = this.#now(transport);
+      const problem = entryTimeProblem(entry.entry.ts, started, before.lastTs);
+      if (problem !== undefined) throw new CryptoError('CHAIN_TIME_SKEW', `${problem} of this device (corrected by the server's)`);
       let reply: { head: Uint8Array; length: number };
       try {
         reply = await transport.appendChain(entry.bytes, before.head);
@@ -342,7 +378,7 @@ export class DeviceChain {
         throw this.#raise('diverged', 'the server acknowledged the append with another head');
       }
       const event = chainEventOf(this.suite, before, after, entry, this.self);
-      this.#commit([{ encoded: entry, state: after, event }], started);
+      this.#commit([{ encoded: entry, state: after, event }], Math.min(started, this.#now(transport)));
       events.push(event);
       return { entry, events };
     }
@@ -350,24 +386,35 @@ export class DeviceChain {
 
   async #refresh(transport: EnrollmentTransport): Promise<ChainEvent[]> {
     this.#assertTrusted();
-    const started = this.#clock();
+    const started = this.#now(transport);
     const page = await transport.readChain(this.#state.length);
-    return this.#absorb(page, started);
+    return this.#absorb(page, started, this.#now(transport));
   }
 
-  #absorb(page: ChainPage, started: number): ChainEvent[] {
+  /**
+   * `started` and `now` are the corrected clock before and after the read; the answer may have
+   * corrected it, so the earlier of the two is when the server confirmed the head at the latest.
+   * A `verifiedAt` ahead of `now` (saved while the clock ran fast) is pulled back to it, so it
+   * cannot make honest entries look backdated.
+   */
+  #absorb(page: ChainPage, started: number, now: number): ChainEvent[] {
     let applied: AppliedEntry[];
     try {
       applied = verifyExtension(
-        { suite: this.suite, state: this.#state, self: this.self, verifiedAt: this.#verifiedAt, now: this.#clock(), toleranceMs: this.#tolerance },
+        { suite: this.suite, state: this.#state, self: this.self, verifiedAt: Math.min(this.#verifiedAt, now), now, toleranceMs: this.#tolerance },
         page,
       );
     } catch (error) {
       if (error instanceof ForkAlarm) this.#alarm = error.reason;
       throw error;
     }
-    this.#commit(applied, started);
+    this.#commit(applied, Math.min(started, now));
     return applied.map((a) => a.event);
+  }
+
+  /** The device clock corrected by the offset `transport` learned from the server. */
+  #now(transport: EnrollmentTransport): number {
+    return this.#clock() + offsetOf(transport);
   }
 
   #commit(applied: AppliedEntry[], verifiedAt: number): void {

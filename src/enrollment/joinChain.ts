@@ -56,6 +56,7 @@ export async function joinChain<T extends EnrollmentTransport>(
   invite: Invite,
   welcome: Welcome,
   connect: TransportFactory<T>,
+  /** The device clock; the chain corrects it by the new transport's offset. */
   clock: () => number,
 ): Promise<{ transport: T; chain: DeviceChain }> {
   const transport = connect(device, invite.account);

@@ -1,6 +1,6 @@
 /**
  * Log cuts: the point in a device's log where a `remove` ends its authority to write, or a
- * `rotate` ends its old card (docs/v2-design.md §7, docs/protocol.md §18.1). A cut names a log
+ * `rotate` ends its old card (docs/protocol.md §18.1). A cut names a log
  * position (u32; 0 when the device never wrote) and, for a position above 0, the hash of the
  * checkpoint there. The device that appends the entry learns the cut from a {@link LogHeads}
  * provider (the sync layer, which reads every device's log); the honest server accepts the entry

@@ -23,6 +23,7 @@ import type { Device } from '../core/device.js';
 import { addAndWelcome, putInvite, withWarnings, type ApproverContext } from './approverContext.js';
 import { deviceKeys } from './chainOps.js';
 import type { DeviceChain } from './deviceChain.js';
+import { deviceTime } from './deviceTime.js';
 import { revealAndConsent } from './joinerConsent.js';
 import { joinChain } from './joinChain.js';
 import { deadline, PAIRING_MESSAGE_TTL_MS, takeWhenReady, type WaitOptions } from './mailboxWait.js';
@@ -61,7 +62,7 @@ export interface JoinWithOfferOptions<T extends EnrollmentTransport> extends Wai
    * same. Nothing is signed for the inviting account before it resolves true.
    */
   confirmSas: (sas: string) => Promise<boolean>;
-  /** ms since the epoch; `Date.now` by default. */
+  /** The device clock, ms since the epoch; `Date.now` by default. Corrected by the transport's learned offset. */
   clock?: () => number;
 }
 
@@ -119,7 +120,7 @@ export async function joinWithOffer<T extends EnrollmentTransport>(
 ): Promise<{ transport: T; chain: DeviceChain }> {
   const { device, offer, transport } = options;
   const { suite } = device;
-  const clock = options.clock ?? Date.now;
+  const clock = deviceTime(options.clock, transport);
   if (!(offer?.device?.id instanceof Uint8Array) || !equalBytes(offer.device.id, device.id) || !(offer.nonce instanceof Uint8Array)) {
     throw new UsageError('ARGUMENT_INVALID', 'the offer was made for another device, or lacks its nonce');
   }
@@ -143,5 +144,6 @@ export async function joinWithOffer<T extends EnrollmentTransport>(
   );
   // Once consent is out, the approver may add us right at the offer's expiry: wait on time alone.
   const welcome = openWelcome(suite, offer.secret, await takeWhenReady(transport, pairingMailboxId(suite, offer.secret, PAIRING_STEPS.welcome), deadline(options)));
-  return joinChain(device, keys, invite, welcome, options.connect, clock);
+  // The chain corrects the device clock by the new transport's offset itself.
+  return joinChain(device, keys, invite, welcome, options.connect, options.clock ?? Date.now);
 }

@@ -9,6 +9,7 @@ import type { Device } from '../core/device.js';
 import { idKey } from '../core/devicePublic.js';
 import { deviceKeys, makeAdd, signConsent } from './chainOps.js';
 import { DeviceChain } from './deviceChain.js';
+import { deviceTime } from './deviceTime.js';
 import { recoveryDevice } from './recoveryWords.js';
 import type { EnrollmentTransport, TransportFactory } from './transport.js';
 
@@ -22,7 +23,7 @@ export interface RecoverOptions<T extends EnrollmentTransport> {
   accountId: Uint8Array;
   /** Makes a transport signing as a device on the account (used for the recovery key, then the new device). */
   connect: TransportFactory<T>;
-  /** ms since the epoch; `Date.now` by default. */
+  /** The device clock, ms since the epoch; `Date.now` by default. Corrected by the transport's learned offset. */
   clock?: () => number;
 }
 
@@ -67,7 +68,8 @@ export async function recoverAccount<T extends EnrollmentTransport>(options: Rec
     }
     if (chain.state.devices.get(idKey(recovery.id))?.role !== 'recovery') throw notEnrolled();
     const consent = signConsent(newDevice, accountId);
-    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, joiner, consent, { now: clock() }));
+    const now = deviceTime(clock, recoveryTransport);
+    const { entry } = await chain.append(recoveryTransport, (state) => makeAdd(recovery, state, joiner, consent, { now: now() }));
     const effectiveAt = chain.state.devices.get(idKey(newDevice.id))!.effectiveAt;
     const mine = DeviceChain.fromEntries(newDevice.suite, chain.entries, { self: newDevice.id, clock });
     return { transport: connect(newDevice, accountId), chain: mine, effectiveAt, entryHash: entry!.hash, recoveryDevice: recovery };

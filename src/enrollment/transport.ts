@@ -18,6 +18,11 @@ export interface ChainPage {
 
 /** The subset of `HttpClient` that enrollment uses. */
 export interface EnrollmentTransport {
+  /**
+   * Server time minus device time, as learned from the server's answers (optional: without it
+   * the device clock is used as it is). Enrollment corrects every time check by it (deviceTime.ts).
+   */
+  readonly clockOffsetMs?: number;
   /** Creates the account whose genesis entry is `genesis`; afterwards the transport acts on it. */
   createAccount(genesis: Uint8Array): Promise<{ account: Uint8Array; head: Uint8Array }>;
   /** Entries from index `from` to the head (signed request: the device must be active). */

@@ -44,7 +44,7 @@ export const HEADERS = {
   time: 'mks-time',
   nonce: 'mks-nonce',
   signature: 'mks-signature',
-  /** On `REQUEST_STALE` responses: the server's clock in ms, so a client can correct its skew. */
+  /** On every response: the server's clock in ms, so a client can correct its skew (bounded, core/serverClock.ts). */
   serverTime: 'mks-server-time',
 } as const;
 

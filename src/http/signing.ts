@@ -10,13 +10,16 @@
  * | mks-signature | Ed25519 signature, 128 hex characters                      |
  *
  * The signature is the device identity key's over
- * `len(label) ‖ label ‖ canonicalCBOR([method, pathAndQuery, bodyHash, account, device, time, nonce])`
- * with label `multikey-sync/v1/request`, where `method` is upper case, `pathAndQuery` is the
- * path from `/v1/` on plus the query string exactly as sent (so a proxy may strip a prefix in
- * front of `/v1` but must not rewrite the rest), `bodyHash` is BLAKE2b-256 of
+ * `len(label) ‖ label ‖ canonicalCBOR([method, origin, pathAndQuery, bodyHash, account, device, time, nonce])`
+ * with label `multikey-sync/v1/request`, where `method` is upper case, `origin` is
+ * `scheme://host:port` of the server the client calls ({@link requestOrigin}; so a request
+ * made for one server does not verify at another holding the same account), `pathAndQuery` is
+ * the path from `/v1/` on plus the query string exactly as sent (so a proxy may strip a prefix
+ * in front of `/v1` but must not rewrite the rest), `bodyHash` is BLAKE2b-256 of
  * `len(label) ‖ label ‖ body` with label `multikey-sync/v1/request-body` (the empty body
  * included), account, device and nonce are byte strings and time an integer.
  */
+import { UsageError } from '../errors.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import { labelled, labelledHash } from '../crypto/kdf.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -41,6 +44,8 @@ const DEVICE_HEX = 32;
 /** What a request signature covers. */
 export interface SignedFields {
   method: string;
+  /** `scheme://host:port`, as {@link requestOrigin} forms it. */
+  origin: string;
   pathAndQuery: string;
   bodyHash: Uint8Array;
   accountId: Uint8Array;
@@ -69,9 +74,38 @@ export function requestBodyHash(suite: CryptoProvider, body: Uint8Array): Uint8A
   return labelledHash(suite, REQUEST_BODY_LABEL, 32, body);
 }
 
+/** `len(label) ‖ label` of the body hash: what a server reads a body in behind (see {@link labelledBodyHash}). */
+export const REQUEST_BODY_PREFIX: Uint8Array = labelled(REQUEST_BODY_LABEL);
+
+/** {@link requestBodyHash} of a body already behind its {@link REQUEST_BODY_PREFIX}, without copying it. */
+export function labelledBodyHash(suite: CryptoProvider, prefixedBody: Uint8Array): Uint8Array {
+  return suite.blake2b(32, prefixedBody);
+}
+
+/**
+ * The origin a request is signed for (docs/protocol.md §22): `scheme "://" host ":" port`, with
+ * the scheme `http` or `https` in lower case, the host in lower case (a DNS name as ASCII with
+ * A-labels, an IPv4 address in dotted decimal, an IPv6 address in brackets in RFC 5952 form),
+ * and the port always written, in decimal, 80 or 443 included. Here the URL parser of the
+ * platform does the normalising; the rule itself does not depend on it.
+ * @throws {UsageError} `ORIGIN_INVALID` for a URL that does not parse or is not http(s).
+ */
+export function requestOrigin(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch (cause) {
+    throw new UsageError('ORIGIN_INVALID', 'the server URL does not parse', { cause });
+  }
+  const scheme = parsed.protocol.slice(0, -1).toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new UsageError('ORIGIN_INVALID', 'the server URL must be http or https');
+  const port = parsed.port === '' ? (scheme === 'https' ? '443' : '80') : parsed.port;
+  return `${scheme}://${parsed.hostname.toLowerCase()}:${port}`;
+}
+
 /** The message a device signs (without the label, which the signer and verification add). */
 export function requestSigningMessage(f: SignedFields): Uint8Array {
-  return encodeCanonical([f.method.toUpperCase(), f.pathAndQuery, f.bodyHash, f.accountId, f.deviceId, f.time, f.nonce]);
+  return encodeCanonical([f.method.toUpperCase(), f.origin, f.pathAndQuery, f.bodyHash, f.accountId, f.deviceId, f.time, f.nonce]);
 }
 
 /**
@@ -80,12 +114,13 @@ export function requestSigningMessage(f: SignedFields): Uint8Array {
  */
 export function signRequest(
   device: Device,
-  request: { method: string; pathAndQuery: string; body: Uint8Array; accountId: Uint8Array; time: number },
+  request: { method: string; origin: string; pathAndQuery: string; body: Uint8Array; accountId: Uint8Array; time: number },
   random: RandomSource = systemRandom,
 ): Record<string, string> {
   const nonce = random(NONCE_BYTES);
   const fields: SignedFields = {
     method: request.method,
+    origin: request.origin,
     pathAndQuery: request.pathAndQuery,
     bodyHash: requestBodyHash(device.suite, request.body),
     accountId: request.accountId,

@@ -24,6 +24,7 @@ export const WIRE_ERRORS = {
   REQUEST_REPLAYED: spec(401, 'this device already used this nonce'),
   DEVICE_UNKNOWN: spec(401, 'the device is not (or not yet) active in the account chain'),
   DEVICE_REVOKED: spec(403, 'the device was removed from the account chain'),
+  ADMISSION_DENIED: spec(403, "the server's admission policy refuses to create this account (e.g. a missing or wrong admission token)"),
   SENDER_MISMATCH: spec(403, 'a pushed envelope names another sender than the signing device'),
   DEVICE_CANNOT_WRITE: spec(403, 'the recovery key may read and add a device, but not push or purge'),
   ACCOUNT_NOT_FOUND: spec(404, 'no account with this id'),
@@ -46,7 +47,11 @@ export const WIRE_ERRORS = {
   INTERNAL: spec(500, 'an unexpected server failure (details are never sent)', true),
   CHAIN_CORRUPT: spec(500, "the server's stored chain for the account does not verify; its operator must repair it"),
   UNAVAILABLE: spec(503, 'the database is unreachable or the server is shutting down', true),
+  SERVER_BUSY: spec(503, 'the server is receiving too many request bodies at once; wait Retry-After seconds', true),
+  STORE_READ_ONLY: spec(503, "the server's database refuses writes (read-only file or database); nothing was stored", true),
+  STORE_BUSY: spec(503, "the server's database stayed locked or out of connections; nothing was stored", true),
   QUOTA_EXCEEDED: spec(507, 'the push would exceed the account storage quota; nothing was stored'),
+  STORE_FULL: spec(507, "the server's disk is full; nothing was stored until its operator frees space"),
 } as const satisfies Record<string, WireErrorSpec>;
 
 /** A code the server sends. */

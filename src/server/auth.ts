@@ -1,7 +1,10 @@
 /**
  * Checking a signed request, cheapest test first: headers, clock, account and device (one head
- * query, cached chain), then the body (bounded), the signature, the device's rate, and last the
- * nonce, so neither a forged nor a throttled request writes to the nonce store.
+ * query, cached chain), then the body (bounded, and reserved in the server's body budget), the
+ * signature, the device's rate, and last the nonce, so neither a forged nor a throttled request
+ * writes to the nonce store. A replay gives its rate token back, so replaying a device's
+ * captured requests cannot spend that device's budget. (The per-address rate comes before all
+ * of this, in app.ts.)
  */
 import { concatBytes } from '../crypto/bytes.js';
 import { idKey } from '../core/devicePublic.js';
@@ -9,17 +12,18 @@ import { activeDevice, type ChainState } from '../enrollment/chainState.js';
 import { HEADERS } from '../http/routes.js';
 import {
   NONCE_RETENTION_MS,
+  labelledBodyHash,
   readAuthHeaders,
+  REQUEST_BODY_PREFIX,
   REQUEST_MAX_SKEW_MS,
-  requestBodyHash,
+  requestOrigin,
   verifyRequestSignature,
 } from '../http/signing.js';
 import { toHex } from '../crypto/bytes.js';
-import { readBody } from './body.js';
+import { readBodyAfter } from './body.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './httpError.js';
 
-const EMPTY = new Uint8Array(0);
 const ACCOUNT_HEX = /^[0-9a-f]{64}$/;
 
 /** A request that passed every check. */
@@ -37,8 +41,8 @@ export interface Authenticated {
  * Authenticates a request to `/v1/accounts/:account/...`. `bodyLimit` is null for routes
  * without a body (GET), whose signature covers the empty body.
  * @throws {HttpError} `BAD_REQUEST`, `AUTH_REQUIRED`, `REQUEST_STALE`, `DEVICE_REVOKED`,
- *   `DEVICE_UNKNOWN`, `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `SIGNATURE_INVALID`,
- *   `RATE_LIMITED`, `REQUEST_REPLAYED`.
+ *   `DEVICE_UNKNOWN`, `UNSUPPORTED_MEDIA_TYPE`, `BODY_TOO_LARGE`, `SERVER_BUSY`,
+ *   `SIGNATURE_INVALID`, `RATE_LIMITED`, `REQUEST_REPLAYED`.
  * @throws {StorageError} `ACCOUNT_NOT_FOUND`, `STORE_*`.
  */
 export async function authenticate(
@@ -76,28 +80,32 @@ export async function authenticate(
   const device = removedCard === undefined ? activeDevice(state, h.deviceId, now) : { card: removedCard };
   if (device === undefined) throw new HttpError('DEVICE_UNKNOWN', 'this device is not active in the account');
 
-  const body = bodyLimit === null ? EMPTY : await readBody(request, bodyLimit);
-  const signed = verifyRequestSignature(
-    ctx.suite,
-    device.card.identityKey,
-    {
-      method: request.method,
-      pathAndQuery: url.pathname + url.search,
-      bodyHash: requestBodyHash(ctx.suite, body),
-      accountId: h.accountId,
-      deviceId: h.deviceId,
-      time: h.time,
-      nonce: h.nonce,
-    },
-    h.signature,
-  );
+  // Read in behind the body-hash label, so hashing a 16 MiB body needs no second copy of it.
+  const prefixed = bodyLimit === null ? REQUEST_BODY_PREFIX : await readBodyAfter(request, bodyLimit, ctx.bodies, REQUEST_BODY_PREFIX);
+  const body = prefixed.subarray(REQUEST_BODY_PREFIX.length);
+  const fields = {
+    method: request.method,
+    pathAndQuery: url.pathname + url.search,
+    bodyHash: labelledBodyHash(ctx.suite, prefixed),
+    accountId: h.accountId,
+    deviceId: h.deviceId,
+    time: h.time,
+    nonce: h.nonce,
+  };
+  // The origin the client called: the operator's public URLs (behind a proxy), else this request's.
+  const origins = ctx.publicOrigins ?? [requestOrigin(url)];
+  const signed = origins.some((origin) => verifyRequestSignature(ctx.suite, device.card.identityKey, { ...fields, origin }, h.signature));
   if (!signed) throw new HttpError('SIGNATURE_INVALID', 'the request signature does not verify');
 
-  const waitMs = ctx.deviceRate.take(toHex(h.deviceId), now);
+  const rateKey = toHex(h.deviceId);
+  const waitMs = ctx.deviceRate.take(rateKey, now);
   if (waitMs > 0) throw rateLimited(waitMs);
 
   const fresh = await ctx.store.rememberNonce(concatBytes(h.deviceId, h.nonce), h.time + NONCE_RETENTION_MS, now);
-  if (!fresh) throw new HttpError('REQUEST_REPLAYED', 'this nonce was already used');
+  if (!fresh) {
+    ctx.deviceRate.refund(rateKey);
+    throw new HttpError('REQUEST_REPLAYED', 'this nonce was already used');
+  }
   return { accountId: h.accountId, deviceId: h.deviceId, state, body, now };
 }
 

@@ -38,7 +38,7 @@ export function corsMiddleware(origins: readonly string[]): MiddlewareHandler | 
   return cors({
     origin: [...origins],
     allowMethods: ['GET', 'POST', 'PUT'],
-    allowHeaders: ['content-type', HEADERS.account, HEADERS.device, HEADERS.time, HEADERS.nonce, HEADERS.signature],
+    allowHeaders: ['content-type', 'authorization', HEADERS.account, HEADERS.device, HEADERS.time, HEADERS.nonce, HEADERS.signature],
     exposeHeaders: ['retry-after', HEADERS.serverTime],
     maxAge: 600,
   });

@@ -4,7 +4,7 @@
  */
 export { createServer } from './createServer.js';
 export type { SyncServer, ListeningServer } from './createServer.js';
-export type { ServerOptions, ServerLimits } from './options.js';
+export type { ServerOptions, ServerLimits, StoreOpener, AdmissionHook, AdmissionRequest, ServerLogger, HttpLimits } from './options.js';
 export { WIRE_ERRORS } from '../http/wireErrors.js';
 export type { WireErrorCode } from '../http/wireErrors.js';
 
@@ -16,6 +16,7 @@ export type {
   Store,
   StoreLimits,
   StorageErrorCode,
+  StoreFailureCode,
   EnvelopeInput,
   EnvelopeMeta,
   StoredEnvelope,

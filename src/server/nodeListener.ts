@@ -1,12 +1,14 @@
 /**
- * Serving the fetch handler over node:http through @hono/node-server, and closing gracefully:
- * stop accepting, let requests in flight finish, close keep-alive connections as they go idle,
- * and cut whatever is left after a deadline.
+ * Serving the fetch handler over node:http through @hono/node-server, with the socket limits of
+ * `HttpLimits` (a connection cap, header, request, idle and keep-alive timeouts), and closing
+ * gracefully: stop accepting, let requests in flight finish, close keep-alive connections as
+ * they go idle, and cut whatever is left after a deadline.
  */
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import type { ResolvedHttpLimits } from './options.js';
 
 /** A fetch handler as @hono/node-server calls it (the second argument carries the Node objects). */
 export type NodeFetch = (request: Request, env: unknown) => Promise<Response>;
@@ -23,9 +25,22 @@ export interface NodeListener {
  * Binds `fetch` to `host:port` (port 0 picks a free one).
  * @throws Error from node:net when the address cannot be bound (EADDRINUSE, EACCES).
  */
-export async function listenNode(fetch: NodeFetch, port: number, host: string): Promise<NodeListener> {
+export async function listenNode(fetch: NodeFetch, port: number, host: string, limits: ResolvedHttpLimits): Promise<NodeListener> {
   // overrideGlobalObjects: false — a library must not replace the host's global Request/Response.
-  const server = createAdaptorServer({ fetch, overrideGlobalObjects: false }) as Server;
+  const server = createAdaptorServer({
+    fetch,
+    overrideGlobalObjects: false,
+    serverOptions: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often node:http looks for connections past the header and request timeouts.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+  }) as Server;
+  server.maxConnections = limits.maxConnections;
+  // A socket with no traffic for this long is destroyed (node:http's default is never).
+  server.setTimeout(limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -38,6 +38,12 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) * 1000) / this.perSecond);
   }
 
+  /** Gives back a token taken for `key` by a request that turned out to be a replay. */
+  refund(key: string): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket !== undefined) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
   /** Forgets buckets that have refilled (they behave like new ones); if none has, the oldest half. */
   #sweep(now: number): void {
     for (const [key, b] of this.#buckets) {

@@ -1,6 +1,8 @@
 /**
  * Response bodies: CBOR for successes and for every error. Errors the server did not mean to
- * raise become `INTERNAL` with no detail; storage failures become `UNAVAILABLE` (retryable).
+ * raise become `INTERNAL` with no detail. A failing database becomes `STORE_FULL` (507),
+ * `STORE_READ_ONLY` or `STORE_BUSY` (503) when its driver said why, else `UNAVAILABLE` (503);
+ * the log line gets the driver's code as the cause, the client only the wire code.
  */
 import { CodecError, StorageError } from '../errors.js';
 import { encodeValue } from '../core/cbor.js';
@@ -8,6 +10,7 @@ import { WIRE_ENCODE_LIMITS } from '../http/messages.js';
 import { CBOR_CONTENT_TYPE } from '../http/routes.js';
 import type { WireErrorCode } from '../http/wireErrors.js';
 import { HttpError } from './httpError.js';
+import { databaseFailureNote, isDatabaseFailure } from './storeFailure.js';
 
 const BASE_HEADERS = { 'content-type': CBOR_CONTENT_TYPE, 'cache-control': 'no-store' } as const;
 
@@ -27,6 +30,9 @@ const STORAGE_CODES: Readonly<Record<string, [WireErrorCode, string | undefined]
   MAILBOX_FULL: ['MAILBOX_FULL', undefined],
   INVALID_ARGUMENT: ['BAD_REQUEST', 'a value is out of range'],
   STORE_CLOSED: ['UNAVAILABLE', 'the server is shutting down'],
+  STORE_FULL: ['STORE_FULL', "the server's disk is full"],
+  STORE_READ_ONLY: ['STORE_READ_ONLY', "the server's database refuses writes"],
+  STORE_BUSY: ['STORE_BUSY', "the server's database is busy"],
   STORE_FAILURE: ['UNAVAILABLE', 'the database is unavailable'],
 };
 
@@ -35,8 +41,12 @@ export function describeError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof StorageError) {
     const mapped = STORAGE_CODES[error.code];
-    // Storage messages are written for clients, except driver failures, which may quote SQL.
-    if (mapped !== undefined) return new HttpError(mapped[0], mapped[1] ?? error.message);
+    // Storage messages are written for clients, except driver failures, which may quote SQL:
+    // those keep only the driver's code, for the log.
+    if (mapped !== undefined) {
+      const logNote = isDatabaseFailure(error) ? databaseFailureNote(error) : undefined;
+      return new HttpError(mapped[0], mapped[1] ?? error.message, {}, { cause: error, ...(logNote === undefined ? {} : { logNote }) });
+    }
   }
   return new HttpError('INTERNAL', 'internal server error');
 }

@@ -14,6 +14,11 @@ export class WaitRegistry {
     return this.#closing;
   }
 
+  /** Long-polls open now. */
+  get open(): number {
+    return this.#wakers.size;
+  }
+
   /** Registers a wait of `account`; false when the account is at its limit. */
   enter(account: string, wake: () => void): boolean {
     const n = this.#perAccount.get(account) ?? 0;

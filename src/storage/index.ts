@@ -20,7 +20,7 @@ export type {
   WatchListener,
 } from './store.js';
 export { STORAGE_ERROR_CODES } from './storageErrors.js';
-export type { StorageErrorCode } from './storageErrors.js';
+export type { StorageErrorCode, StoreFailureCode } from './storageErrors.js';
 export {
   ACCOUNT_ID_BYTES,
   DEFAULT_MAX_ENVELOPES,

@@ -16,7 +16,10 @@
  * order, and CAS appends, log appends and log cuts stay exact (a cut is checked in the same
  * write transaction as its chain append). `watch` only sees commits made through this instance.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { StorageError } from '../errors.js';
 import { exceedsQuota, planBatch, withCheckpoint, type UsageDelta } from './batchPlan.js';
 import { copyBytes, sameBytes, toHex } from './bytes.js';
 import { MAX_CHAIN_INDEX, resolveLimits, type ResolvedLimits } from './limits.js';
@@ -46,7 +49,7 @@ import type {
   Usage,
   WatchListener,
 } from './store.js';
-import { asStorageError, storageError } from './storageErrors.js';
+import { asStorageError, driverCode, storageError } from './storageErrors.js';
 import {
   checkAccountId,
   checkChainEntry,
@@ -73,6 +76,26 @@ export interface SqliteStoreOptions extends StoreLimits {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's write lock. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Why `open` failed. SQLite reports a file it may not write as `SQLITE_CANTOPEN` (it cannot
+ * create the -wal or -shm beside it), the same code as a missing folder; when the file, or the
+ * folder it would be created in, is not writable, the failure is `STORE_READ_ONLY` instead.
+ */
+function openFailure(path: string, error: unknown): StorageError {
+  const code = driverCode(error);
+  if (code !== undefined && code.startsWith('SQLITE_CANTOPEN') && path !== ':memory:') {
+    const target = existsSync(path) ? path : dirname(path);
+    try {
+      accessSync(target, constants.W_OK);
+      if (target === path) accessSync(dirname(path), constants.W_OK);
+    } catch (denied) {
+      const why = driverCode(denied) ?? 'not writable';
+      return storageError('STORE_READ_ONLY', `SQLite cannot write ${target} (${why})`, error);
+    }
+  }
+  return asStorageError(error, 'SQLite');
 }
 
 /** A zero-copy Buffer view, the type better-sqlite3 binds as BLOB. */
@@ -134,7 +157,7 @@ export class SqliteStore implements Store {
       return new SqliteStore(db, prepareStatements(db), limits);
     } catch (error) {
       db?.close();
-      throw asStorageError(error, 'SQLite');
+      throw openFailure(path, error);
     }
   }
 

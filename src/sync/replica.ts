@@ -13,7 +13,7 @@
 import { MultikeySyncError, UsageError } from '../errors.js';
 import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { sealRandom, systemRandom } from '../crypto/random.js';
-import { decodeValue, encodeCanonical } from '../core/cbor.js';
+import { decodeValue, encodeCanonical, encodeValue } from '../core/cbor.js';
 import type { Device } from '../core/device.js';
 import { cardKey, type DevicePublic } from '../core/devicePublic.js';
 import type { ChainState } from '../enrollment/chainState.js';
@@ -401,6 +401,10 @@ export class Replica {
     if (options.sync !== false) {
       const body: RecordBody = { collection, sortTime, ...(deleted ? {} : { value: checked }) };
       if (expiresAt !== null) body.expiresAt = expiresAt;
+      const wire = bodyToWire(body);
+      // The limits the push will seal it under: refused now, named by its field (`v…`), rather
+      // than queued under the outbox's looser bounds and refused at every push after.
+      encodeValue(wire);
       outbox = {
         recordId,
         bytes: encodeOutboxWrite({
@@ -408,7 +412,7 @@ export class Replica {
           recordId,
           revision,
           kind: deleted ? 'tombstone' : 'record',
-          body: bodyToWire(body),
+          body: wire,
           ...(retention === undefined ? {} : { retentionDays: retention }),
         }),
       };

@@ -29,7 +29,7 @@ export interface BrowserBundle {
   libraryInputs: string[];
 }
 
-async function bundle(entry: string, external: string[]): Promise<{ code: string; metafile: Metafile }> {
+async function bundle(entry: string, external: string[], alias: Record<string, string> = {}): Promise<{ code: string; metafile: Metafile }> {
   try {
     const result = await build({
       entryPoints: [join(ROOT, entry)],
@@ -39,6 +39,7 @@ async function bundle(entry: string, external: string[]): Promise<{ code: string
       format: 'esm',
       target: 'es2022',
       external,
+      alias,
       write: false,
       metafile: true,
       logLevel: 'silent',
@@ -66,4 +67,16 @@ export async function buildBrowserBundle(): Promise<BrowserBundle> {
   const pageSources = Object.keys(page.metafile.inputs).filter((input) => input.startsWith('src/'));
   if (pageSources.length > 0) throw new Error(`the page script must import multikey-sync, not bundle it: ${pageSources.join(', ')}`);
   return { library: library.code, page: page.code, libraryInputs };
+}
+
+/**
+ * The page script of indexedDbConformance.test.ts: the LocalStore conformance suite and the
+ * IndexedDB adapter's tests, with `vitest` replaced by vitestInPage.ts, as one ES module.
+ * @throws Error naming every Node-only input (the suite must run on the browser's own APIs).
+ */
+export async function buildConformanceBundle(): Promise<string> {
+  const { code, metafile } = await bundle('test/browser/conformancePage.ts', [], { vitest: './test/browser/vitestInPage.ts' });
+  const nodeOnly = Object.keys(metafile.inputs).filter((input) => /^node:|fake-indexeddb|node_modules\/vitest\//.test(input));
+  if (nodeOnly.length > 0) throw new Error(`the conformance page must use the browser's own IndexedDB and nothing of Node:\n  ${nodeOnly.join('\n  ')}`);
+  return code;
 }

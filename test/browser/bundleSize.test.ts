@@ -16,12 +16,24 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const KIB = 1024;
 
 /**
- * The ceiling on the typical client's up-front size. The issue's target is 180 KiB; measured
- * 185.2 KiB (2026-12, with format v2's enrollment code), of which libsodium (WebAssembly
- * inlined as base64) is 147 KiB and cbor-x 12 KiB. The ceiling stops unnoticed growth;
- * reaching 180 needs a smaller CBOR codec (see docs/api.md).
+ * Ceilings on what loads up front; they stop unnoticed growth. The issue's target for the
+ * typical client is 180 KiB and is not met. Measured 2026-12 on the format 2 branch: the typical
+ * client 198.0 KiB, of which libsodium (WebAssembly inlined as base64) is about 147 KiB and
+ * cbor-x 12 KiB; with MemoryLocalStore instead of the IndexedDB store it is 195.0 KiB (format
+ * 2's code grew it from 185.2 KiB), so IndexedDbLocalStore with idb adds 3.0 KiB. Restoring a
+ * device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB; Account, 21 KiB more.
  */
-const UP_FRONT_CEILING = 188 * KIB;
+const UP_FRONT_CEILING = 200 * KIB;
+const RESTORING_CEILING = 205 * KIB;
+const WITH_ACCOUNT_CEILING = 226 * KIB;
+
+/** What a browser client imports, by the figure the test prints. */
+const CLIENTS = {
+  typical: ['Device', 'Replica', 'HttpClient', 'IndexedDbLocalStore'],
+  memory: ['Device', 'Replica', 'HttpClient', 'MemoryLocalStore'],
+  restoring: ['Device', 'Replica', 'HttpClient', 'IndexedDbLocalStore', 'saveDeviceWithKey', 'loadDeviceWithKey'],
+  withAccount: ['Account', 'Device', 'Replica', 'HttpClient', 'IndexedDbLocalStore', 'saveDeviceWithKey', 'loadDeviceWithKey'],
+};
 
 /** A client bundle, split into what loads at once and what loads on use. */
 interface Split {
@@ -71,21 +83,33 @@ async function bundleClient(names: string[]): Promise<Split> {
 const kib = (bytes: number) => `${(bytes / KIB).toFixed(1)} KiB`;
 
 describe('browser bundle size', () => {
-  it('a typical client (Device, Replica, HttpClient, MemoryLocalStore) loads one libsodium build up front, within the ceiling', async () => {
-    const split = await bundleClient(['Device', 'Replica', 'HttpClient', 'MemoryLocalStore']);
-    console.log(`typical browser client, gzipped up front: ${kib(split.upFrontGzip)} (target 180 KiB, ceiling ${kib(UP_FRONT_CEILING)})`);
+  it('a typical client (Device, Replica, HttpClient, IndexedDbLocalStore) loads one libsodium build up front, within the ceiling', async () => {
+    const split = await bundleClient(CLIENTS.typical);
+    const memory = await bundleClient(CLIENTS.memory);
+    console.log(
+      `typical browser client, gzipped up front: ${kib(split.upFrontGzip)} (target 180 KiB, ceiling ${kib(UP_FRONT_CEILING)}); ` +
+        `with MemoryLocalStore instead: ${kib(memory.upFrontGzip)}`,
+    );
     const sodiumBuilds = (inputs: string[]) => new Set(inputs.filter((i) => /node_modules\/libsodium(-sumo)?\/dist\//.test(i)).map((i) => i.replace(/\/dist\/.*/, '')));
     expect([...sodiumBuilds(split.upFrontInputs)].map((p) => p.split('/').pop())).toEqual(['libsodium']);
     expect(split.upFrontInputs.filter((i) => /@noble\/|sumo|nobleBackend/.test(i))).toEqual([]);
+    expect(split.upFrontInputs).toContain('src/sync/indexedDbLocalStore.ts');
+    expect(split.upFrontInputs.some((i) => i.includes('node_modules/idb/'))).toBe(true);
     expect(split.lazyInputs.some((i) => i.includes('node_modules/libsodium-sumo/'))).toBe(true);
     expect(split.lazyInputs).toContain('src/crypto/nobleBackend.ts');
+    expect(memory.upFrontInputs.filter((i) => /idb|indexedDb/i.test(i)), 'an app without the IndexedDB store does not load it').toEqual([]);
     expect(split.upFrontGzip).toBeLessThanOrEqual(UP_FRONT_CEILING);
   });
 
-  it('reports the figure for a client that also enrols (Account)', async () => {
-    const split = await bundleClient(['Account', 'Device', 'Replica', 'HttpClient', 'MemoryLocalStore']);
-    console.log(`browser client with Account, gzipped up front: ${kib(split.upFrontGzip)}`);
-    expect(split.upFrontInputs.filter((i) => /@noble\/(curves|ciphers|post-quantum)|sumo|nobleBackend/.test(i))).toEqual([]);
-    expect(split.upFrontGzip).toBeLessThanOrEqual(212 * KIB);
+  it('reports the figures for a client that restores its device from IndexedDB, and one that also enrols (Account)', async () => {
+    const restoring = await bundleClient(CLIENTS.restoring);
+    const withAccount = await bundleClient(CLIENTS.withAccount);
+    console.log(`browser client that restores its device (WebCrypto vault), gzipped up front: ${kib(restoring.upFrontGzip)}`);
+    console.log(`browser client with Account and the vault, gzipped up front: ${kib(withAccount.upFrontGzip)}`);
+    for (const split of [restoring, withAccount]) {
+      expect(split.upFrontInputs.filter((i) => /@noble\/(curves|ciphers|post-quantum)|sumo|nobleBackend/.test(i))).toEqual([]);
+    }
+    expect(restoring.upFrontGzip).toBeLessThanOrEqual(RESTORING_CEILING);
+    expect(withAccount.upFrontGzip).toBeLessThanOrEqual(WITH_ACCOUNT_CEILING);
   });
 });

@@ -16,29 +16,11 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/**
- * Serves `bundle` on 127.0.0.1. The page may connect to `apiOrigin()` only; it is a function
- * because the sync server, which must know the page's origin for CORS, starts after this one.
- */
-export async function startPageServer(bundle: BrowserBundle, apiOrigin: () => string): Promise<PageServer> {
-  const importMap = JSON.stringify({ imports: { 'multikey-sync': '/multikey-sync.js' } });
-  const importMapHash = createHash('sha256').update(importMap).digest('base64');
-  const csp = (): string =>
-    ["default-src 'none'", 'img-src data:', `script-src 'self' 'sha256-${importMapHash}' 'wasm-unsafe-eval'`, `connect-src ${apiOrigin()}`].join('; ');
-  const html = [
-    '<!doctype html>',
-    '<meta charset="utf-8">',
-    '<link rel="icon" href="data:,">',
-    '<title>multikey-sync in the browser</title>',
-    `<script type="importmap">${importMap}</script>`,
-    '<script type="module" src="/page.js"></script>',
-  ].join('\n');
-  const files: Record<string, [string, string]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/multikey-sync.js': ['text/javascript; charset=utf-8', bundle.library],
-    '/page.js': ['text/javascript; charset=utf-8', bundle.page],
-  };
+/** A file the server hands out: content type and body. */
+type File = readonly [string, string];
 
+/** Serves `files` by path on 127.0.0.1, each response under the policy `csp()` gives. */
+async function serve(files: Record<string, File>, csp: () => string): Promise<PageServer> {
   const server: Server = createServer((req, res) => {
     const file = req.method === 'GET' ? files[req.url ?? ''] : undefined;
     if (file === undefined) {
@@ -60,4 +42,30 @@ export async function startPageServer(bundle: BrowserBundle, apiOrigin: () => st
         server.close(() => done());
       }),
   };
+}
+
+function page(title: string, head: string[]): string {
+  return ['<!doctype html>', '<meta charset="utf-8">', '<link rel="icon" href="data:,">', `<title>${title}</title>`, ...head].join('\n');
+}
+
+const HTML = 'text/html; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
+
+/**
+ * Serves `bundle` on 127.0.0.1. The page may connect to `apiOrigin()` only; it is a function
+ * because the sync server, which must know the page's origin for CORS, starts after this one.
+ */
+export async function startPageServer(bundle: BrowserBundle, apiOrigin: () => string): Promise<PageServer> {
+  const importMap = JSON.stringify({ imports: { 'multikey-sync': '/multikey-sync.js' } });
+  const importMapHash = createHash('sha256').update(importMap).digest('base64');
+  const csp = (): string =>
+    ["default-src 'none'", 'img-src data:', `script-src 'self' 'sha256-${importMapHash}' 'wasm-unsafe-eval'`, `connect-src ${apiOrigin()}`].join('; ');
+  const html = page('multikey-sync in the browser', [`<script type="importmap">${importMap}</script>`, '<script type="module" src="/page.js"></script>']);
+  return serve({ '/': [HTML, html], '/multikey-sync.js': [JS, bundle.library], '/page.js': [JS, bundle.page] }, csp);
+}
+
+/** Serves a page that runs `script` (one ES module) and may connect nowhere. */
+export async function startScriptPage(title: string, script: string): Promise<PageServer> {
+  const html = page(title, ['<script type="module" src="/page.js"></script>']);
+  return serve({ '/': [HTML, html], '/page.js': [JS, script] }, () => ["default-src 'none'", 'img-src data:', "script-src 'self'"].join('; '));
 }

@@ -200,9 +200,10 @@ describe('encoding limits', () => {
 
     it('refuses a huge array by its length, before visiting its elements', () => {
       const huge = new Array(100_000_000);
-      const started = performance.now();
+      let visited = 0;
+      Object.defineProperty(huge, 0, { get: () => ((visited += 1), 0), enumerable: true });
       expect(limitOf(() => encode(huge))).toBe('maxItems');
-      expect(performance.now() - started).toBeLessThan(50);
+      expect(visited).toBe(0);
     });
 
     it.each([
@@ -605,9 +606,11 @@ describe('decodeValue', () => {
   describe('hostile input', () => {
     it('refuses a 64 MiB random blob by its size before reading it', () => {
       const blob = randomFillSync(new Uint8Array(64 * 1024 * 1024));
-      const started = performance.now();
       expect(decodeCode(blob)).toBe('CBOR_TOO_LARGE');
-      expect(performance.now() - started).toBeLessThan(50);
+      // Read first, 0x1c (a reserved additional value) would be CBOR_MALFORMED.
+      blob[0] = 0x1c;
+      expect(decodeCode(blob)).toBe('CBOR_TOO_LARGE');
+      expect(decodeCode(blob.subarray(0, 16))).toBe('CBOR_MALFORMED');
     });
 
     it('refuses 100k nested arrays without overflowing the stack', () => {

@@ -52,6 +52,7 @@ import {
   REQUEST_BODY_LABEL,
   REQUEST_LABEL,
   requestBodyHash,
+  requestOrigin,
   requestSigningMessage,
   signRequest,
   verifyRequestSignature,
@@ -219,10 +220,12 @@ interface RecoveryFile extends Versioned {
 
 interface RequestsFile extends Versioned {
   labels: Labels;
+  origins: Array<{ url: string; origin: string }>;
   requests: Array<{
     name: string;
     signer: string;
     method: string;
+    origin: string;
     pathAndQuery: string;
     body: string;
     bodyHashInput: string;
@@ -240,6 +243,7 @@ interface RequestsFile extends Versioned {
   verify: Array<{
     name: string;
     method: string;
+    origin: string;
     pathAndQuery: string;
     bodyHash: string;
     accountId: string;
@@ -722,6 +726,7 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
       expectHex(requestBodyHash(suite, body), r.bodyHash);
       const fields = {
         method: r.method,
+        origin: r.origin,
         pathAndQuery: r.pathAndQuery,
         bodyHash: fromHex(r.bodyHash),
         accountId: fromHex(r.accountId),
@@ -730,13 +735,13 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
         nonce: fromHex(r.nonce),
       };
       expectHex(requestSigningMessage(fields), r.signingMessage);
-      expectHex(encodeCanonical([r.method, r.pathAndQuery, fields.bodyHash, fields.accountId, fields.deviceId, r.time, fields.nonce]), r.signingMessage);
+      expectHex(encodeCanonical([r.method, r.origin, r.pathAndQuery, fields.bodyHash, fields.accountId, fields.deviceId, r.time, fields.nonce]), r.signingMessage);
       expectHex(labelled(REQUEST_LABEL, fromHex(r.signingMessage)), r.signedBytes);
       const signer = who(r.signer);
       expectHex(signer.id, r.deviceId);
       expect(r.random).toBe(r.nonce);
       const source = replay(r.random);
-      const headers = signRequest(signer, { method: r.method, pathAndQuery: r.pathAndQuery, body, accountId: fromHex(r.accountId), time: r.time }, source.random);
+      const headers = signRequest(signer, { method: r.method, origin: r.origin, pathAndQuery: r.pathAndQuery, body, accountId: fromHex(r.accountId), time: r.time }, source.random);
       expect(source.exhausted()).toBe(true);
       expect(headers).toEqual(r.headers);
       expect(r.headers['mks-signature']).toBe(r.signature);
@@ -747,6 +752,7 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
     it.each(requestsFile.verify.map((v) => [v.name, v.valid, v] as const))('verification, %s → %s', (_name, _valid, v) => {
       const fields = {
         method: v.method,
+        origin: v.origin,
         pathAndQuery: v.pathAndQuery,
         bodyHash: fromHex(v.bodyHash),
         accountId: fromHex(v.accountId),
@@ -755,6 +761,10 @@ describe.each(BACKENDS)('upper-layer vectors on the %s backend', (backend: Backe
         nonce: fromHex(v.nonce),
       };
       expect(verifyRequestSignature(suite, fromHex(v.identityKey), fields, fromHex(v.signature))).toBe(v.valid);
+    });
+
+    it.each(requestsFile.origins.map((o) => [o.url, o.origin] as const))('the server URL %s is signed as the origin %s', (url, origin) => {
+      expect(requestOrigin(url)).toBe(origin);
     });
 
     it.each(requestsFile.headers.map((c) => [c.name, c.result, c] as const))('headers %s → %s', (_name, _result, c) => {

@@ -12,7 +12,8 @@ import { seal } from '../../src/core/seal.js';
 import { createPairingCode } from '../../src/enrollment/pairingCode.js';
 import { createPairingOffer } from '../../src/enrollment/pairingOffer.js';
 import { createRecoveryWords } from '../../src/enrollment/recoveryWords.js';
-import { ACCOUNT, BACKENDS, HEAD, sampleCall } from '../support/devices.js';
+import { ACCOUNT, BACKENDS, sampleCall } from '../support/devices.js';
+import { TestKeys } from '../support/pairKeys.js';
 
 /**
  * What each call to crypto.getRandomValues from src/crypto/random.ts returned while a test ran
@@ -61,6 +62,17 @@ describe.each(BACKENDS)('long-term secrets on the %s backend', (backend) => {
     expect(rotated!.exportSecrets().subarray(33, 65)).toEqual(draws[0]);
   });
 
+  it('a pair key draws its 64-byte encapsulation seed from the CSPRNG as it is made', async () => {
+    const [sender, recipient] = [await Device.generate({ backend }), await Device.generate({ backend })];
+    const statement = recipient.epochs.current!.statement;
+    sealRandom(1);
+    let made: ReturnType<Device['establishPairKey']> | undefined;
+    const draws = await drawsOf(() => (made = sender.establishPairKey(recipient.public, statement, 1)));
+    expect(draws.map((d) => d.length)).toEqual([64]);
+    // It is the encapsulation's randomness: the same 64 bytes make the same ciphertext.
+    expect(sender.establishPairKey(recipient.public, statement, 1, draws[0]).ciphertext).toEqual(made!.ciphertext);
+  });
+
   it('a passphrase blob draws its salt and nonce from the CSPRNG', async () => {
     const device = await Device.generate({ backend });
     const cost = { opsLimit: 2, memLimitBytes: 19 * 1024 * 1024 };
@@ -97,9 +109,10 @@ describe('secrets of the enrollment layer', () => {
 describe('the seal pool', () => {
   it('is the only pool, holds SEAL_POOL_BYTES, and seal takes its content key and record id from it', async () => {
     const device = await Device.generate({ backend: 'sodium' });
+    const recipients = TestKeys.among([device]).recipients(device, [device]); // established before counting
     const seals = 3 * Math.ceil(SEAL_POOL_BYTES / 48);
     const draws = await drawsOf(() => {
-      for (let i = 0; i < seals; i++) seal(device, ACCOUNT, [device.public], { body: sampleCall, revision: 1, sequence: i, chainHead: HEAD });
+      for (let i = 0; i < seals; i++) seal(device, ACCOUNT, recipients, { body: sampleCall, revision: 1 });
     });
     expect(draws.length).toBeGreaterThanOrEqual(2);
     expect(draws.every((d) => d.length === SEAL_POOL_BYTES)).toBe(true);

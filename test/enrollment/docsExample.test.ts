@@ -53,8 +53,8 @@ async function joinByQr(baseUrl: string, show: (uri: string) => void, ui: Ui): P
   });
 }
 
-/** Before trusting an envelope's sender list: the head it names must be one we can verify. */
-async function checkEnvelopeHead(account: Account<HttpClient>, chainHead: Uint8Array, ui: Ui): Promise<boolean> {
+/** Before trusting a log checkpoint (a replica does this for each one it pulls): the chain head it names must verify. */
+async function checkLogHead(account: Account<HttpClient>, chainHead: Uint8Array, ui: Ui): Promise<boolean> {
   try {
     await account.chain.checkHead(chainHead, account.transport);
     return true;
@@ -91,8 +91,8 @@ describe('the example in docs/enrollment.md', () => {
     const shown = new Promise<string>((resolve) => (show = resolve));
     const [joined] = await Promise.all([joinByQr(env.url, show, laptopUi), shown.then((uri) => approveScannedCode(phone, uri, ui))]);
     expect(notes).toEqual(['words:24', 'A new device was added to your account']);
-    expect(await checkEnvelopeHead(joined, phone.chain.head, ui)).toBe(true);
-    expect(await checkEnvelopeHead(joined, new Uint8Array(32), ui)).toBe(false);
+    expect(await checkLogHead(joined, phone.chain.head, ui)).toBe(true);
+    expect(await checkLogHead(joined, new Uint8Array(32), ui)).toBe(false);
     expect(notes.at(-1)).toContain('unknown-head');
   });
 });

@@ -25,16 +25,19 @@ import { cleanEnv, makeApp, nativeOrScripted, packTarball, ROOT, type App } from
 
 const device = (load: string) => `
 ${load}
-const { Device, DeviceDirectory, seal, open, validateCallRecord } = mks;
+const { Device, seal, open, validateCallRecord, decodeKeyStatement, verifyKeyStatement } = mks;
 const main = async () => {
   const phone = await Device.generate();
   const laptop = await Device.generate({ backend: 'noble' });
-  const devices = new DeviceDirectory([phone.public, laptop.public]);
+  // A pair key from the phone (libsodium) to the laptop (noble): X-Wing on both backends.
+  const statement = verifyKeyStatement(phone.suite, decodeKeyStatement(laptop.epochs.current.statement.bytes), laptop.public);
+  const made = phone.establishPairKey(laptop.public, statement, 1);
+  const derived = laptop.acceptPairKey(phone.public, made.epoch, 1, made.ciphertext);
   const call = validateCallRecord({ service: 'phone', direction: 'outgoing', answered: true,
     peer: '+14155550123', startedAt: 1700000000000, durationSec: 42 });
   const account = new Uint8Array(32).fill(1);
-  const env = seal(phone, account, devices, { body: call, revision: 0, sequence: 0, chainHead: new Uint8Array(32) });
-  const opened = open(laptop, account, devices, env);
+  const env = seal(phone, account, [{ card: laptop.public, ref: 1, key: made.key }], { body: call, revision: 1 });
+  const opened = open(laptop, account, { get: (sender, ref) => (ref === 1 ? derived : undefined) }, env);
   const blob = await phone.exportWithPassphrase('pw', { opsLimit: 4, memLimitBytes: 9 * 1024 * 1024 });
   const again = await Device.fromPassphraseBlob(blob, 'pw');
   process.stdout.write(JSON.stringify({ duration: opened.body.durationSec, same: again.id.join() === phone.id.join() }));
@@ -64,7 +67,7 @@ main().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 const types = `
-import { Device, HttpClient, MemoryLocalStore, Replica, type SyncReport } from 'multikey-sync';
+import { Device, HttpClient, MemoryLocalStore, Replica, type PairKeyLookup, type ReplicaEvents, type SealRecipient, type SyncReport, type WithheldReport } from 'multikey-sync';
 import { HttpClient as BareClient, WIRE_ERRORS } from 'multikey-sync/client';
 import { SqliteLocalStore } from 'multikey-sync/node';
 import { createServer, MemoryStore, PostgresStore, SqliteStore, type PostgresPoolConfig, type ServerOptions } from 'multikey-sync/server';
@@ -77,6 +80,10 @@ export async function check(): Promise<SyncReport | undefined> {
   const device = await Device.generate();
   void new HttpClient({ baseUrl: 'http://127.0.0.1:8787', device });
   void new MemoryLocalStore();
+  const toSelf: SealRecipient = { card: device.public, ref: 1, key: device.establishPairKey(device.public, device.epochs.current!.statement, 1).key };
+  const none: PairKeyLookup = { get: () => undefined };
+  const owed = (alarm: ReplicaEvents['withheld']): WithheldReport['records'] => alarm.records;
+  void [toSelf, none, owed];
   await server.close();
   return undefined;
 }

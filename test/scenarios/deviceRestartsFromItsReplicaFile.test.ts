@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../src/core/envelopeFormat.js';
+import { decodeCheckpoint } from '../../src/core/logCheckpoint.js';
 import { Account } from '../../src/enrollment/account.js';
 import { callLogOptions } from '../../src/sync/callLog.js';
 import { loadDevice, saveDevice } from '../../src/sync/deviceVault.js';
 import { Replica } from '../../src/sync/replica.js';
 import { SqliteLocalStore } from '../../src/sync/sqliteLocalStore.js';
-import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
@@ -35,8 +34,11 @@ describe('a device restarts from its replica file', () => {
     await phone.calls.put(call());
     await phone.calls.put(call());
     await phone.replica.sync();
-    const before = await laptop.calls.put(call());
+    await laptop.calls.put(call());
     await laptop.replica.sync();
+    const laptopId = devices[1]!.device.id;
+    const headBefore = await laptop.replica.logHead(laptopId);
+    const itemsBefore = (await env.store.pullEnvelopes(phone.account.accountId, 0, 10_000)).items.length;
     await laptop.replica.close();
 
     // The app starts again with nothing but the file and the passphrase.
@@ -51,16 +53,24 @@ describe('a device restarts from its replica file', () => {
 
     await phone.calls.put(call());
     await phone.replica.sync();
+    const itemsNow = (await env.store.pullEnvelopes(phone.account.accountId, 0, 10_000)).items.length;
     const report = await replica.sync();
-    expect(report.pulled).toBe(1); // the cursor survived the restart
+    // The cursor survived the restart: it pulls what came after it (the phone's checkpoints and envelopes), nothing earlier.
+    expect(itemsNow - itemsBefore).toBeGreaterThanOrEqual(2);
+    expect(report.pulled).toBe(itemsNow - itemsBefore);
     expect(await calls.count()).toBe(4);
 
-    // Sequence numbers go on after the restart: never one the device already used.
+    // Its log goes on after the restart from the head it kept: the next checkpoint extends it by
+    // one (the server refuses any other position), and it is the one that logs the new call.
+    expect(await replica.logHead(laptopId)).toEqual(headBefore);
     const after = await calls.put(call());
     await replica.sync();
-    const stored = onlyEnvelopes((await env.store.pullEnvelopes(account.accountId, 0, 100)).items);
-    const sequenceOf = (id: Uint8Array) => parseEnvelope(stored.find((e) => Buffer.from(e.recordId).equals(Buffer.from(id)))!.bytes).sequence;
-    expect(sequenceOf(after)).toBeGreaterThan(sequenceOf(before));
+    const headAfter = await replica.logHead(laptopId);
+    expect(headAfter.position).toBe(headBefore.position + 1);
+    const onServer = decodeCheckpoint(kept.device.suite, account.accountId, (await account.transport.logHead(laptopId))!);
+    expect(onServer.position).toBe(headAfter.position);
+    expect(onServer.prev).toEqual(headBefore.hash);
+    expect(onServer.claims.map((c) => c.recordId)).toEqual([after]);
     await replica.close();
   });
 });

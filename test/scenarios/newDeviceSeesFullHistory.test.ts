@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('newDeviceSeesFullHistory', () => {
-  it('a laptop paired after 1,200 calls sees every one of them on its first sync, deletions included', async () => {
+  it('a laptop paired after 1,200 calls asks its approver for the history at its first sync, and sees every call, deletions included, once the phone has synced', async () => {
     const { devices } = await accountWith(env, 1);
     const phone = await syncedDevice(devices[0]!, env.clock.now);
     const ids: Uint8Array[] = [];
@@ -19,20 +19,43 @@ describe('newDeviceSeesFullHistory', () => {
     await phone.calls.delete(ids[0]!);
     await phone.replica.sync();
 
+    const laptop = await syncedDevice(await pairByQr(env, phone.account), env.clock.now);
+    // Nothing was sealed for it: it holds every envelope, and its first push names the phone (the device that added it).
+    const first = await laptop.replica.sync();
+    expect(await laptop.calls.count()).toBe(0);
+    expect(first.held).toBe(1200);
+    expect(first.withheld).toBe(0);
+    // The phone answers at its next sync with grants from its own keyed records.
+    await phone.replica.sync();
+    const second = await laptop.replica.sync();
+    expect(await laptop.calls.count()).toBe(1199);
+    expect(await laptop.calls.get(ids[1]!)).toEqual(await phone.calls.get(ids[1]!));
+    expect(await laptop.calls.get(ids[0]!)).toBeUndefined();
+    expect(second.held).toBe(0);
+    expect(second.withheld).toBe(0);
+    expect(laptop.events.rejected).toEqual([]);
+  });
+
+  it('the approver can hand the history over at once, without waiting to be asked', async () => {
+    const { devices } = await accountWith(env, 1);
+    const phone = await syncedDevice(devices[0]!, env.clock.now);
+    const ids: Uint8Array[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await phone.calls.put(call()));
+    await phone.calls.delete(ids[0]!);
+    await phone.replica.sync();
+
     const laptopAccount = await pairByQr(env, phone.account);
     await phone.account.refresh();
-    const sent = await phone.replica.handoffTo(laptopAccount.device.public);
-    expect(sent).toBe(1200); // 1,199 live records and one tombstone
-
+    expect(await phone.replica.handoffTo(laptopAccount.device.public)).toBe(20); // 19 live records and one tombstone
     const laptop = await syncedDevice(laptopAccount, env.clock.now);
     await laptop.replica.sync();
-    expect(await laptop.calls.count()).toBe(1199);
+    expect(await laptop.calls.count()).toBe(19);
     expect(await laptop.calls.get(ids[1]!)).toEqual(await phone.calls.get(ids[1]!));
     expect(await laptop.calls.get(ids[0]!)).toBeUndefined();
     expect(await laptop.store.heldCount()).toBe(0);
   });
 
-  it('a call written before the writer learned of a new device is sealed again for it at push time', async () => {
+  it('a call queued before the writer learned of a new device is sealed for it at push time', async () => {
     const { devices } = await accountWith(env, 1);
     const phone = await syncedDevice(devices[0]!, env.clock.now);
     const laptopAccount = await pairByQr(env, phone.account);

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../src/core/envelopeFormat.js';
 import { CALL_RETENTION_DAYS } from '../../src/sync/callLog.js';
-import { onlyEnvelopes } from '../storage/fixtures.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { storedEnvelopes } from '../support/items.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
 const DAY = 86_400_000;
@@ -26,7 +26,8 @@ describe('expiry', () => {
     expect(await laptop!.calls.count()).toBe(2);
 
     // The public expiry day is counted from the upload, the same for both calls.
-    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 10)).items);
+    const stored = await storedEnvelopes(env.store, phone!.account.accountId);
+    expect(stored).toHaveLength(2);
     const days = stored.map((e) => parseEnvelope(e.bytes).expiryDay);
     expect(new Set(days).size).toBe(1);
     expect(days[0]).toBe(Math.floor(now / DAY) + CALL_RETENTION_DAYS + 1);
@@ -38,6 +39,11 @@ describe('expiry', () => {
       expect(await d.calls.get(old)).toBeUndefined();
       expect(await d.calls.get(recent)).toBeDefined();
     }
-    expect(await env.store.collectExpired(days[0]! + 1)).toBe(2);
+    // The server collects both calls on their public expiry day, knowing nothing of their start times.
+    expect(await storedEnvelopes(env.store, phone!.account.accountId, [old, recent])).toHaveLength(2);
+    await env.store.collectExpired(days[0]!);
+    expect(await storedEnvelopes(env.store, phone!.account.accountId, [old, recent])).toHaveLength(2);
+    await env.store.collectExpired(days[0]! + 1);
+    expect(await storedEnvelopes(env.store, phone!.account.accountId, [old, recent])).toEqual([]);
   });
 });

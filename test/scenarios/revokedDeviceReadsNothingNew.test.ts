@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { open } from '../../src/core/open.js';
-import { DeviceDirectory } from '../../src/core/deviceDirectory.js';
-import { onlyEnvelopes } from '../storage/fixtures.js';
+import { parseEnvelope } from '../../src/core/envelopeFormat.js';
+import { findStanza } from '../../src/core/open.js';
+import { toHex } from '../../src/crypto/bytes.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
+import { storedEnvelopes } from '../support/items.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
+import { steal, thiefOpens } from '../support/thief.js';
 
 let env: EnrollmentEnv;
 beforeEach(async () => {
@@ -12,6 +14,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.stop();
 });
+
+/** Whether the server's stored envelope of `recordId` carries a stanza for `device`: its public header says. */
+async function sealedFor(recordId: Uint8Array, device: { id: Uint8Array }, accountId: Uint8Array): Promise<boolean> {
+  const [stored] = await storedEnvelopes(env.store, accountId, [recordId]);
+  return findStanza(parseEnvelope(stored!.bytes).stanzas, device.id) >= 0;
+}
 
 describe('revocation', () => {
   it('revokedDeviceReadsNothingNew: the lost tablet keeps what it had, but nothing written after', async () => {
@@ -33,11 +41,14 @@ describe('revocation', () => {
     const events = await tablet!.account.refresh();
     expect(events).toContainEqual(expect.objectContaining({ type: 'device-removed', self: true }));
     await expect(tablet!.replica.sync()).rejects.toMatchObject({ code: 'DEVICE_REVOKED' });
-    // ...and even with the raw envelope in hand (a copy of the server's database), it has no stanza.
-    const page = await env.store.pullEnvelopes(phone!.account.accountId, 0, 100);
-    const senders = new DeviceDirectory(phone!.account.chain.activeDevices());
-    const newest = page.items[page.items.length - 1]!;
-    expect(open(tablet!.account.device, phone!.account.accountId, senders, newest.bytes)).toBeNull();
+    // ...and even with its keys and every item the server holds (a copy of the server's database),
+    // it opens the call from before and not the one from after, which has no stanza for it.
+    const accountId = phone!.account.accountId;
+    const items = (await env.store.pullEnvelopes(accountId, 0, 10_000)).items.map((i) => i.bytes);
+    const opened = await thiefOpens(await steal(tablet!.account.device, tablet!.store), accountId, phone!.account.chain.state, items);
+    expect(opened.has(toHex(before))).toBe(true);
+    expect(opened.has(toHex(after))).toBe(false);
+    expect(await sealedFor(after, tablet!.account.device, accountId)).toBe(false);
     expect(await tablet!.calls.get(before)).toBeDefined();
   });
 
@@ -55,27 +66,25 @@ describe('revocation', () => {
     expect(events).toContain('device-removed');
     const id = await laptop!.calls.put(call());
     await laptop!.replica.sync();
-    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).items).at(-1)!;
-    expect(stored.recordId).toEqual(id);
-    const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
-    expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
-    expect(open(phone!.account.device, laptop!.account.accountId, senders, stored.bytes)).not.toBeNull();
+    expect(await sealedFor(id, tablet!.account.device, laptop!.account.accountId)).toBe(false);
+    expect(await sealedFor(id, phone!.account.device, laptop!.account.accountId)).toBe(true);
+    await phone!.replica.sync();
+    expect(await phone!.calls.get(id)).toBeDefined();
   });
 
-  it('a call written offline before the revocation is sealed again without the tablet when it is finally pushed', async () => {
+  it('a call written offline before the revocation does not reach the tablet: it waits unsealed, and is sealed at push for the devices active then', async () => {
     const { devices } = await accountWith(env, 3);
     const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
-    const offline = await laptop!.calls.put(call()); // sealed for phone, laptop, tablet and the recovery key
+    const offline = await laptop!.calls.put(call()); // queued while phone, laptop, tablet and the recovery key were listed
     await phone!.account.remove(tablet!.account.device.id);
-    await laptop!.replica.sync(); // refreshes the chain, then pushes
-    const stored = onlyEnvelopes((await env.store.pullEnvelopes(phone!.account.accountId, 0, 100)).items).find((e) => Buffer.from(e.recordId).equals(Buffer.from(offline)))!;
-    const senders = new DeviceDirectory(laptop!.account.chain.activeDevices());
-    expect(open(tablet!.account.device, laptop!.account.accountId, senders, stored.bytes)).toBeNull();
+    await laptop!.replica.sync(); // refreshes the chain, then seals and pushes
+    expect(await sealedFor(offline, tablet!.account.device, laptop!.account.accountId)).toBe(false);
+    expect(await sealedFor(offline, phone!.account.device, laptop!.account.accountId)).toBe(true);
     await phone!.replica.sync();
     expect(await phone!.calls.get(offline)).toBeDefined();
   });
 
-  it('a write queued before its device rotated its key is still sealed again after a revocation', async () => {
+  it('a write queued before its device rotated its key is sealed at push under the new key, without the removed device', async () => {
     const { devices } = await accountWith(env, 3);
     const [phone, laptop, tablet] = await Promise.all(devices.map((a) => syncedDevice(a, env.clock.now)));
     const queued = await laptop!.calls.put(call());
@@ -85,8 +94,10 @@ describe('revocation', () => {
     laptop!.replica.on('rejected', (e) => rejected.push(e.code));
     await laptop!.replica.sync();
     expect(rejected).toEqual([]);
+    expect(await sealedFor(queued, tablet!.account.device, laptop!.account.accountId)).toBe(false);
     await phone!.replica.sync();
     expect(await phone!.calls.get(queued)).toBeDefined();
+    expect(phone!.events.rejected).toEqual([]);
   });
 
   it('history is handed only to a device active on the verified chain', async () => {

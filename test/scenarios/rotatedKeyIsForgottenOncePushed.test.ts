@@ -1,10 +1,12 @@
 /**
- * Issue #9 item 8: a replica keeps the device it ran as before a key rotation only while its
- * outbox may still hold envelopes sealed under the old key (docs/decisions.md, "Enrollment").
+ * Issue #9 item 8, on format 2: after a key rotation the replica never uses the device's old
+ * static secret again. Writes wait in the outbox unsealed, so a write queued before the rotation
+ * is sealed at push under pair keys made with the new card; nothing queued needs the old key,
+ * and nothing the replica does touches it (format 1 had to keep the old device until its outbox
+ * drained, to reopen and re-seal queued envelopes: docs/decisions.md).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Device } from '../../src/core/device.js';
-import { AccountView } from '../../src/sync/accountView.js';
+import { Device } from '../../src/core/device.js';
 import { accountWith, startEnrollmentServer, type EnrollmentEnv } from '../support/enrollmentServer.js';
 import { call, syncedDevice } from '../support/syncHarness.js';
 
@@ -17,36 +19,55 @@ afterEach(async () => {
   await env.stop();
 });
 
+/** The Device objects whose static encryption secret is used (every pair key is made or derived with it). */
+function staticSecretUsers(): Set<Device> {
+  const users = new Set<Device>();
+  for (const method of ['establishPairKey', 'acceptPairKey'] as const) {
+    const original = Device.prototype[method] as (...args: unknown[]) => unknown;
+    vi.spyOn(Device.prototype, method).mockImplementation(function (this: Device, ...args: unknown[]) {
+      users.add(this);
+      return original.apply(this, args);
+    } as never);
+  }
+  return users;
+}
+
 describe('rotatedKeyIsForgottenOncePushed', () => {
-  it('the laptop reseals a queued record with its old key, then lets the old key go once its outbox is empty', async () => {
+  it('a write queued before the laptop rotates its key is sealed at push under the new key; the old static secret is never used again', async () => {
     const { devices } = await accountWith(env, 4);
-    const [phone, laptop, tablet, watch] = devices;
-    const replica = await syncedDevice(laptop!, env.clock.now);
-    // Which devices the replica tries when it must reopen its own queued envelope.
-    const tried: Device[][] = [];
-    const original = AccountView.prototype.devicesNewestFirst;
-    vi.spyOn(AccountView.prototype, 'devicesNewestFirst').mockImplementation(function (this: AccountView) {
-      const list = original.call(this);
-      tried.push(list);
-      return list;
-    });
+    const [phoneAccount, laptopAccount, tabletAccount, watchAccount] = devices;
+    const [phone, laptop] = await Promise.all([syncedDevice(phoneAccount!, env.clock.now), syncedDevice(laptopAccount!, env.clock.now)]);
+    // Pair keys both ways under the laptop's first card.
+    await laptop.replica.sync();
+    await phone.replica.sync();
+    await laptop.replica.sync();
+    const users = staticSecretUsers();
 
-    // Queued under the first key; the key rotates; the device list changes before the push, so
-    // the queued envelope must be reopened (with the first key) and sealed again.
-    const first = laptop!.device;
-    await replica.calls.put(call());
-    const second = await laptop!.rotateKey();
-    await phone!.remove(tablet!.device.id);
-    await replica.replica.sync();
-    expect(tried).toEqual([[second, first]]);
+    // Queued under the first key; the key rotates; the device list changes before the push.
+    const first = laptopAccount!.device;
+    const queued = await laptop.calls.put(call());
+    const second = await laptopAccount!.rotateKey();
+    await phoneAccount!.remove(tabletAccount!.device.id);
+    users.clear();
+    await laptop.replica.sync();
+    expect(users.has(second)).toBe(true); // new pair keys, made with the second card
+    expect(users.has(first)).toBe(false);
+    await phone.replica.sync();
+    // The phone opens it only under a key made with the card the laptop had at its log position.
+    expect(await phone.calls.get(queued)).toBeDefined();
+    expect(phone.events.rejected).toEqual([]);
 
-    // The outbox emptied: the first key is no longer held. The same story again shows only the
-    // second key among the candidates.
-    await replica.calls.put(call());
-    const third = await laptop!.rotateKey();
-    await phone!.remove(watch!.device.id);
-    await replica.replica.sync();
-    expect(tried[1]).toEqual([third, second]);
-    expect(tried[1]).not.toContain(first);
+    // The same story again: only the newest card is ever used.
+    const again = await laptop.calls.put(call());
+    const third = await laptopAccount!.rotateKey();
+    await phoneAccount!.remove(watchAccount!.device.id);
+    users.clear();
+    await laptop.replica.sync();
+    await phone.replica.sync();
+    await laptop.replica.sync();
+    expect(users.has(third)).toBe(true);
+    expect(users.has(first) || users.has(second)).toBe(false);
+    expect(await phone.calls.get(again)).toBeDefined();
+    expect([...laptop.events.rejected, ...phone.events.rejected]).toEqual([]);
   });
 });

@@ -20,9 +20,19 @@ export interface CliProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export function spawnCli(args: string[], mode: 'npx' | 'node' = 'npx', env: Record<string, string> = {}): CliProcess {
-  const [command, argv] =
-    mode === 'npx' ? ['npx', ['tsx', 'src/cli.ts', ...args]] : [process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]];
+/**
+ * `setup`, when given, is a shell script run first in a private mount namespace
+ * (`unshare -m`, root only), e.g. to put the database on a tiny or read-only tmpfs; the server
+ * then replaces the shell (node mode).
+ */
+export function spawnCli(args: string[], mode: 'npx' | 'node' = 'npx', env: Record<string, string> = {}, setup?: string): CliProcess {
+  const node = [process.execPath, '--import', 'tsx', 'src/cli.ts', ...args];
+  const [command, argv]: [string, string[]] =
+    setup !== undefined
+      ? ['unshare', ['-m', 'sh', '-ec', `${setup}\nexec "$@"`, 'sh', ...node]]
+      : mode === 'npx'
+        ? ['npx', ['tsx', 'src/cli.ts', ...args]]
+        : [node[0]!, node.slice(1)];
   const child = spawn(command, argv, { cwd: ROOT, detached: mode === 'npx', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
@@ -30,7 +40,8 @@ export function spawnCli(args: string[], mode: 'npx' | 'node' = 'npx', env: Reco
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
   const url = new Promise<string>((res, rej) => {
     const onData = (): void => {
-      const match = /listening on (http:\/\/\S+)/.exec(text);
+      // A plain line ("listening on URL"), or a JSON record {"url": URL, "msg": "listening"}.
+      const match = /listening on (http:\/\/\S+)/.exec(text) ?? /"url":"(http:\/\/[^"]+)"/.exec(text);
       if (match) res(match[1]!);
     };
     child.stdout!.on('data', onData);

@@ -9,7 +9,7 @@ import { createServer, type SyncServer } from '../../src/server/createServer.js'
 import { MemoryStore } from '../../src/storage/memoryStore.js';
 import { HEADERS } from '../../src/http/routes.js';
 import { decodeValue } from '../../src/core/cbor.js';
-import { signRequest } from '../../src/http/signing.js';
+import { requestOrigin, signRequest } from '../../src/http/signing.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { createAccount } from './harness.js';
 
@@ -133,6 +133,7 @@ describe('CORS', () => {
     const path = `/v1/accounts/${toHex(account.accountId)}/chain`;
     const headers = signRequest(account.devices[0]!, {
       method: 'GET',
+      origin: requestOrigin(BASE),
       pathAndQuery: path,
       body: new Uint8Array(0),
       accountId: account.accountId,

@@ -62,7 +62,7 @@ export async function startServer(options: HarnessOptions = {}): Promise<Harness
   const logs: string[] = [];
   const server = createServer({
     store,
-    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ...options.limits },
+    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity, ...options.limits },
     log: (line) => logs.push(line),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });

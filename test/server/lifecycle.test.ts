@@ -63,7 +63,7 @@ async function start() {
   dir = mkdtempSync(join(tmpdir(), 'mks-life-'));
   const { store, stats } = instrumented(await SqliteStore.open(join(dir, 'db.sqlite')));
   const logs: string[] = [];
-  server = createServer({ store, log: (l) => logs.push(l), limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity }, shutdownTimeoutMs: 5000 });
+  server = createServer({ store, log: (l) => logs.push(l), limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity }, shutdownTimeoutMs: 5000 });
   const { url } = await server.listen(0);
   return { url, stats, server, logs };
 }
@@ -151,7 +151,7 @@ describe('when the store fails', () => {
     const account = await createAccount(url, 1, { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
     stats.failPushes.push(new StorageError('STORE_FAILURE', 'SQLite failed: disk I/O error at /var/secret/path'));
     expect(await pushFrom(account, 0, [sealFrom(account, 0, callRecord(2))])).toEqual(['stored']);
-    expect(logs.some((l) => / 503 [\d.]+ms UNAVAILABLE StorageError:STORE_FAILURE$/.test(l))).toBe(true);
+    expect(logs.some((l) => / 503 [\d.]+ms UNAVAILABLE StorageError:STORE_FAILURE cause=unknown$/.test(l))).toBe(true);
     expect(logs.join('\n')).not.toContain('/var/secret/path');
   });
 });

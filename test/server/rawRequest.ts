@@ -1,7 +1,7 @@
 /** Hand-built requests, for the cases HttpClient refuses to produce. */
 import { decodeValue } from '../../src/core/cbor.js';
 import type { Device } from '../../src/core/device.js';
-import { signRequest } from '../../src/http/signing.js';
+import { requestOrigin, signRequest } from '../../src/http/signing.js';
 
 export interface RawResponse {
   status: number;
@@ -21,6 +21,8 @@ export interface RawOptions {
   signedBody?: Uint8Array;
   /** Sign this path but send `path`. */
   signedPath?: string;
+  /** Sign for this origin instead of the one called. */
+  signedOrigin?: string;
 }
 
 /** Sends one request and decodes the answer. */
@@ -35,7 +37,7 @@ export async function raw(url: string, method: string, path: string, body?: Uint
       headers,
       signRequest(
         o.signer.device,
-        { method, pathAndQuery: o.signedPath ?? path, body: signedBody, accountId: o.signer.accountId, time: o.signer.time ?? Date.now() },
+        { method, origin: o.signedOrigin ?? requestOrigin(url), pathAndQuery: o.signedPath ?? path, body: signedBody, accountId: o.signer.accountId, time: o.signer.time ?? Date.now() },
         nonce === undefined ? undefined : () => nonce.slice(),
       ),
     );

@@ -91,7 +91,7 @@ describe('the server learns nothing from what it stores, logs or carries', () =>
   it('no phone number, duration, start time or device name appears in the database, its WAL, the log or the wire', async () => {
     const store = await SqliteStore.open(dbPath);
     const logs: string[] = [];
-    server = createServer({ store, log: (line) => logs.push(line), limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity } });
+    server = createServer({ store, log: (line) => logs.push(line), limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity } });
     const { url } = await server.listen(0);
 
     const wire: Uint8Array[] = [];

@@ -32,6 +32,8 @@ export interface EnrollmentEnv {
   store: Store;
   server: SyncServer;
   clock: TestClock;
+  /** The clock the server and its clients run on: `clock.now`, or `Date.now` with `realTime`. */
+  now: () => number;
   /** One line per request: method, route, status. */
   logs: string[];
   /** An authenticated transport (the app's `connect`). */
@@ -64,7 +66,7 @@ export async function startEnrollmentServer(options: EnvOptions = {}): Promise<E
     store,
     clock: now,
     log: (line) => logs.push(line),
-    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity },
+    limits: { requestsPerSecond: Infinity, anonymousPerSecond: Infinity, ipPerSecond: Infinity },
   });
   const { url } = await server.listen(0, '127.0.0.1');
   const client = (device: Device, accountId?: Uint8Array, fetchImpl = options.fetch) =>
@@ -82,6 +84,7 @@ export async function startEnrollmentServer(options: EnvOptions = {}): Promise<E
     store,
     server,
     clock,
+    now,
     logs,
     connect: (device, accountId) => client(device, accountId),
     anonymous: (device, fetchImpl) => client(device, undefined, fetchImpl),
@@ -97,17 +100,17 @@ export const FAST = { pollMs: 10, timeoutMs: 10_000 } as const;
 
 /** A new account on `env` whose first device is fresh. */
 export async function newAccount(env: EnrollmentEnv, options: { recoveryDelayMs?: number; recovery?: boolean } = {}) {
-  const device = await Device.generate({ now: env.clock.now() });
-  return Account.create({ device, transport: env.anonymous(device), clock: env.clock.now, ...options });
+  const device = await Device.generate({ now: env.now() });
+  return Account.create({ device, transport: env.anonymous(device), clock: env.now, ...options });
 }
 
 /** Pairs a fresh device into `approver`'s account by QR, both sides running at once, the person comparing the codes. */
 export async function pairByQr(env: EnrollmentEnv, approver: Account<HttpClient>, device?: Device): Promise<Account<HttpClient>> {
-  const joiner = device ?? (await Device.generate({ now: env.clock.now() }));
-  const offer = createPairingOffer(joiner, env.url, { now: env.clock.now() });
+  const joiner = device ?? (await Device.generate({ now: env.now() }));
+  const offer = createPairingOffer(joiner, env.url, { now: env.now() });
   const screens = sasScreens();
   const [joined] = await Promise.all([
-    Account.joinWithOffer({ device: joiner, offer, transport: env.anonymous(joiner), connect: env.connect, clock: env.clock.now, confirmSas: screens.confirmSas, ...FAST }),
+    Account.joinWithOffer({ device: joiner, offer, transport: env.anonymous(joiner), connect: env.connect, clock: env.now, confirmSas: screens.confirmSas, ...FAST }),
     approving(screens, approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: screens.showSas, ...FAST })),
   ]);
   return joined;

@@ -23,6 +23,8 @@ export class MemoryTransport implements EnrollmentTransport {
   /** Answers appends with this head instead of the real one. */
   ackHead: Uint8Array | undefined;
   appends = 0;
+  /** What the transport says it learned of the server clock (server minus device). */
+  clockOffsetMs = 0;
 
   constructor(private readonly suite: CryptoProvider) {}
 

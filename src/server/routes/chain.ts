@@ -2,8 +2,8 @@
  * GET  /v1/accounts/:account/chain?from=N — entries from index N, with the head and length.
  * POST /v1/accounts/:account/chain         — append {entry, head}: the entry must extend `head`,
  *   which must still be the head (409 `CHAIN_CONFLICT` otherwise), pass the chain rules
- *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp within 10 minutes of the server clock
- *   (a backdated recovery add would otherwise shorten its waiting period). A `remove` or
+ *   (422 `CHAIN_ENTRY_REJECTED`), and carry a timestamp the server's clock allows (entryTime.ts:
+ *   a backdated recovery add would otherwise shorten its waiting period). A `remove` or
  *   `rotate` must name the device's log head exactly as stored (409 `LOG_CUT_STALE`), checked in
  *   the same transaction as the append and under the lock log appends take: with an honest
  *   server, a removed device's authority ends exactly at its last accepted push, and it can push
@@ -19,16 +19,16 @@ import {
   type ChainPageResponse,
 } from '../../http/messages.js';
 import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
-import { route, type App } from '../app.js';
 import { authenticate } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../httpError.js';
 import { parseQuery } from '../query.js';
 import { cborResponse, decodeOrReject } from '../responses.js';
+import { route, type App } from '../routing.js';
 import { SMALL_BODY_BYTES, verifyEntry } from './accounts.js';
+import { checkEntryTime } from './entryTime.js';
 
-/** Largest distance between a new entry's timestamp and the server clock. */
-export const ENTRY_MAX_SKEW_MS = 10 * 60_000;
+export { ENTRY_MAX_SKEW_MS } from './entryTime.js';
 
 /** Registers GET and POST /v1/accounts/:account/chain. */
 export function registerChainRoutes(app: App, ctx: ServerContext): void {
@@ -55,9 +55,7 @@ export function registerChainRoutes(app: App, ctx: ServerContext): void {
     const { state } = auth;
     if (!equalBytes(request.head, state.head)) throw new HttpError('CHAIN_CONFLICT', 'the chain head moved; re-read the chain and rebuild the entry');
     const encoded = verifyEntry(() => decodeEntry(ctx.suite, request.entry));
-    if (Math.abs(encoded.entry.ts - auth.now) > ENTRY_MAX_SKEW_MS) {
-      throw new HttpError('CHAIN_ENTRY_REJECTED', 'CHAIN_TIME_SKEW: the entry timestamp is more than 10 minutes from the server clock');
-    }
+    checkEntryTime(encoded.entry.ts, auth.now, state.lastTs);
     const next = verifyEntry(() => applyEntry(ctx.suite, state, encoded));
     const e = encoded.entry;
     const cutOf = (device: Uint8Array) => ({ device, position: e.lp ?? 0, hash: e.lh ?? null });

@@ -18,7 +18,7 @@ import { parseEnvelope, STANZA_BYTES, type ParsedEnvelope } from '../../core/env
 import { decodePushRequest, type PushResponse } from '../../http/messages.js';
 import { MAX_PAGE_LIMIT, ROUTES } from '../../http/routes.js';
 import type { EnvelopeInput } from '../../storage/store.js';
-import { route, type App } from '../app.js';
+import { route, type App } from '../routing.js';
 import { authenticate, type Authenticated } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../httpError.js';
@@ -80,6 +80,16 @@ export function registerEnvelopeRoutes(app: App, ctx: ServerContext): void {
     if (checkpoint.purges.length > 0) throw new HttpError('LOG_MISMATCH', 'a push carries no purges (purge has its own route)');
     checkClaims(ctx.suite, auth.accountId, checkpoint, parsed);
     const outcomes = await ctx.store.putEnvelopes(auth.accountId, items, logAppendOf(checkpoint));
+    if (ctx.metrics !== undefined) {
+      let stored = 0;
+      let bytes = 0;
+      outcomes.forEach((outcome, i) => {
+        if (outcome !== 'stored') return;
+        stored += 1;
+        bytes += items[i]!.bytes.byteLength;
+      });
+      ctx.metrics.stored(stored, bytes);
+    }
     const body: PushResponse = { outcomes };
     return cborResponse(body);
   });

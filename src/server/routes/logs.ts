@@ -8,7 +8,7 @@
 import { fromHex } from '../../crypto/bytes.js';
 import type { LogHeadResponse } from '../../http/messages.js';
 import { ROUTES } from '../../http/routes.js';
-import { route, type App } from '../app.js';
+import { route, type App } from '../routing.js';
 import { authenticate } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../httpError.js';

@@ -9,7 +9,7 @@
 import { fromHex } from '../../crypto/bytes.js';
 import { decodeMailboxPutRequest, type MailboxTakeResponse } from '../../http/messages.js';
 import { MAX_MAILBOX_MESSAGE_BYTES, MAX_MAILBOX_TTL_MS, ROUTES } from '../../http/routes.js';
-import { remoteAddress, route, type App } from '../app.js';
+import { remoteAddress, route, type App } from '../routing.js';
 import { rateLimited } from '../auth.js';
 import { readBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -30,11 +30,11 @@ function mailboxId(raw: string | undefined): Uint8Array {
 export function registerMailboxRoutes(app: App, ctx: ServerContext): void {
   route(app, 'PUT', ROUTES.mailbox, async (c) => {
     const now = ctx.clock();
-    const waitMs = ctx.anonymousRate.take(remoteAddress(c), now);
+    const waitMs = ctx.anonymousRate.take(remoteAddress(c, ctx.proxyHops), now);
     if (waitMs > 0) throw rateLimited(waitMs);
     const id = mailboxId(c.req.param('id'));
     const { ttl } = parseQuery(new URL(c.req.url), { ttl: { min: 1, max: MAX_MAILBOX_TTL_MS, default: DEFAULT_MAILBOX_TTL_MS } });
-    const body = await readBody(c.req.raw, MAX_MAILBOX_MESSAGE_BYTES + 64);
+    const body = await readBody(c.req.raw, MAX_MAILBOX_MESSAGE_BYTES + 64, ctx.bodies);
     const { message } = decodeOrReject(() => decodeMailboxPutRequest(body));
     await ctx.store.mailboxPut(id, message, now + ttl, now);
     return cborResponse({}, 201);
@@ -42,7 +42,7 @@ export function registerMailboxRoutes(app: App, ctx: ServerContext): void {
 
   route(app, 'GET', ROUTES.mailbox, async (c) => {
     const now = ctx.clock();
-    const waitMs = ctx.anonymousRate.take(remoteAddress(c), now);
+    const waitMs = ctx.anonymousRate.take(remoteAddress(c, ctx.proxyHops), now);
     if (waitMs > 0) throw rateLimited(waitMs);
     const id = mailboxId(c.req.param('id'));
     parseQuery(new URL(c.req.url), {});

@@ -11,7 +11,7 @@
  */
 import { decodePurgeRequest, PURGE_BODY_BYTES, type PurgeResponse } from '../../http/messages.js';
 import { ROUTES } from '../../http/routes.js';
-import { route, type App } from '../app.js';
+import { route, type App } from '../routing.js';
 import { authenticate } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { cborResponse, decodeOrReject } from '../responses.js';

@@ -7,7 +7,7 @@
  */
 import { MAX_PAGE_LIMIT, MAX_WAIT_MS, ROUTES } from '../../http/routes.js';
 import { toHex } from '../../crypto/bytes.js';
-import { route, type App } from '../app.js';
+import { route, type App } from '../routing.js';
 import { authenticate, rateLimited } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { readPage } from '../pages.js';
