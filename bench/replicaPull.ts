@@ -26,7 +26,7 @@ import { Replica } from '../src/sync/replica.js';
 import { SqliteLocalStore } from '../src/sync/sqliteLocalStore.js';
 import { callAt } from './calls.js';
 import { median, round3, type BenchCase } from './harness.js';
-import { buildChain, createOnServer, startLoopback, type Loopback } from './loopback.js';
+import { buildChain, createOnServer, settle, startLoopback, type Loopback } from './loopback.js';
 import { startMeter, type Elapsed } from './meters.js';
 import { PlainReplica } from './plainReplica.js';
 
@@ -102,6 +102,7 @@ export async function replicaPull(
     const round = async (kind: Kind, count: number): Promise<Elapsed> => {
       const { writer, reader } = sides[kind]!;
       for (let i = 0; i < count; i++) await writer.put(callAt(written[kind] + i));
+      await settle();
       await writer.sync();
       const meter = startMeter();
       await reader.sync();
