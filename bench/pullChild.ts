@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const transport = new HttpClient({ baseUrl: saved.url, device, accountId: chain.accountId, retry: false });
   const account = Account.restore({ device, chain, transport });
   const store = await SqliteLocalStore.open(dbPath, { synchronous });
-  const replica = await Replica.open({ account, store });
+  // One sync() pulls everything, for minutes at 1M records: no total deadline (syncTimeoutMs).
+  const replica = await Replica.open({ account, store, syncTimeoutMs: Infinity });
   const calls = replica.collection('calls', callLogOptions());
 
   const kernelPeak = resetPeakRss();
