@@ -2,33 +2,37 @@
  * Enrollment section (issue 4): history handoff and chain verification, in process (no HTTP).
  *
  * Handoff: an account of two devices plus its recovery key holds 100k live records (5k with
- * --quick), sealed half by each device. The approving device grants a newly enrolled one the
- * content key of each (`grantEnvelope`, core/grant.ts), looping over the pre-sealed envelopes.
- * Floor = the two AEADs a grant cannot avoid, through the same provider, on the same inputs:
- * unwrap the grantor's stanza (48-byte ciphertext, 24-byte nonce, 32-byte AAD) and wrap the
- * content key for the new device (32 bytes, same sizes). Everything else a grant does (parse,
- * the envelope hash, stanza search, the grant nonce hash, key-cache lookups, assembly, wiping)
- * is what `handoff_vs_floor` measures. A third case, the floor plus the two BLAKE2b hashes the
- * grant format itself requires (the envelope hash H and the grant nonce derived from it), shows
- * how near the floor any implementation of this format can get (`handoff_hashes_vs_floor`).
+ * --quick), sealed half by each device under pair keys made as the protocol makes them
+ * (bench/pairKeys.ts). The approving device grants a newly enrolled one the content key of each
+ * (`grantEnvelope`, core/grant.ts, format 2: 117-byte grants under the pair key toward the new
+ * device), looping over the pre-sealed envelopes. Floor = the two AEADs a grant cannot avoid,
+ * through the same provider, on the same inputs: unwrap the grantor's stanza (48-byte
+ * ciphertext, 24-byte nonce, 32-byte AAD) and wrap the content key for the new device (32
+ * bytes, same sizes). Everything else a grant does (parse, the envelope hash, stanza search,
+ * the grant nonce hash, pair-key lookups, assembly, wiping) is what `handoff_vs_floor` measures.
+ * A third case, the floor plus the two BLAKE2b hashes the grant format itself requires (the
+ * envelope hash H and the grant nonce derived from it), shows how near the floor any
+ * implementation of this format can get (`handoff_hashes_vs_floor`).
  *
  * Chain verification: `replayChain` over genesis + 999 entries built with chainOps (adds,
  * rotations and removals, with five or six devices active at a time), in entries per second.
  * Floor = the public-key checks the rules require, on the same inputs: one Ed25519 verify per
  * entry, plus the consent and the card binding of each add, the card binding of each rotation,
- * and each card's X25519 low-order probe.
+ * each card's X25519 low-order probe, and for the genesis and each add the epoch-0 key
+ * statement's signature, its X-Wing key's X25519 probe and its ML-KEM modulus check.
  */
 import { Device } from '../src/core/device.js';
-import { DeviceDirectory } from '../src/core/deviceDirectory.js';
 import { bindingMessage, deviceIdOf, idKey } from '../src/core/devicePublic.js';
 import { parseEnvelope, STANZA_BYTES } from '../src/core/envelopeFormat.js';
 import { envelopeHash, WRAP_NONCE_BYTES } from '../src/core/envelopeHash.js';
-import { grantEnvelope } from '../src/core/grant.js';
+import { GRANT_BYTES, grantEnvelope } from '../src/core/grant.js';
+import { KEY_STATEMENT_BYTES } from '../src/core/keyStatement.js';
 import { seal } from '../src/core/seal.js';
 import { equalBytes } from '../src/crypto/bytes.js';
-import { labelledHash } from '../src/crypto/kdf.js';
+import { labelled, labelledHash } from '../src/crypto/kdf.js';
 import { LABELS } from '../src/crypto/labels.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
+import { mlkemKeyIsCanonical } from '../src/crypto/xwingKeyCheck.js';
 import { consentBytes, entrySigningBytes, type ChainEntry, type EncodedEntry } from '../src/enrollment/chainEntry.js';
 import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, signConsent } from '../src/enrollment/chainOps.js';
 import { EMPTY_LOG } from '../src/enrollment/logCut.js';
@@ -48,6 +52,7 @@ import {
   type TimingPlan,
 } from './harness.js';
 import { startMeter } from './meters.js';
+import { BenchKeys } from './pairKeys.js';
 
 interface Plan {
   records: number;
@@ -106,31 +111,33 @@ async function handoff(plan: Plan, clock: 'cpu' | 'wall', log: (line: string) =>
   const tablet = await Device.generate();
   const suite = phone.suite;
   const account = new Uint8Array(32).fill(0xac);
-  const head = new Uint8Array(32).fill(0x4e);
-  const recipients = [phone.public, laptop.public, recovery.public];
-  const senders = new DeviceDirectory(recipients);
+  const holders = [phone, laptop, recovery];
+  // Pair keys from each writer to every holder, and from the phone to the tablet (its grants).
+  const keys = BenchKeys.between([phone, laptop], holders);
+  keys.establish(phone, tablet, 1);
+  const toTablet = keys.recipients(phone, [tablet.public])[0]!;
+  const phoneKeys = keys.lookup(phone);
   log(`enrollment: sealing ${plan.records} records for the handoff`);
-  const envelopes = Array.from({ length: plan.records }, (_, i) =>
-    seal(i % 2 === 0 ? phone : laptop, account, recipients, {
+  const envelopes = Array.from({ length: plan.records }, (_, i) => {
+    const sender = i % 2 === 0 ? phone : laptop;
+    return seal(sender, account, keys.recipients(sender, holders.map((d) => d.public)), {
       body: bodyToWire({ collection: 'calls', sortTime: callAt(i).startedAt, value: callAt(i) }),
       revision: 1,
-      sequence: i + 1,
-      chainHead: head,
-    }),
-  );
+    });
+  });
 
   // The floor's inputs, prepared from the same envelopes: the phone's stanza, H, and the keys.
-  const kekTo = phone.pairwiseKey(tablet.public, 'to');
+  const kekTo = toTablet.key;
   const floorInputs = envelopes.map((bytes) => {
     const p = parseEnvelope(bytes);
-    const h = envelopeHash(suite, account, p.headerAndBody);
-    const at = recipients.findIndex((c) => equalBytes(c.id, phone.id)) * STANZA_BYTES;
+    const h = envelopeHash(suite, account, p.headerAndBody, p.stanzas);
+    const at = holders.indexOf(phone) * STANZA_BYTES;
     return {
-      kekFrom: phone.pairwiseKey(equalBytes(p.sender, phone.id) ? phone.public : laptop.public, 'from'),
+      kekFrom: phoneKeys.get(p.sender, 1)!,
       h,
       unwrapNonce: h.subarray(0, WRAP_NONCE_BYTES),
-      wrapped: p.stanzas.subarray(at + 16, at + STANZA_BYTES),
-      grantNonce: labelledHash(suite, LABELS.grantNonce, 24, h),
+      wrapped: p.stanzas.subarray(at + 20, at + STANZA_BYTES),
+      grantNonce: labelledHash(suite, LABELS.grantNonceV2, 24, h),
     };
   });
   const floorOne = (x: (typeof floorInputs)[number]): Uint8Array => {
@@ -139,14 +146,15 @@ async function handoff(plan: Plan, clock: 'cpu' | 'wall', log: (line: string) =>
   };
   // The floor plus the two hashes the grant format makes every grant compute: the envelope
   // hash H (AAD and nonce source of both AEADs) and the grant nonce derived from H.
+  const stanzaBytes = holders.length * STANZA_BYTES;
   const hashedFloorOne = (bytes: Uint8Array, x: (typeof floorInputs)[number]): Uint8Array => {
-    const h = envelopeHash(suite, account, bytes.subarray(0, bytes.length - recipients.length * STANZA_BYTES));
+    const h = envelopeHash(suite, account, bytes.subarray(0, bytes.length - stanzaBytes), bytes.subarray(bytes.length - stanzaBytes));
     const key = suite.aeadDecrypt(x.kekFrom, h.subarray(0, WRAP_NONCE_BYTES), x.wrapped, h)!;
-    return suite.aeadEncrypt(kekTo, labelledHash(suite, LABELS.grantNonce, 24, h), key, h);
+    return suite.aeadEncrypt(kekTo, labelledHash(suite, LABELS.grantNonceV2, 24, h), key, h);
   };
-  const grantOne = (bytes: Uint8Array): Uint8Array => grantEnvelope(phone, account, senders, bytes, tablet.public)!;
+  const grantOne = (bytes: Uint8Array): Uint8Array => grantEnvelope(phone, account, phoneKeys, bytes, toTablet)!;
   for (const i of [0, 1, plan.records - 1]) {
-    const wrapped = grantOne(envelopes[i]!).subarray(65);
+    const wrapped = grantOne(envelopes[i]!).subarray(GRANT_BYTES - 48);
     check(equalBytes(wrapped, floorOne(floorInputs[i]!)) && equalBytes(wrapped, hashedFloorOne(envelopes[i]!, floorInputs[i]!)), `grant ${i} wraps what its floors wrap`);
   }
 
@@ -172,13 +180,15 @@ async function handoff(plan: Plan, clock: 'cpu' | 'wall', log: (line: string) =>
   const breakdown =
     `per grant: ${us(r.grant.median)} µs; floor (2 AEADs) ${us(r.floor.median)} µs; floor + envelope hash + grant-nonce hash ` +
     `${us(r.hashedFloor.median)} µs, so the format alone puts the best possible grant at ${(r.floor.median / r.hashedFloor.median).toFixed(2)}x the floor`;
-  return { r, wholeRate, breakdown, bytes: envelopes[0]!.length, recipients: recipients.length };
+  return { r, wholeRate, breakdown, bytes: envelopes[0]!.length, recipients: holders.length };
 }
 
 /** The crypto calls the chain rules require, with their inputs, for the chain floor. */
 interface FloorCheck {
   verify?: { sig: Uint8Array; message: Uint8Array; key: Uint8Array };
   probe?: Uint8Array;
+  /** An X-Wing public key whose ML-KEM part gets FIPS 203's modulus check. */
+  mlkem?: Uint8Array;
 }
 
 /** Genesis by one device, then adds, rotations and removals up to `length` entries. */
@@ -223,11 +233,22 @@ async function buildLongChain(length: number, suite: CryptoProvider): Promise<{ 
     const encryptionKey = bytes.subarray(33, 65);
     checks.push({ verify: { sig: bytes.subarray(65, 129), message: bindingMessage(identityKey, encryptionKey), key: identityKey }, probe: encryptionKey });
   };
+  // An epoch-0 key statement: its signature, its X-Wing key's X25519 probe, its ML-KEM modulus check.
+  const statement = (bytes: Uint8Array, identityKey: Uint8Array): void => {
+    const signed = KEY_STATEMENT_BYTES - 64;
+    const publicKey = bytes.subarray(21, signed);
+    checks.push({
+      verify: { sig: bytes.subarray(signed), message: labelled(LABELS.keyStatement, bytes.subarray(0, signed)), key: identityKey },
+      probe: publicKey.subarray(publicKey.length - 32),
+      mlkem: publicKey,
+    });
+  };
   // Signers are named by id; their identity keys come from the cards earlier entries carried.
   const identities = new Map<string, Uint8Array>();
   for (const { entry: e } of encoded) {
     const { sig, ...unsigned } = e as ChainEntry;
     if (e.dev !== undefined) card(e.dev);
+    if (e.xk !== undefined) statement(e.xk, e.dev!.subarray(1, 33));
     const signer = e.t === 'genesis' ? e.dev!.subarray(1, 33) : identities.get(idKey(e.by!))!;
     checks.push({ verify: { sig, message: entrySigningBytes(e.t === 'genesis' ? undefined : state.accountId, unsigned), key: signer } });
     if (e.t === 'add') checks.push({ verify: { sig: e.ok!, message: consentBytes(state.accountId, e.dev!), key: e.dev!.subarray(1, 33) } });
@@ -249,6 +270,7 @@ async function runEnrollment({ quick, clock, log }: SectionOptions): Promise<Sec
     for (const c of chain.checks) {
       if (c.verify !== undefined) ok = suite.ed25519Verify(c.verify.sig, c.verify.message, c.verify.key) && ok;
       if (c.probe !== undefined) ok = suite.x25519(PROBE, c.probe) !== null && ok;
+      if (c.mlkem !== undefined) ok = mlkemKeyIsCanonical(c.mlkem) && ok;
     }
     return ok;
   };
@@ -259,6 +281,7 @@ async function runEnrollment({ quick, clock, log }: SectionOptions): Promise<Sec
   const chainBytes = chain.entries.reduce((n, e) => n + e.length, 0);
   const verifies = chain.checks.filter((x) => x.verify !== undefined).length;
   const probes = chain.checks.filter((x) => x.probe !== undefined).length;
+  const statements = chain.checks.filter((x) => x.mlkem !== undefined).length;
 
   const cases: BenchCase[] = [
     {
@@ -267,7 +290,7 @@ async function runEnrollment({ quick, clock, log }: SectionOptions): Promise<Sec
       devices: h.recipients,
       opsPerSec: round3(h.r.grant.median),
       floorOpsPerSec: round3(h.r.floor.median),
-      bytes: 113,
+      bytes: GRANT_BYTES,
       note: `${plan.records} live records; one pass over all: ${round3(h.wholeRate)}/s`,
       hashedFloorOpsPerSec: round3(h.r.hashedFloor.median),
       ...detail(h.r.grant, h.r.floor),
@@ -279,7 +302,7 @@ async function runEnrollment({ quick, clock, log }: SectionOptions): Promise<Sec
       opsPerSec: round3(c.verify.median * entries),
       floorOpsPerSec: round3(c.floor.median * entries),
       bytes: Math.round(chainBytes / entries),
-      note: `entries/s, ${entries}-entry chain; floor ${verifies} Ed25519 verifies + ${probes} X25519`,
+      note: `entries/s, ${entries}-entry chain; floor ${verifies} Ed25519 verifies + ${probes} X25519 + ${statements} ML-KEM key checks`,
       ...detail(c.verify, c.floor, entries),
     },
   ];

@@ -34,11 +34,20 @@ export interface Target {
   label: string;
 }
 
+/** A number in `ratios` the issue asks to see, with no goal attached; printed by name and unit. */
+export interface Figure {
+  key: string;
+  /** What the number counts, as printed after it ("per s", "µs", "ms", "B"). */
+  unit: string;
+  label: string;
+}
+
 /** What a section hands back to run.ts, which merges every section's cases and ratios. */
 export interface SectionResult {
   cases: BenchCase[];
   ratios: Record<string, number>;
   targets?: Target[];
+  figures?: Figure[];
   /** Lines printed under the table (method, caveats). */
   notes?: string[];
 }

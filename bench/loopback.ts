@@ -36,6 +36,16 @@ export async function startLoopback(store: Store): Promise<Loopback> {
   };
 }
 
+/**
+ * Lets the event loop run its timers before the next request. A long run of local work (puts
+ * whose awaits all resolve at once) starves the timers, so a pooled keep-alive socket the server
+ * timed out meanwhile is handed to the next request, which the server then resets (ECONNRESET;
+ * the bench's clients do not retry). Call it after such a phase, outside what is timed.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 /** A device chain built offline: genesis by the first device, then an `add` of each other one. */
 export interface PrebuiltChain {
   entries: EncodedEntry[];

@@ -5,7 +5,8 @@
  * once a second. Only the device is in this process; the server stays in the parent.
  *
  * argv: the file the parent wrote (CBOR: device secrets, saved chain, server URL), the path of
- * the replica's database and its `synchronous` mode. Reports one message over IPC and exits.
+ * the replica's database (which holds the device's key ring) and its `synchronous` mode.
+ * Reports one message over IPC and exits.
  */
 import { readFileSync } from 'node:fs';
 import { HttpClient } from '../src/client/httpClient.js';
@@ -23,6 +24,7 @@ export interface PullChildReport {
   pulled: number;
   applied: number;
   rejected: number;
+  withheld: number;
   live: number;
   wallMs: number;
   cpuMs: number;
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
   const transport = new HttpClient({ baseUrl: saved.url, device, accountId: chain.accountId, retry: false });
   const account = Account.restore({ device, chain, transport });
   const store = await SqliteLocalStore.open(dbPath, { synchronous });
-  const replica = await Replica.open({ account, store });
+  // One sync() pulls everything, for minutes at 1M records: no total deadline (syncTimeoutMs).
+  const replica = await Replica.open({ account, store, syncTimeoutMs: Infinity });
   const calls = replica.collection('calls', callLogOptions());
 
   const kernelPeak = resetPeakRss();
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     pulled: report.pulled,
     applied: report.applied,
     rejected: report.rejected,
+    withheld: report.withheld,
     live,
     wallMs: elapsed.wallMs,
     cpuMs: elapsed.cpuMs,

@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --out FILE] [-- --section NAME]`
  *
- * Runs every section listed in SECTIONS in one process, prints one table, checks the targets,
- * and writes machine-readable results (bench/results.json unless --out says otherwise).
+ * Runs every section listed in SECTIONS in one process, prints one table, the figures the
+ * issues ask to see and the targets as PASS or MISS, and writes machine-readable results
+ * (bench/results.json unless --out says otherwise).
  * To add a section, export a `Section` from its own file and append it to SECTIONS.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,11 @@ import { coreSection } from './core.js';
 import { e2eSection } from './e2e.js';
 import { enrollmentSection } from './enrollment.js';
 import { forgedPushSection } from './forgedPush.js';
+import { keysSection } from './keys.js';
 import { syncSection } from './sync.js';
-import { sinkValue, type BenchCase, type Clock, type Section, type Target } from './harness.js';
+import { sinkValue, type BenchCase, type Clock, type Figure, type Section, type Target } from './harness.js';
 
-const SECTIONS: Section[] = [coreSection, syncSection, e2eSection, enrollmentSection, forgedPushSection];
+const SECTIONS: Section[] = [coreSection, keysSection, syncSection, e2eSection, enrollmentSection, forgedPushSection];
 
 interface Args {
   quick: boolean;
@@ -89,6 +91,10 @@ function printTable(cases: BenchCase[]): void {
   for (const row of rows) console.log(line(row));
 }
 
+function printFigures(figures: Figure[], ratios: Record<string, number>): void {
+  for (const f of figures) console.log(`      ${f.key} = ${ratios[f.key] ?? 'missing'} ${f.unit}: ${f.label}`);
+}
+
 function printTargets(targets: Target[], ratios: Record<string, number>): void {
   for (const t of targets) {
     const value = ratios[t.key];
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
   const cases: BenchCase[] = [];
   const ratios: Record<string, number> = {};
   const targets: Target[] = [];
+  const figures: Figure[] = [];
   const notes: string[] = [];
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   for (const section of chosen) {
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
     cases.push(...result.cases.map((c) => ({ ...c, section: section.name })));
     Object.assign(ratios, result.ratios);
     targets.push(...(result.targets ?? []));
+    figures.push(...(result.figures ?? []));
     notes.push(...(result.notes ?? []));
   }
 
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
   console.log('');
   for (const note of notes) console.log(`  ${note}`);
   console.log('');
+  printFigures(figures, ratios);
   printTargets(targets, ratios);
   const seconds = (Date.now() - started) / 1000;
   console.log(`\n${seconds.toFixed(1)} s; results in ${args.out}`);
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
       const value = ratios[t.key];
       return { ...t, value: value ?? null, pass: value !== undefined && (t.op === '<=' ? value <= t.limit : value >= t.limit) };
     }),
+    figures: figures.map((f) => ({ ...f, value: ratios[f.key] ?? null })),
     sink: sinkValue(),
   };
   mkdirSync(dirname(args.out), { recursive: true });

@@ -5,23 +5,24 @@
  *
  * Protocol over IPC (advanced serialization): the first message is a {@link SealSetup}; each
  * later `{from, to}` is answered with the envelopes of calls `from`..`to - 1` packed in one
- * buffer. Sealed exactly as `Replica` would seal `calls.put(callAt(i))`, sequence `i + 1`.
+ * buffer, and their hashes H (which the parent's checkpoints claim). Sealed exactly as `Replica`
+ * would seal `calls.put(callAt(i))` at its first push, under the pair keys the parent
+ * established toward each recipient.
  */
 import { Device } from '../src/core/device.js';
-import { decodeDevicePublic, type DevicePublic } from '../src/core/devicePublic.js';
-import { seal } from '../src/core/seal.js';
+import { decodeDevicePublic } from '../src/core/devicePublic.js';
+import { sealEnvelope, type SealRecipient } from '../src/core/seal.js';
 import { CALL_RETENTION_DAYS } from '../src/sync/callLog.js';
 import { bodyToWire } from '../src/sync/recordBody.js';
 import { callAt } from './calls.js';
 
 const DAY_MS = 86_400_000;
 
-/** What the sealing process needs once. */
+/** What the sealing process needs once: the writer, and each recipient's card (bytes) with its pair key. */
 export interface SealSetup {
   secrets: Uint8Array;
-  recipients: Uint8Array[];
+  recipients: { card: Uint8Array; ref: number; key: Uint8Array }[];
   accountId: Uint8Array;
-  chainHead: Uint8Array;
   now: number;
 }
 
@@ -31,32 +32,38 @@ export interface SealJob {
   to: number;
 }
 
-/** Envelopes `from`..`to - 1`, back to back in `bytes`, with their lengths. */
+/** Envelopes `from`..`to - 1`, back to back in `bytes`, with their lengths and their hashes (32 bytes each). */
 export interface SealedBatch {
   from: number;
   bytes: Uint8Array;
   lengths: number[];
+  hashes: Uint8Array;
 }
 
 let writer: Device | undefined;
-let cards: DevicePublic[] = [];
+let recipients: SealRecipient[] = [];
 let setup: SealSetup | undefined;
+
+/** The expiry day `Outbound` gives a call written at `now`. */
+function callExpiryDay(now: number): number {
+  return Math.floor(now / DAY_MS) + CALL_RETENTION_DAYS + 1;
+}
 
 function sealRange({ from, to }: SealJob): SealedBatch {
   const s = setup!;
-  const expiryDay = Math.floor(s.now / DAY_MS) + CALL_RETENTION_DAYS + 1;
+  const expiryDay = callExpiryDay(s.now);
   const envelopes: Uint8Array[] = [];
+  const hashes = new Uint8Array((to - from) * 32);
   for (let i = from; i < to; i++) {
     const call = callAt(i);
-    envelopes.push(
-      seal(writer!, s.accountId, cards, {
-        body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS }),
-        revision: 1,
-        sequence: i + 1,
-        chainHead: s.chainHead,
-        expiryDay,
-      }),
-    );
+    const sealed = sealEnvelope(writer!, s.accountId, recipients, {
+      body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS }),
+      revision: 1,
+      expiryDay,
+    });
+    sealed.contentKey.fill(0);
+    envelopes.push(sealed.bytes);
+    hashes.set(sealed.hash, (i - from) * 32);
   }
   const bytes = new Uint8Array(envelopes.reduce((n, e) => n + e.length, 0));
   let at = 0;
@@ -64,7 +71,7 @@ function sealRange({ from, to }: SealJob): SealedBatch {
     bytes.set(e, at);
     at += e.length;
   }
-  return { from, bytes, lengths: envelopes.map((e) => e.length) };
+  return { from, bytes, lengths: envelopes.map((e) => e.length), hashes };
 }
 
 process.on('message', (message: SealSetup | SealJob) => {
@@ -72,7 +79,7 @@ process.on('message', (message: SealSetup | SealJob) => {
     if ('secrets' in message) {
       setup = message;
       writer = await Device.fromSecrets(message.secrets);
-      cards = message.recipients.map((bytes) => decodeDevicePublic(writer!.suite, bytes));
+      recipients = message.recipients.map((r) => ({ card: decodeDevicePublic(writer!.suite, r.card), ref: r.ref, key: r.key }));
       process.send?.({ ready: true });
       return;
     }

@@ -64,11 +64,13 @@ export function open<T = unknown>(
   // §8 step 0: the account is the caller's, checked before the envelope is.
   expectBytes(account, ACCOUNT_ID_BYTES, 'account id', 'ACCOUNT_ID_INVALID');
   const parsed = parseEnvelope(envelope, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES);
-  const opened = openParsed<T>(recipient, account, keys, parsed, options);
-  if (opened === null) return null;
-  opened.contentKey.fill(0);
-  const { contentKey: _key, ...rest } = opened;
-  return rest;
+  const unwrapped = unwrapContentKey(recipient, account, keys, parsed);
+  if (unwrapped === null) return null;
+  try {
+    return decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options);
+  } finally {
+    unwrapped.contentKey.fill(0);
+  }
 }
 
 /**
@@ -87,7 +89,10 @@ export function openParsed<T = unknown>(
   const unwrapped = unwrapContentKey(recipient, account, keys, parsed);
   if (unwrapped === null) return null;
   try {
-    return { ...decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options), contentKey: unwrapped.contentKey };
+    // Not a spread: copying the opened object's fields costs as much as a small AEAD.
+    const opened = decryptBody<T>(recipient.suite, account, parsed, unwrapped.hash, unwrapped.contentKey, options) as OpenedEnvelope<T> & { contentKey: Uint8Array };
+    opened.contentKey = unwrapped.contentKey;
+    return opened;
   } catch (error) {
     unwrapped.contentKey.fill(0);
     throw error;

@@ -204,7 +204,7 @@ export class Replica {
   readonly #hlc: HybridClock;
   #cursor: number;
   #logIssues: LogIssue[];
-  #unresolved: string[];
+  #unresolved: Set<string>;
   #running: Promise<SyncReport> | undefined;
   #keptChainLength = 0;
   #askHistory: Uint8Array | undefined;
@@ -243,7 +243,7 @@ export class Replica {
     this.#ring = state.ring;
     this.#heads = state.heads;
     this.#logIssues = state.issues;
-    this.#unresolved = state.unresolved;
+    this.#unresolved = new Set(state.unresolved);
     this.#wanted = state.wanted;
     this.#handedTo = state.handedTo;
     this.#readers = (options.readers ?? []).map((device) => ({ device, ring: new KeyRing() }));
@@ -797,8 +797,10 @@ export class Replica {
       if (this.#wanted.takeChanged()) meta.push([WANTED_KEY, this.#wanted.toBytes()]);
       if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
       const versions = index.changes();
-      for (const hex of index.changedIds()) if (!this.#unresolved.includes(hex)) this.#unresolved.push(hex);
+      // Only a record still owed after its page can be owed when the round ends (#owed checks again).
+      for (const entry of versions) if (isWithheld(entry, now)) this.#unresolved.add(toHex(entry.recordId));
       const applied = await this.#store.applyRemote(result.records, CURSOR_KEY, writeCounter(page.cursor), { versions, held: result.held, meta });
+      index.committed();
       this.#cursor = page.cursor;
       if (result.held.length > 0 && (await this.#store.heldCount()) > MAX_HELD) {
         throw new MultikeySyncError('HELD_LIMIT', `more than ${MAX_HELD} envelopes are held waiting for a history grant`);
@@ -944,7 +946,7 @@ export class Replica {
 
   /** The unresolved records still owed, re-checked against the index; keeps only those. */
   async #owed(): Promise<WithheldReport['records']> {
-    const ids = this.#unresolved.map((hex) => fromHex(hex));
+    const ids = [...this.#unresolved].map((hex) => fromHex(hex));
     const still: string[] = [];
     const records: WithheldReport['records'] = [];
     const now = this.#clock();
@@ -958,7 +960,7 @@ export class Replica {
         records.push({ recordId: entry.recordId, sender: entry.claim!.sender, revision: entry.claim!.revision });
       }
     }
-    this.#unresolved = still.slice(0, MAX_UNRESOLVED);
+    this.#unresolved = new Set(still.slice(0, MAX_UNRESOLVED));
     return records;
   }
 
@@ -973,9 +975,9 @@ export class Replica {
 
   async #saveAlarm(): Promise<void> {
     const value =
-      this.#unresolved.length === 0 && this.#logIssues.length === 0
+      this.#unresolved.size === 0 && this.#logIssues.length === 0
         ? NONE
-        : encodeCanonical({ i: this.#logIssues.map((x) => ({ d: x.device, k: x.kind, p: x.position })), u: this.#unresolved });
+        : encodeCanonical({ i: this.#logIssues.map((x) => ({ d: x.device, k: x.kind, p: x.position })), u: [...this.#unresolved] });
     await this.#store.setMeta(ALARM_KEY, value);
   }
 

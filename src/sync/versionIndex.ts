@@ -99,9 +99,14 @@ export class IndexBatch {
     return [...this.#changed].map((hex) => this.#entries.get(hex)!);
   }
 
-  /** Hex ids of the entries changed since loading. */
-  changedIds(): string[] {
-    return [...this.#changed];
+  /**
+   * The changes are stored (with their page): forgets every entry, so the next page loads what
+   * it needs from the store again. Without it, each page would store again every entry changed
+   * by the pages before it, and a long pull would hold all its entries in memory.
+   */
+  committed(): void {
+    this.#entries.clear();
+    this.#changed.clear();
   }
 
   #set(entry: VersionEntry): void {
