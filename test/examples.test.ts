@@ -25,8 +25,8 @@ const claims: Record<string, RegExp[]> = {
     /the laptop joined by QR\nlaptop's first sync shows 2 notes: Trip, Groceries/,
     /the tablet joined by the code\ntablet's first sync shows 2 notes: Trip, Groceries/,
     /offline, phone edited "Groceries" at [\d:.]+: milk, eggs, bread\noffline, laptop edited "Groceries" at [\d:.]+: milk, eggs, coffee/,
-    // Issue 11, item 5 tightens this to "the later one" (the laptop's edit).
-    /every device shows the same edit: the (phone|laptop)'s/,
+    /phone: "Groceries" was edited on two devices at once; the remote edit \(the later clock\) wins/,
+    /every device shows the same edit: the laptop's, the later one/,
     /tablet deleted "Trip"; phone: gone, laptop: gone, tablet: gone/,
     /phone revoked the tablet and wrote "Book club"; laptop shows: Book club, Groceries/,
     /the tablet's sync, and the note it wrote, refused: DEVICE_REVOKED\nthe tablet sees "Book club": false/,

@@ -26,7 +26,7 @@ import {
 } from 'multikey-sync';
 import { SqliteLocalStore } from 'multikey-sync/node';
 import { createServer, SqliteStore } from 'multikey-sync/server';
-import { addNote, afterApproving, notesOf, saveNote, type Note } from './notes.js';
+import { addNote, notesOf, saveNote, type Note } from './notes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mks-example-notes-'));
 const server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite')) });
@@ -67,7 +67,7 @@ try {
   console.log(`phone created the account and wrote 2 notes: ${await titles(phone)}`);
 
   // 2. The laptop joins by QR code; its device and notes live in one SQLite file.
-  const laptopAccount = await joinByQr(phoneAccount, phone.replica);
+  const laptopAccount = await joinByQr(phone.replica);
   const laptopFile = join(dir, 'laptop.sqlite');
   const laptopStore = await SqliteLocalStore.open(laptopFile);
   await saveDevice(laptopStore, laptopAccount, LAPTOP_PASSPHRASE);
@@ -76,14 +76,17 @@ try {
   console.log(`laptop's first sync shows ${await laptop.notes.count()} notes: ${await titles(laptop)}`);
 
   // 3. The tablet has no camera: it shows a code, which the person types on the phone.
-  const tabletAccount = await joinByCode(phoneAccount, phone.replica);
+  const tabletAccount = await joinByCode(phone.replica);
   const tablet = screen('tablet', await Replica.open({ account: tabletAccount, store: new MemoryLocalStore() }));
   await tablet.replica.sync();
   console.log(`tablet's first sync shows ${await tablet.notes.count()} notes: ${await titles(tablet)}`);
 
   // 4. Phone and laptop are offline and both edit "Groceries", the laptop a little later; then
   // both come back online and sync.
-  // Issue 11, item 5: listen here for the replica's `conflict` event, which carries both versions.
+  // Neither device had seen the other's edit: the replica that receives both raises `conflict`.
+  phone.replica.on('conflict', (event) => {
+    console.log(`  phone: "Groceries" was edited on two devices at once; the ${event.winner} edit (the later clock) wins`);
+  });
   const phoneEdit: Note = { title: 'Groceries', body: 'milk, eggs, bread', updatedAt: Date.now() };
   await phone.notes.put(phoneEdit, groceries);
   await sleep(20);
@@ -162,25 +165,25 @@ async function syncAll(...devices: Screen[]): Promise<void> {
   for (const s of devices) await s.replica.sync();
 }
 
-/** A new device joins `approver`'s account by QR code, both sides running at once. */
-async function joinByQr(approver: Account<HttpClient>, approverReplica: Replica): Promise<Account<HttpClient>> {
+/** A new device joins the approver's account by QR code, both sides running at once. */
+async function joinByQr(approverReplica: Replica): Promise<Account<HttpClient>> {
   const device = await Device.generate();
   const offer = createPairingOffer(device, url);
   console.log(`\nlaptop shows a QR code; the phone scans it`);
   // The person compares the screens: the phone shows a 6-digit code, the laptop asks if it matches.
   let showCode!: (code: string) => void;
   const phoneCode = new Promise<string>((resolve) => (showCode = resolve));
-  const [joined, card] = await Promise.all([
+  const [joined] = await Promise.all([
     Account.joinWithOffer({ device, offer, transport: connect(device), connect, confirmSas: async (code) => code === (await phoneCode), ...fast }),
-    approver.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
+    // Approving through the replica hands the laptop the notes written before it existed.
+    approverReplica.approveOffer(encodePairingOffer(offer), { confirm: async () => true, showSas: showCode, ...fast }),
   ]);
   console.log(`phone and laptop showed the same 6-digit code: the laptop joined by QR`);
-  await afterApproving(approverReplica, card);
   return joined;
 }
 
-/** A new device joins `approver`'s account by the code flow: it shows a code the person types on the approver. */
-async function joinByCode(approver: Account<HttpClient>, approverReplica: Replica): Promise<Account<HttpClient>> {
+/** A new device joins the approver's account by the code flow: it shows a code the person types on the approver. */
+async function joinByCode(approverReplica: Replica): Promise<Account<HttpClient>> {
   const device = await Device.generate();
   const pairing = await Account.startCodePairing({ device, transport: connect(device) });
   console.log(`\ntablet shows the pairing code ${pairing.code}; the person types it on the phone`);
@@ -189,7 +192,7 @@ async function joinByCode(approver: Account<HttpClient>, approverReplica: Replic
   let tabletShows!: (code: string) => void;
   const onPhone = new Promise<string>((resolve) => (phoneShows = resolve));
   const onTablet = new Promise<string>((resolve) => (tabletShows = resolve));
-  const [joined, card] = await Promise.all([
+  const [joined] = await Promise.all([
     pairing.complete(connect, {
       confirmSas: async (code) => {
         tabletShows(code);
@@ -197,7 +200,7 @@ async function joinByCode(approver: Account<HttpClient>, approverReplica: Replic
       },
       ...fast,
     }),
-    approver.approveCode(pairing.code, {
+    approverReplica.approveCode(pairing.code, {
       confirmSas: async (code) => {
         phoneShows(code);
         return code === (await onTablet);
@@ -206,6 +209,5 @@ async function joinByCode(approver: Account<HttpClient>, approverReplica: Replic
     }),
   ]);
   console.log(`phone and tablet showed the same 6-digit code (${await onPhone}): the tablet joined by the code`);
-  await afterApproving(approverReplica, card);
   return joined;
 }

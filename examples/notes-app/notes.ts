@@ -1,9 +1,8 @@
 /**
  * The notes app's own code, shared by its Node devices (node.ts) and its browser tab
- * (browser.ts): what a note is, how the `notes` collection behaves, and the two places where
- * the app does by hand what the library is about to do by itself (marked "Today:").
+ * (browser.ts): what a note is, how the `notes` collection behaves, and where a note lives.
  */
-import type { Collection, CollectionOptions, DevicePublic, Replica } from 'multikey-sync';
+import type { Collection, CollectionOptions, Replica } from 'multikey-sync';
 
 /** One note, as every device stores and syncs it (sealed: the server sees none of it). */
 export interface Note {
@@ -23,9 +22,12 @@ function validateNote(value: unknown): Note {
   return { title: note.title, body: note.body, updatedAt: note.updatedAt };
 }
 
-/** The `notes` collection: validated notes, listed by when they were last edited. */
+/**
+ * The `notes` collection: validated notes, listed by when they were last edited. Two edits of
+ * one note made at once resolve by the writers' clocks (the later edit wins on every device);
+ * an app that would rather combine them passes `merge` here.
+ */
 export function notesOptions(): CollectionOptions<Note> {
-  // Issue 11, item 5 (per-collection merges): a `merge` for concurrent edits of one note goes here.
   return { validate: validateNote, sortTime: (note) => note.updatedAt };
 }
 
@@ -35,20 +37,16 @@ export function notesOf(replica: Replica): Collection<Note> {
 }
 
 /**
- * Where a note lives, the same on every device. Today: the random 16-byte id its first `put`
- * returned (record ids are `Uint8Array`s). With string keys (issue 11, item 6) it becomes the
- * app's own key, e.g. `'groceries'`.
+ * Where a note lives, the same on every device: the app's own key (e.g. `'groceries'`). The
+ * library turns it into a record id under the account's naming key; the key itself travels only
+ * inside the sealed body, never to the server.
  */
-export type NoteId = Uint8Array;
+export type NoteId = string;
 
-/**
- * Writes a new note under `key` and returns where it lives. Today the key is not used: the
- * library picks a random id. With string keys this becomes
- * `{ await notes.put(note, key); return key; }`; every other call (`put(note, id)`, `get(id)`,
- * `delete(id)`) stays as it is.
- */
-export async function addNote(notes: Collection<Note>, _key: string, note: Note): Promise<NoteId> {
-  return notes.put(note);
+/** Writes a new note under `key` and returns where it lives. */
+export async function addNote(notes: Collection<Note>, key: NoteId, note: Note): Promise<NoteId> {
+  await notes.put(note, key);
+  return key;
 }
 
 /** The notes, most recently edited first. */
@@ -61,14 +59,5 @@ export async function saveNote(notes: Collection<Note>, title: string, body: str
   const note = { title, body, updatedAt: Date.now() };
   const [existing] = await notes.list({ where: (n) => n.title === title, limit: 1 });
   if (existing === undefined) await addNote(notes, title.toLowerCase(), note);
-  else await notes.put(note, existing.id);
-}
-
-/**
- * What the approving device does once it added `card`, so the new device's first sync shows
- * the notes written before it existed. Today: hand the history over now. When approval hands it
- * over by itself (issue 11, item 4), this does nothing.
- */
-export async function afterApproving(replica: Replica, card: DevicePublic): Promise<void> {
-  await replica.handoffTo(card);
+  else await notes.put(note, existing.key ?? existing.id);
 }

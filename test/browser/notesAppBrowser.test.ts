@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Account, Device, HttpClient, MemoryLocalStore, Replica, toHex } from '../../src/index.js';
 import { createServer, type SyncServer } from '../../src/server/createServer.js';
 import { SqliteStore } from '../../src/storage/sqliteStore.js';
-import { addNote, afterApproving, notesOf, type Note } from '../../examples/notes-app/notes.js';
+import { addNote, notesOf, type Note } from '../../examples/notes-app/notes.js';
 import { buildBrowserBundle } from './browserBundle.js';
 import { openChromiumTab, type ChromiumTab } from './chromiumPage.js';
 import { startPageServer, type PageServer } from './pageServer.js';
@@ -76,11 +76,10 @@ describe('the notes app in headless Chromium', () => {
     expect(await page.evaluate((url) => window.notesApp!.reopen(url), apiUrl)).toBeNull();
     const uri = await page.evaluate(([url, wait]) => window.notesApp!.startJoin(url, wait), [apiUrl, PAIRING] as const);
     const [card, tabDevice] = await Promise.all([
-      phone.approveOffer(uri, { confirm: async () => true, showSas: (code) => page.evaluate((c) => window.notesApp!.phoneShows(c), code), ...PAIRING }),
+      phoneReplica.approveOffer(uri, { confirm: async () => true, showSas: (code) => page.evaluate((c) => window.notesApp!.phoneShows(c), code), ...PAIRING }),
       page.evaluate(() => window.notesApp!.finishJoin()),
     ]);
     expect(tabDevice).toBe(toHex(card.id));
-    await afterApproving(phoneReplica, card);
 
     const first = await page.evaluate(() => window.notesApp!.sync());
     expect(first).toMatchObject({ rejected: 0, withheld: 0, held: 0 });
