@@ -37,6 +37,7 @@ import { consentBytes, entrySigningBytes, type ChainEntry, type EncodedEntry } f
 import { createGenesis, deviceKeys, makeAdd, makeRemove, makeRotate, signConsent } from '../src/enrollment/chainOps.js';
 import { EMPTY_LOG } from '../src/enrollment/logCut.js';
 import { applyEntry, genesisState, replayChain, type ChainState } from '../src/enrollment/chainState.js';
+import { encodeClock } from '../src/sync/hlc.js';
 import { bodyToWire } from '../src/sync/recordBody.js';
 import { callAt } from './calls.js';
 import {
@@ -121,7 +122,7 @@ async function handoff(plan: Plan, clock: 'cpu' | 'wall', log: (line: string) =>
   const envelopes = Array.from({ length: plan.records }, (_, i) => {
     const sender = i % 2 === 0 ? phone : laptop;
     return seal(sender, account, keys.recipients(sender, holders.map((d) => d.public)), {
-      body: bodyToWire({ collection: 'calls', sortTime: callAt(i).startedAt, value: callAt(i) }),
+      body: bodyToWire({ collection: 'calls', sortTime: callAt(i).startedAt, value: callAt(i), clock: encodeClock({ ms: callAt(i).startedAt, counter: 0 }) }),
       revision: 1,
     });
   });

@@ -13,6 +13,7 @@ import { Device } from '../src/core/device.js';
 import { decodeDevicePublic } from '../src/core/devicePublic.js';
 import { sealEnvelope, type SealRecipient } from '../src/core/seal.js';
 import { CALL_RETENTION_DAYS } from '../src/sync/callLog.js';
+import { encodeClock } from '../src/sync/hlc.js';
 import { bodyToWire } from '../src/sync/recordBody.js';
 import { callAt } from './calls.js';
 
@@ -57,7 +58,7 @@ function sealRange({ from, to }: SealJob): SealedBatch {
   for (let i = from; i < to; i++) {
     const call = callAt(i);
     const sealed = sealEnvelope(writer!, s.accountId, recipients, {
-      body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS }),
+      body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS, clock: encodeClock({ ms: call.startedAt, counter: 0 }) }),
       revision: 1,
       expiryDay,
     });

@@ -41,6 +41,7 @@ import { equalBytes } from '../src/crypto/bytes.js';
 import { PostgresStore } from '../src/storage/postgresStore.js';
 import { SqliteStore } from '../src/storage/sqliteStore.js';
 import type { Store } from '../src/storage/store.js';
+import { encodeClock } from '../src/sync/hlc.js';
 import { bodyToWire } from '../src/sync/recordBody.js';
 import { createDatabase, startPostgres, type PostgresCluster } from '../test/support/postgres.js';
 import { callAt } from './calls.js';
@@ -235,7 +236,7 @@ async function runSync({ quick, clock, log }: SectionOptions): Promise<SectionRe
   const accountId = chain.state.accountId;
   const head = chain.state.head;
   const expiryDay = Math.floor(Date.now() / DAY_MS) + 121;
-  const bodyOf = (i: number): Record<string, unknown> => bodyToWire({ collection: 'calls', sortTime: callAt(i).startedAt, value: callAt(i) });
+  const bodyOf = (i: number): Record<string, unknown> => bodyToWire({ collection: 'calls', sortTime: callAt(i).startedAt, value: callAt(i), clock: encodeClock({ ms: callAt(i).startedAt, counter: 0 }) });
   const logFields = (position: number, prev: Uint8Array) => ({ sender: pusher.id, position, prev, chainHead: head, time: Date.now(), purges: [], seen: [] });
 
   log(`sync: sealing ${n} records for ${DEVICES} devices and signing their checkpoints`);

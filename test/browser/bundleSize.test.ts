@@ -17,17 +17,20 @@ const KIB = 1024;
 
 /**
  * Ceilings on what loads up front; they stop unnoticed growth. The typical client's is the
- * issue's target, 180 KiB. Measured 2026-12 on the format 2 branch: the typical client 172.9 KiB,
- * of which libsodium's WebAssembly (inlined as base64) is about 132 KiB; with MemoryLocalStore
- * instead of the IndexedDB store 169.9 KiB, so IndexedDbLocalStore with idb adds 3.0 KiB.
- * Restoring a device (the WebCrypto vault, which verifies the saved chain) adds 5.2 KiB;
- * Account, 21 KiB more. Clocks, the reader order, conflicts and merges (issue 11 item 5) add
- * about 1.9 KiB to each; per-collection limits, string keys and attachments 2.9 KiB more. It was 198.0 KiB before our own CBOR codec replaced cbor-x (-10.7 KiB)
- * and our own calls into libsodium's WebAssembly replaced libsodium-wrappers (-14.4 KiB).
+ * issue's target, 180 KiB. Measured 2026-12 on the format 2 branch, before issue 11's merges, keys
+ * and history: the typical client 172.9 KiB, of which libsodium's WebAssembly (inlined as base64)
+ * is about 132 KiB; with MemoryLocalStore instead of the IndexedDB store 169.9 KiB, so
+ * IndexedDbLocalStore with idb adds 3.0 KiB. Restoring a device (the WebCrypto vault, which
+ * verifies the saved chain) adds 5.2 KiB; Account, 21 KiB more. It was 198.0 KiB before our own
+ * CBOR codec replaced cbor-x (-10.7 KiB) and our own calls into libsodium's WebAssembly replaced
+ * libsodium-wrappers (-14.4 KiB). Clocks and merges (1.9 KiB), limits, string keys and
+ * attachments (2.9 KiB) and history on approval (2.1 KiB) then brought it to 179.8 KiB;
+ * restoring 185.0 KiB, with Account 206.0 KiB. The typical client has no room left: what adds to
+ * it must take as much out.
  */
 const UP_FRONT_CEILING = 180 * KIB;
-const RESTORING_CEILING = 185 * KIB;
-const WITH_ACCOUNT_CEILING = 205 * KIB;
+const RESTORING_CEILING = 187 * KIB;
+const WITH_ACCOUNT_CEILING = 208 * KIB;
 
 /** What a browser client imports, by the figure the test prints. */
 const CLIENTS = {

@@ -70,7 +70,8 @@ describe('the notes app in headless Chromium', () => {
     const phoneNotes = notesOf(phoneReplica);
     await addNote(phoneNotes, 'groceries', { title: 'Groceries', body: 'milk, eggs', updatedAt: Date.now() });
     await addNote(phoneNotes, 'trip', { title: 'Trip', body: 'book the train', updatedAt: Date.now() + 1 });
-    expect((await phoneReplica.sync()).pushed).toBe(2);
+    // The two notes, and the account's naming key that the first string-keyed note created.
+    expect((await phoneReplica.sync()).pushed).toBe(3);
 
     // First visit: nothing kept in this browser, so the page joins by QR.
     expect(await page.evaluate((url) => window.notesApp!.reopen(url), apiUrl)).toBeNull();

@@ -63,20 +63,15 @@ function numberNeedles(n: number): Array<[string, Uint8Array]> {
   const f64 = Buffer.alloc(8);
   f64.writeDoubleBE(n);
   forms.push(['float64 BE', f64]);
-  if (n >= 0x10000 && n <= 0xffffffff) {
-    const u32 = Buffer.alloc(4);
-    u32.writeUInt32BE(n);
-    forms.push(['u32 BE', u32]);
-  }
   if (n > 0xffffffff) {
     const u64 = Buffer.alloc(8);
     u64.writeBigUInt64BE(BigInt(n));
     forms.push(['u64 BE', u64], ['seconds', utf8(String(Math.floor(n / 1000)))]);
-    const secs = Buffer.alloc(4);
-    secs.writeUInt32BE(Math.floor(n / 1000));
-    forms.push(['seconds u32 BE', secs]);
   }
-  return forms.filter(([, b]) => b.length >= 4);
+  // At least 5 bytes: a 4-byte pattern (a bare u32) turns up by chance in the few MB of
+  // ciphertext this test stores about once in a hundred runs, and then in the WAL, the database
+  // and the wire at once (one envelope); 5 bytes make that about once in 25,000.
+  return forms.filter(([, b]) => b.length >= 5);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mks-blind-'));
