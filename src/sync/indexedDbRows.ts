@@ -11,7 +11,7 @@ import { utf8 } from '../crypto/bytes.js';
 import type { KeyedPosition } from './listQueryKeyed.js';
 import type { ListQuery } from './listQuery.js';
 import type { Position } from './pageToken.js';
-import type { RawRecordRow, StoredRecord } from './storedRecord.js';
+import { toRow, type RawRecordRow, type StoredRecord } from './storedRecord.js';
 
 /** A `records` row as stored; every field is checked again when read. */
 export interface RecordRow extends RawRecordRow {
@@ -42,21 +42,7 @@ export function keyedKey(position: KeyedPosition): IDBValidKey {
 
 /** The row that stores `record` (its byte fields are already private copies). */
 export function recordRow(record: StoredRecord): RecordRow {
-  const row: RecordRow = {
-    collection: record.collection,
-    record_id: record.recordId,
-    revision: record.revision,
-    sender: record.sender,
-    deleted: record.deleted ? 1 : 0,
-    value: record.valueBytes,
-    sort_time: record.sortTime,
-    expires_at: record.expiresAt,
-    content_key: record.contentKey,
-    envelope_hash: record.envelopeHash,
-    clock: record.clock,
-    base: record.base,
-    record_key: record.key,
-  };
+  const row: RecordRow = { collection: record.collection, ...toRow(record) };
   if (!record.deleted) row.live_time = record.sortTime;
   if (record.contentKey !== null) row.keyed = keyedKey(record);
   return row;

@@ -42,27 +42,9 @@ import {
 } from './localStoreValidate.js';
 import { MemoryCollection } from './memoryCollection.js';
 import { MemoryKeyedIndex } from './memoryKeyedIndex.js';
-import { prepareRecord, readKeyed, readRecord, type RawRecordRow, type StoredRecord } from './storedRecord.js';
+import { prepareRecord, readKeyed, readRecord, toRow, type StoredRecord } from './storedRecord.js';
 import { readVersionEntry, type PreparedVersionRow } from './storedVersionEntry.js';
 import { compareReaderOrder } from './readerOrder.js';
-
-/** The row form of a stored record, so memory reads go through the same checks as SQLite's. */
-function toRow(record: StoredRecord): RawRecordRow {
-  return {
-    record_id: record.recordId,
-    revision: record.revision,
-    sender: record.sender,
-    deleted: record.deleted ? 1 : 0,
-    value: record.valueBytes,
-    sort_time: record.sortTime,
-    expires_at: record.expiresAt,
-    content_key: record.contentKey,
-    envelope_hash: record.envelopeHash,
-    clock: record.clock,
-    base: record.base,
-    record_key: record.key,
-  };
-}
 
 function toLocal(record: StoredRecord): LocalRecord {
   return readRecord(record.collection, toRow(record));

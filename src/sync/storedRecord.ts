@@ -287,3 +287,24 @@ export function readKeyed(collection: string, row: RawKeyedRow): KeyedRecord {
   if (contentKey === null || envelopeHash === null) throw corruptRecord(collection, row.record_id, 'the content key is missing');
   return { ...rest, contentKey, envelopeHash };
 }
+
+/**
+ * The row form of a stored record (SQLite's columns), so every store reads it back through the
+ * same checks.
+ */
+export function toRow(record: StoredRecord): RawRecordRow {
+  return {
+    record_id: record.recordId,
+    revision: record.revision,
+    sender: record.sender,
+    deleted: record.deleted ? 1 : 0,
+    value: record.valueBytes,
+    sort_time: record.sortTime,
+    expires_at: record.expiresAt,
+    content_key: record.contentKey,
+    envelope_hash: record.envelopeHash,
+    clock: record.clock,
+    base: record.base,
+    record_key: record.key,
+  };
+}
