@@ -57,8 +57,10 @@ function sealRange({ from, to }: SealJob): SealedBatch {
   const hashes = new Uint8Array((to - from) * 32);
   for (let i = from; i < to; i++) {
     const call = callAt(i);
+    // The clock the writer's HybridClock would stamp on its i-th write at \`now\` (hlc.ts): a reader refuses a body without one.
+    const clock = encodeClock({ ms: s.now + Math.floor(i / 0x1_0000), counter: i % 0x1_0000 });
     const sealed = sealEnvelope(writer!, s.accountId, recipients, {
-      body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS, clock: encodeClock({ ms: call.startedAt, counter: 0 }) }),
+      body: bodyToWire({ collection: 'calls', sortTime: call.startedAt, value: call, expiresAt: call.startedAt + CALL_RETENTION_DAYS * DAY_MS, clock }),
       revision: 1,
       expiryDay,
     });

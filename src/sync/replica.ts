@@ -797,8 +797,14 @@ export class Replica {
       if (this.#wanted.takeChanged()) meta.push([WANTED_KEY, this.#wanted.toBytes()]);
       if (result.ringChanged) meta.push([OUTBOUND_KEYS.ring, this.#ring.seal(this.#device())]);
       const versions = index.changes();
-      // Only a record still owed after its page can be owed when the round ends (#owed checks again).
-      for (const entry of versions) if (isWithheld(entry, now)) this.#unresolved.add(toHex(entry.recordId));
+      // Only a record still owed after its page can be owed when the round ends (#owed checks again);
+      // one whose envelope came on a later page than its claim is owed no more (else a long pull
+      // would hold the id of every record whose claim and envelope fall on two pages).
+      for (const entry of versions) {
+        const hex = toHex(entry.recordId);
+        if (isWithheld(entry, now)) this.#unresolved.add(hex);
+        else this.#unresolved.delete(hex);
+      }
       const applied = await this.#store.applyRemote(result.records, CURSOR_KEY, writeCounter(page.cursor), { versions, held: result.held, meta });
       index.committed();
       this.#cursor = page.cursor;
