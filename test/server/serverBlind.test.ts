@@ -57,9 +57,20 @@ function textNeedles(value: string): Array<[string, Uint8Array]> {
   return forms;
 }
 
+/**
+ * A number written as text. Under 8 characters, a bare digit string turns up by chance in the
+ * text this test searches (hex nonces and signatures in headers, millisecond times in the log
+ * and the URLs: a 5-digit needle about once in twenty runs), so a short one is searched for as a
+ * field's value, the way a leak would write it: after `:`, `: ` or `=`, or in quotes.
+ */
+function textNumberNeedles(form: string, text: string): Array<[string, Uint8Array]> {
+  if (text.length >= 8) return [[form, utf8(text)]];
+  return [`:${text}`, `: ${text}`, `=${text}`, `"${text}"`].map((t) => [`${form} field`, utf8(t)]);
+}
+
 /** Every distinctive form of an integer. */
 function numberNeedles(n: number): Array<[string, Uint8Array]> {
-  const forms: Array<[string, Uint8Array]> = [['decimal', utf8(String(n))], ['hex', utf8(n.toString(16))], ['cbor', encodeCanonical(n)]];
+  const forms: Array<[string, Uint8Array]> = [...textNumberNeedles('decimal', String(n)), ...textNumberNeedles('hex', n.toString(16)), ['cbor', encodeCanonical(n)]];
   const f64 = Buffer.alloc(8);
   f64.writeDoubleBE(n);
   forms.push(['float64 BE', f64]);
@@ -162,6 +173,10 @@ describe('the server learns nothing from what it stores, logs or carries', () =>
     for (const value of [DEVICE_NAMES[0]!, CALLS[0]!.peer, String(CALLS[0]!.startedAt), String(CALLS[0]!.durationSec)]) {
       expect(needles.some(([v, form, n]) => v === value && form === 'cbor' && plain.includes(Buffer.from(n)))).toBe(true);
     }
+    // And over a log line that writes a record as JSON, for the short numbers searched as fields.
+    const logged = Buffer.from(JSON.stringify({ msg: 'push', record: CALLS[1] }));
+    const duration = String(CALLS[1]!.durationSec);
+    expect(needles.some(([v, form, n]) => v === duration && form === 'decimal field' && logged.includes(Buffer.from(n)))).toBe(true);
     const found: string[] = [];
     for (const [where, hay] of haystacks) {
       const buf = Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength);
