@@ -7,21 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { Device } from '../../src/core/device.js';
 import { bindingMessage, decodeDevicePublic, encodeDevicePublic, type DevicePublic } from '../../src/core/devicePublic.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { BACKENDS } from '../support/devices.js';
 import { load, type Versioned } from '../support/vectorFiles.js';
+import { codeOf } from '../support/codeOf.js';
 
 const pairkeys = load<Versioned & { lowOrderPoints: Array<{ name: string; u: string }> }>('pairkeys.json');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
 
 /** `device`'s identity vouching for `encryptionKey`: a correctly signed card whatever the key. */
 function signedCard(device: Device, seed: Uint8Array, encryptionKey: Uint8Array): Uint8Array {

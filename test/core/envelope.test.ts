@@ -7,19 +7,9 @@ import { derivePairKey } from '../../src/core/pairKey.js';
 import { open, unwrapContentKey } from '../../src/core/open.js';
 import { pad } from '../../src/core/padding.js';
 import { BODY_NONCE, bodyAad, seal, sealEnvelope } from '../../src/core/seal.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { ACCOUNT, BACKENDS, makeDevices, sampleCall } from '../support/devices.js';
 import { TestKeys } from '../support/pairKeys.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
+import { codeOf } from '../support/codeOf.js';
 
 describe.each(BACKENDS)('envelopes on the %s backend', (backend) => {
   it('a record sealed for three devices opens on each, and a fourth device gets null', async () => {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Device, signAsProtocol } from '../../src/core/device.js';
 import { decodeKeyStatement, KEY_STATEMENT_BYTES, makeKeyStatement, verifyKeyStatement } from '../../src/core/keyStatement.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { BACKENDS, makeDevices } from '../support/devices.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
+import { codeOf } from '../support/codeOf.js';
 
 describe.each(BACKENDS)('key statements and epoch keys on the %s backend', (backend) => {
   it("a new device starts at epoch 0 with a statement signed by its identity key", async () => {

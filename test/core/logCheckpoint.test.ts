@@ -11,16 +11,7 @@ import {
 } from '../../src/core/logCheckpoint.js';
 import { isMultikeySyncError } from '../../src/errors.js';
 import { ACCOUNT, BACKENDS, makeDevices } from '../support/devices.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
+import { codeOf } from '../support/codeOf.js';
 
 const id = (n: number) => new Uint8Array(16).fill(n);
 const h = (n: number) => new Uint8Array(32).fill(n);

@@ -6,18 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Device } from '../../src/core/device.js';
 import { encodeCanonical } from '../../src/core/cbor.js';
-import { isMultikeySyncError } from '../../src/errors.js';
 import { BACKENDS, makeDevices } from '../support/devices.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (!isMultikeySyncError(e)) throw e;
-    return e.code;
-  }
-}
+import { codeOf } from '../support/codeOf.js';
 
 describe.each(BACKENDS)('retired cards on the %s backend', (backend) => {
   it('a pair key made toward the card a device rotated away derives the same on the rotated device, and only as that card', async () => {
