@@ -9,9 +9,6 @@
  * The page is served from another loopback port, so every API call crosses origins through the
  * server's CORS option.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,11 +24,8 @@ import {
   type Collection,
 } from '../../src/index.js';
 import { decodeCheckpoint, verifyCheckpointSignature } from '../../src/core/logCheckpoint.js';
-import { createServer, type SyncServer } from '../../src/server/createServer.js';
-import { SqliteStore } from '../../src/storage/sqliteStore.js';
-import { buildBrowserBundle, type BrowserBundle } from './browserBundle.js';
-import { openChromiumTab, type ChromiumTab } from './chromiumPage.js';
-import { startPageServer, type PageServer } from './pageServer.js';
+import type { BrowserBundle } from './browserBundle.js';
+import { openPageEnv, type PageEnv } from './pageEnv.js';
 import type {} from './pageDevice.js';
 
 // Pairing polls the mailbox; a short timeout makes a broken page fail fast instead of hanging.
@@ -39,11 +33,8 @@ const PAIRING = { pollMs: 100, timeoutMs: 15_000 };
 const PASSPHRASE = 'tab passphrase';
 
 let bundle: BrowserBundle;
-let dir: string;
-let pages: PageServer | undefined;
-let server: SyncServer | undefined;
+let env: PageEnv | undefined;
 let apiUrl = '';
-let tab: ChromiumTab | undefined;
 let page: Page;
 
 /** Waits until the page's script has set `window.mks` (after the first load and after a reload). */
@@ -52,26 +43,20 @@ async function pageReady(): Promise<void> {
 }
 
 beforeAll(async () => {
-  bundle = await buildBrowserBundle();
-  dir = mkdtempSync(join(tmpdir(), 'mks-browser-'));
-  pages = await startPageServer(bundle, () => new URL(apiUrl).origin);
-  server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite'), { synchronous: 'NORMAL' }), corsOrigins: [pages.origin] });
-  apiUrl = (await server.listen(0, '127.0.0.1')).url;
-  tab = await openChromiumTab(dir);
-  page = tab.page;
-  await page.goto(`${pages.origin}/`);
-  await pageReady();
+  env = await openPageEnv('test/browser/pageDevice.ts', 'browser', async (p) => {
+    page = p;
+    await pageReady();
+  });
+  ({ apiUrl, page } = env);
+  bundle = env.bundle;
 });
 
 afterEach(() => {
-  expect(tab?.errors, 'errors in the page').toEqual([]);
+  expect(env?.tab.errors, 'errors in the page').toEqual([]);
 });
 
 afterAll(async () => {
-  await tab?.context.close();
-  await server?.close();
-  await pages?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await env?.close();
 });
 
 let calls = 0;

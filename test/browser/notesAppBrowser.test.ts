@@ -6,28 +6,18 @@
  * and its unsent edit intact, and syncs on, both ways. Page and server on two loopback origins,
  * as in browserSync.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Account, Device, HttpClient, MemoryLocalStore, Replica, toHex } from '../../src/index.js';
-import { createServer, type SyncServer } from '../../src/server/createServer.js';
-import { SqliteStore } from '../../src/storage/sqliteStore.js';
 import { addNote, notesOf, type Note } from '../../examples/notes-app/notes.js';
-import { buildBrowserBundle } from './browserBundle.js';
-import { openChromiumTab, type ChromiumTab } from './chromiumPage.js';
-import { startPageServer, type PageServer } from './pageServer.js';
+import { openPageEnv, type PageEnv } from './pageEnv.js';
 import type {} from './notesAppPage.js';
 
 // Pairing polls the mailbox; a short timeout makes a broken page fail fast instead of hanging.
 const PAIRING = { pollMs: 100, timeoutMs: 15_000 };
 
-let dir: string;
-let pages: PageServer | undefined;
-let server: SyncServer | undefined;
+let env: PageEnv | undefined;
 let apiUrl = '';
-let tab: ChromiumTab | undefined;
 let page: Page;
 
 /** Waits until the page's script has set `window.notesApp` (after the first load and after a reload). */
@@ -36,26 +26,19 @@ async function pageReady(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const bundle = await buildBrowserBundle('test/browser/notesAppPage.ts');
-  dir = mkdtempSync(join(tmpdir(), 'mks-notes-browser-'));
-  pages = await startPageServer(bundle, () => new URL(apiUrl).origin);
-  server = createServer({ store: await SqliteStore.open(join(dir, 'server.sqlite'), { synchronous: 'NORMAL' }), corsOrigins: [pages.origin] });
-  apiUrl = (await server.listen(0, '127.0.0.1')).url;
-  tab = await openChromiumTab(dir);
-  page = tab.page;
-  await page.goto(`${pages.origin}/`);
-  await pageReady();
+  env = await openPageEnv('test/browser/notesAppPage.ts', 'notes-browser', async (p) => {
+    page = p;
+    await pageReady();
+  });
+  ({ apiUrl, page } = env);
 });
 
 afterEach(() => {
-  expect(tab?.errors, 'errors in the page').toEqual([]);
+  expect(env?.tab.errors, 'errors in the page').toEqual([]);
 });
 
 afterAll(async () => {
-  await tab?.context.close();
-  await server?.close();
-  await pages?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await env?.close();
 });
 
 const bodies = (notes: Note[]) => Object.fromEntries(notes.map((n) => [n.title, n.body]));
