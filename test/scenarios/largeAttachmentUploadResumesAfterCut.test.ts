@@ -123,6 +123,7 @@ describe('largeAttachmentUploadResumesAfterCut', () => {
     expect(empty.chunkCount).toBe(0);
     expect(await phone.replica.attachment(empty)).toEqual(new Uint8Array(0));
     expect(isMultikeySyncError(await failure(() => phone.replica.attach('text' as never)), 'ATTACHMENT_INPUT_INVALID')).toBe(true);
+    expect(isMultikeySyncError(await failure(() => phone.replica.attach(new Uint8Array(1), { expiresAt: -1 })), 'ATTACH_OPTIONS_INVALID')).toBe(true);
     expect(isMultikeySyncError(await failure(() => phone.replica.attachment({ ...ref, chunkCount: 2 })), 'ATTACHMENT_REF_INVALID')).toBe(true);
   });
 
